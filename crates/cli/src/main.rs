@@ -1,0 +1,5 @@
+//! The `poolcast` binary: CLI definition and glue.
+
+fn main() {
+    println!("poolcast");
+}

@@ -1,0 +1,12 @@
+//! poolcast-model: the scenario a user writes, the units it is written in, and the catalogs
+//! of Azure and AKS facts the engine draws on.
+//!
+//! Architecture invariant: this crate holds data and its validation only. It does no file
+//! I/O beyond parsing text it is given, knows nothing of the engine, and never panics on
+//! input.
+
+pub mod scenario;
+pub mod units;
+
+pub use scenario::Scenario;
+pub use units::{Bandwidth, Bytes, Cpu, Duration, Percent};

@@ -158,6 +158,9 @@ pub enum ScheduleResult {
     Unschedulable(FitError),
 }
 
+/// One score plugin's contribution for a node: (plugin, raw, normalised, weight).
+pub type PluginScore = (&'static str, i64, i64, i64);
+
 /// One node's verdict in an explained attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeVerdict {
@@ -166,7 +169,7 @@ pub struct NodeVerdict {
     /// Success, or the first failing filter's status.
     pub filter: Status,
     /// Per score plugin: (name, raw, normalised, weight); empty for infeasible nodes.
-    pub scores: Vec<(&'static str, i64, i64, i64)>,
+    pub scores: Vec<PluginScore>,
     /// Weighted total.
     pub total: i64,
 }
@@ -388,7 +391,7 @@ impl Scheduler {
         cluster: &Cluster,
         pod: PodId,
         feasible: &[NodeId],
-        mut detail: Option<&mut Vec<Vec<(&'static str, i64, i64, i64)>>>,
+        mut detail: Option<&mut Vec<Vec<PluginScore>>>,
     ) -> Vec<NodeScore> {
         let mut totals: Vec<NodeScore> = feasible
             .iter()

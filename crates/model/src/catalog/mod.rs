@@ -12,17 +12,20 @@ mod csv;
 
 pub mod images;
 pub mod skus;
+pub mod system_pods;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 pub use images::{normalize_reference, CacheRule, CatalogImage};
 pub use skus::{Arch, SkuPrice, VmSku};
+pub use system_pods::{EnabledBy, PodImage, PodRequests, SystemPod, SystemPodKind};
 
 use crate::scenario::Os;
 
 const SKUS_CSV: &str = include_str!("../../data/azure-vm-skus.csv");
 const IMAGES_YAML: &str = include_str!("../../data/images.yaml");
+const SYSTEM_PODS_YAML: &str = include_str!("../../data/aks-system-pods.yaml");
 
 /// Why catalog data was refused. For the embedded tables this is a bug in poolcast; for
 /// tables a caller supplies to [`Catalog::from_sources`] it is theirs to fix.
@@ -62,6 +65,7 @@ pub struct Catalog {
     image_keys: BTreeMap<String, usize>,
     /// Normalised reference -> indices into `images` (one per OS at most).
     image_refs: BTreeMap<String, Vec<usize>>,
+    system_pods: Vec<SystemPod>,
 }
 
 impl Catalog {
@@ -72,15 +76,21 @@ impl Catalog {
     /// that from shipping.
     pub fn builtin() -> &'static Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
-        BUILTIN.get_or_init(|| match Catalog::from_sources(SKUS_CSV, IMAGES_YAML) {
-            Ok(c) => c,
-            Err(e) => panic!("poolcast's embedded catalog data is invalid (a bug): {e}"),
+        BUILTIN.get_or_init(|| {
+            match Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML) {
+                Ok(c) => c,
+                Err(e) => panic!("poolcast's embedded catalog data is invalid (a bug): {e}"),
+            }
         })
     }
 
-    /// Builds a catalog from table texts in the embedded formats (the SKU CSV and the image
-    /// YAML), e.g. to test an updated table before embedding it.
-    pub fn from_sources(skus_csv: &str, images_yaml: &str) -> Result<Catalog, CatalogError> {
+    /// Builds a catalog from table texts in the embedded formats (the SKU CSV, the image
+    /// YAML and the system-pod YAML), e.g. to test an updated table before embedding it.
+    pub fn from_sources(
+        skus_csv: &str,
+        images_yaml: &str,
+        system_pods_yaml: &str,
+    ) -> Result<Catalog, CatalogError> {
         let skus = skus::parse_skus(skus_csv)?;
         let images = images::parse_images(images_yaml)?;
         let mut image_keys = BTreeMap::new();
@@ -94,12 +104,15 @@ impl Catalog {
                     .push(i);
             }
         }
-        Ok(Catalog {
+        let mut catalog = Catalog {
             skus,
             images,
             image_keys,
             image_refs,
-        })
+            system_pods: Vec::new(),
+        };
+        catalog.system_pods = system_pods::parse_system_pods(system_pods_yaml, &catalog)?;
+        Ok(catalog)
     }
 
     /// A VM size by name, ignoring case (`standard_d4s_v5` finds `Standard_D4s_v5`).
@@ -153,6 +166,12 @@ impl Catalog {
         self.images.iter()
     }
 
+    /// All AKS system pods (DaemonSets and Deployments, every OS, plugin and add-on), in
+    /// data-file order. See [`system_pods::system_pods_for`] for one node's set.
+    pub fn system_pods(&self) -> &[SystemPod] {
+        &self.system_pods
+    }
+
     /// The images a fresh AKS node of `os` (and Windows build) has pre-pulled by its node
     /// image, in data-file order.
     pub fn node_image_cache(&self, os: Os, windows_build: Option<u32>) -> Vec<&CatalogImage> {
@@ -170,7 +189,7 @@ mod tests {
 
     #[test]
     fn builtin_catalog_parses() {
-        if let Err(e) = Catalog::from_sources(SKUS_CSV, IMAGES_YAML) {
+        if let Err(e) = Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML) {
             panic!("{e}");
         }
         let c = Catalog::builtin();
@@ -270,5 +289,120 @@ mod tests {
             Some("aks-csi-node-driver-registrar-windows")
         );
         assert!(c.image_for_os("servercore-ltsc2022", Os::Linux).is_none());
+    }
+
+    fn cache_keys(os: Os, build: Option<u32>) -> Vec<&'static str> {
+        Catalog::builtin()
+            .node_image_cache(os, build)
+            .into_iter()
+            .map(|i| i.key.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn node_image_caches_follow_agentbaker() {
+        let linux = cache_keys(Os::Linux, None);
+        assert!(linux.contains(&"aks-kube-proxy"));
+        assert!(linux.contains(&"aks-azure-cns"));
+        assert!(!linux.iter().any(|k| k.contains("servercore")));
+
+        let ws22 = cache_keys(Os::Windows, Some(20348));
+        for k in [
+            "servercore-ltsc2022",
+            "servercore-ltsc2022-prev",
+            "nanoserver-ltsc2022",
+            "iis-ltsc2022",
+            "aks-cloud-node-manager-windows",
+        ] {
+            assert!(ws22.contains(&k), "WS2022 caches {k}");
+        }
+        for k in [
+            "servercore-ltsc2025",
+            "iis-ltsc2025",
+            "aspnet-4.8-ltsc2022",
+            "aks-ama-logs-windows",
+        ] {
+            assert!(!ws22.contains(&k), "WS2022 does not cache {k}");
+        }
+
+        let ws25 = cache_keys(Os::Windows, Some(26100));
+        for k in [
+            "servercore-ltsc2022",
+            "servercore-ltsc2025",
+            "nanoserver-ltsc2022",
+            "nanoserver-ltsc2025",
+            "iis-ltsc2025",
+        ] {
+            assert!(ws25.contains(&k), "WS2025 caches {k}");
+        }
+        assert!(!ws25.contains(&"iis-ltsc2022"));
+        assert!(cache_keys(Os::Windows, Some(17763)).contains(&"servercore-ltsc2019"));
+
+        // Without a build only the build-independent system images qualify.
+        let unknown = cache_keys(Os::Windows, None);
+        assert!(unknown.iter().all(|k| k.starts_with("aks-")), "{unknown:?}");
+        assert!(!unknown.is_empty());
+        assert_eq!(
+            images::node_image_cache(Os::Windows, Some(20348)).len(),
+            ws22.len()
+        );
+    }
+
+    #[test]
+    fn images_on_one_base_share_layer_digests() {
+        let c = Catalog::builtin();
+        let digests = |k: &str| -> Vec<String> {
+            c.image(k)
+                .unwrap()
+                .layers
+                .iter()
+                .map(|l| l.digest.clone())
+                .collect()
+        };
+        let sc = digests("servercore-ltsc2022");
+        let aspnet = digests("aspnet-4.8-ltsc2022");
+        let runtime = digests("runtime-4.8-ltsc2022");
+        assert_eq!(sc.len(), 2, "base + monthly delta");
+        assert_eq!(aspnet[..2], sc[..]);
+        assert_eq!(aspnet[..3], runtime[..]);
+        assert_eq!(digests("nginx-1.31")[0], digests("debian-trixie-slim")[0]);
+        assert_eq!(
+            digests("aspnet-8.0-nanoserver-ltsc2022")[0],
+            digests("nanoserver-ltsc2022")[0]
+        );
+        // Last month's servercore shares the base but not the delta.
+        let prev = digests("servercore-ltsc2022-prev");
+        assert_eq!(prev[0], sc[0]);
+        assert_ne!(prev[1], sc[1]);
+
+        // On a fresh WS2022 node only the framework layers of aspnet:4.8 are missing.
+        let cached: std::collections::BTreeSet<String> = c
+            .node_image_cache(Os::Windows, Some(20348))
+            .iter()
+            .flat_map(|i| i.layers.iter().map(|l| l.digest.clone()))
+            .collect();
+        let missing: Vec<&String> = aspnet.iter().filter(|d| !cached.contains(*d)).collect();
+        assert_eq!(missing, [&aspnet[2], &aspnet[3]]);
+    }
+
+    #[test]
+    fn image_sizes_follow_facts() {
+        let c = Catalog::builtin();
+        let sc = c.image("servercore-ltsc2022").unwrap();
+        assert_eq!(sc.size(), Bytes(2_184_000_000), "1.489 + 0.695 GB");
+        assert_eq!(sc.uncompressed_size(), Some(Bytes(3_850_000_000)));
+        assert_eq!(c.image("nginx-1.31").unwrap().size(), Bytes(63_110_572));
+        assert_eq!(
+            c.image("servercore-ltsc2025").unwrap().uncompressed_size(),
+            None
+        );
+        for img in c.images() {
+            assert_eq!(
+                img.os == Os::Windows && !img.key.starts_with("aks-"),
+                img.windows_build().is_some(),
+                "{}",
+                img.key
+            );
+        }
     }
 }

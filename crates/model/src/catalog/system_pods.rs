@@ -405,10 +405,13 @@ mod tests {
         (t.cpu.millis(), t.memory.as_mib())
     }
 
+    /// OS, plugin, add-ons, expected (millicores, MiB).
+    type TotalCase = (Os, NetworkPlugin, &'static [&'static str], (u64, u64));
+
     #[test]
     fn daemonset_totals_match_observed_nodes() {
         use NetworkPlugin::*;
-        let cases: [(Os, NetworkPlugin, &[&str], (u64, u64)); 10] = [
+        let cases: [TotalCase; 10] = [
             (Os::Linux, AzureCniOverlay, &[], (350, 470)),
             (Os::Linux, AzureCniPodSubnet, &[], (350, 470)),
             (Os::Linux, Kubenet, &[], (310, 220)),

@@ -428,6 +428,15 @@ impl Scheduler {
         totals
     }
 
+    /// The filter verdict for `pod` on one node, PreFilter included: what the DaemonSet
+    /// controller's `NodeShouldRunDaemonPod` and the engine's direct binds check.
+    pub fn filter_one(&mut self, cluster: &Cluster, pod: PodId, node: NodeId) -> Status {
+        match self.run_pre_filters(cluster, pod) {
+            Ok(skip) => self.run_filters(&skip, cluster, pod, node),
+            Err(st) => st,
+        }
+    }
+
     /// Every node's verdict for `pod` as one attempt would see it, without the early stop
     /// of `percentageOfNodesToScore` (for `poolcast explain`).
     pub fn explain(&mut self, cluster: &Cluster, pod: PodId) -> Vec<NodeVerdict> {

@@ -5,8 +5,10 @@
 //! I/O beyond parsing text it is given, knows nothing of the engine, and never panics on
 //! input.
 
+pub mod catalog;
 pub mod scenario;
 pub mod units;
 
+pub use catalog::Catalog;
 pub use scenario::Scenario;
 pub use units::{Bandwidth, Bytes, Cpu, Duration, Percent};

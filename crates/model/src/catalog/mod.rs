@@ -1,0 +1,415 @@
+//! Catalogs of Azure and AKS facts the engine and planner draw on, embedded in the binary:
+//! VM sizes and prices ([`skus`]), well-known images and node-image caches ([`images`]),
+//! AKS system pods ([`system_pods`]), node reservations ([`reservations`]), AKS pool rules
+//! ([`aks`]), OS disks and I/O costs ([`disks`]), provisioning and container start times
+//! ([`provisioning`]), and plain rows for the CLI's `catalog` command ([`rows`]).
+//!
+//! The tables live in `crates/model/data/` and are compiled in with `include_str!`; every
+//! entry keeps its source and date. [`Catalog::builtin`] parses them once. A parse failure of
+//! the embedded data is a bug in this crate (a unit test parses them), never a user error.
+
+mod csv;
+mod estimate;
+
+pub mod aks;
+pub mod disks;
+pub mod images;
+pub mod provisioning;
+pub mod reservations;
+pub mod rows;
+pub mod skus;
+pub mod system_pods;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+pub use estimate::Estimate;
+pub use images::{normalize_reference, CacheRule, CatalogImage};
+pub use skus::{Arch, SkuPrice, VmSku};
+pub use system_pods::{EnabledBy, PodImage, PodRequests, SystemPod, SystemPodKind};
+
+use crate::scenario::Os;
+
+const SKUS_CSV: &str = include_str!("../../data/azure-vm-skus.csv");
+const IMAGES_YAML: &str = include_str!("../../data/images.yaml");
+const SYSTEM_PODS_YAML: &str = include_str!("../../data/aks-system-pods.yaml");
+
+/// Why catalog data was refused. For the embedded tables this is a bug in poolcast; for
+/// tables a caller supplies to [`Catalog::from_sources`] it is theirs to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// The text is not well-formed CSV or YAML, or does not match the expected fields.
+    #[error("{file}: {location}: {message}")]
+    Parse {
+        /// Which table.
+        file: &'static str,
+        /// Line or field path.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The text parses but a value breaks a rule of the table (duplicate key, bad unit,
+    /// unknown reference).
+    #[error("{file}: {location}: {message}")]
+    Invalid {
+        /// Which table.
+        file: &'static str,
+        /// Row or entry.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// All catalog tables, parsed and cross-checked.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// By lower-case size name.
+    skus: BTreeMap<String, VmSku>,
+    images: Vec<CatalogImage>,
+    /// Catalog key -> index into `images`.
+    image_keys: BTreeMap<String, usize>,
+    /// Normalised reference -> indices into `images` (one per OS at most).
+    image_refs: BTreeMap<String, Vec<usize>>,
+    system_pods: Vec<SystemPod>,
+}
+
+impl Catalog {
+    /// The catalog compiled into this binary, parsed on first use.
+    ///
+    /// # Panics
+    /// If the embedded data does not parse; the unit test `builtin_catalog_parses` keeps
+    /// that from shipping.
+    pub fn builtin() -> &'static Catalog {
+        static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            match Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML) {
+                Ok(c) => c,
+                Err(e) => panic!("poolcast's embedded catalog data is invalid (a bug): {e}"),
+            }
+        })
+    }
+
+    /// Builds a catalog from table texts in the embedded formats (the SKU CSV, the image
+    /// YAML and the system-pod YAML), e.g. to test an updated table before embedding it.
+    pub fn from_sources(
+        skus_csv: &str,
+        images_yaml: &str,
+        system_pods_yaml: &str,
+    ) -> Result<Catalog, CatalogError> {
+        let skus = skus::parse_skus(skus_csv)?;
+        let images = images::parse_images(images_yaml)?;
+        let mut image_keys = BTreeMap::new();
+        let mut image_refs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, img) in images.iter().enumerate() {
+            image_keys.insert(img.key.clone(), i);
+            for r in img.references() {
+                image_refs
+                    .entry(normalize_reference(r))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut catalog = Catalog {
+            skus,
+            images,
+            image_keys,
+            image_refs,
+            system_pods: Vec::new(),
+        };
+        catalog.system_pods = system_pods::parse_system_pods(system_pods_yaml, &catalog)?;
+        Ok(catalog)
+    }
+
+    /// A VM size by name, ignoring case (`standard_d4s_v5` finds `Standard_D4s_v5`).
+    pub fn vm_sku(&self, name: &str) -> Option<&VmSku> {
+        self.skus.get(&name.trim().to_ascii_lowercase())
+    }
+
+    /// All VM sizes, sorted by name (case-insensitively).
+    pub fn vm_skus(&self) -> impl Iterator<Item = &VmSku> {
+        self.skus.values()
+    }
+
+    /// Region names that have prices, sorted.
+    pub fn regions(&self) -> Vec<&str> {
+        let mut r: Vec<&str> = self.skus.values().flat_map(VmSku::regions).collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    }
+
+    /// An image by catalog key (`aspnet-4.8-ltsc2019`) or by reference
+    /// (`mcr.microsoft.com/dotnet/framework/aspnet:4.8-windowsservercore-ltsc2019`,
+    /// `nginx:1.31.3`). A reference published for several OSes (the CSI sidecars) returns
+    /// its Linux entry; use [`Catalog::image_for_os`] to choose.
+    pub fn image(&self, key: &str) -> Option<&CatalogImage> {
+        let k = key.trim();
+        if let Some(&i) = self.image_keys.get(k) {
+            return self.images.get(i);
+        }
+        let idx = self.image_refs.get(&normalize_reference(k))?;
+        idx.iter()
+            .map(|&i| &self.images[i])
+            .min_by_key(|img| img.os)
+    }
+
+    /// An image by key or reference, as a node of `os` would resolve it.
+    pub fn image_for_os(&self, key: &str, os: Os) -> Option<&CatalogImage> {
+        let k = key.trim();
+        if let Some(&i) = self.image_keys.get(k) {
+            return self.images.get(i).filter(|img| img.os == os);
+        }
+        self.image_refs
+            .get(&normalize_reference(k))?
+            .iter()
+            .map(|&i| &self.images[i])
+            .find(|img| img.os == os)
+    }
+
+    /// All images, in the order of the data file.
+    pub fn images(&self) -> impl Iterator<Item = &CatalogImage> {
+        self.images.iter()
+    }
+
+    /// All AKS system pods (DaemonSets and Deployments, every OS, plugin and add-on), in
+    /// data-file order. See [`system_pods::system_pods_for`] for one node's set.
+    pub fn system_pods(&self) -> &[SystemPod] {
+        &self.system_pods
+    }
+
+    /// The images a fresh AKS node of `os` (and Windows build) has pre-pulled by its node
+    /// image, in data-file order.
+    pub fn node_image_cache(&self, os: Os, windows_build: Option<u32>) -> Vec<&CatalogImage> {
+        self.images
+            .iter()
+            .filter(|img| img.is_cached_on(os, windows_build))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::Bytes;
+
+    #[test]
+    fn builtin_catalog_parses() {
+        if let Err(e) = Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML) {
+            panic!("{e}");
+        }
+        let c = Catalog::builtin();
+        assert_eq!(c.vm_skus().count(), 77);
+        assert_eq!(
+            c.regions(),
+            ["eastus", "northeurope", "westeurope", "westus2"]
+        );
+        assert!(c.vm_skus().all(|s| s.prices.len() == 4), "4 regions each");
+    }
+
+    #[test]
+    fn vm_sku_lookup_ignores_case_and_gives_specs_and_prices() {
+        let c = Catalog::builtin();
+        let d4 = c.vm_sku("standard_d4s_v5").unwrap();
+        assert_eq!(d4.name, "Standard_D4s_v5");
+        assert_eq!(d4.vcpu, 4);
+        assert_eq!(d4.memory, Bytes::gib(16));
+        assert_eq!(d4.temp_disk, Bytes(0));
+        assert!(!d4.ephemeral_os_disk);
+        assert_eq!(d4.max_uncached_disk_mbps, Some(145));
+        assert_eq!(d4.max_uncached_disk_iops, Some(6400));
+        assert_eq!(d4.arch, Arch::Amd64);
+        // azure-vm-skus.md sanity table: East US Aug 2026 = June 2023 list prices.
+        assert_eq!(d4.price("eastus", Os::Linux), Some(0.192));
+        assert_eq!(d4.price("eastus", Os::Windows), Some(0.376));
+        assert!(d4.spot_price("eastus", Os::Windows).is_none());
+        assert!(d4.source.contains("dsv5-series.md"));
+        assert_eq!(d4.prices["eastus"].date, "2026-08-01");
+        assert_eq!(
+            c.vm_sku("Standard_D8ps_v6").map(|s| s.arch),
+            Some(Arch::Arm64)
+        );
+        assert_eq!(
+            c.vm_sku("Standard_D4ds_v5").map(|s| s.temp_disk),
+            Some(Bytes::gib(150))
+        );
+        assert!(c.vm_sku("Standard_Nope").is_none());
+        // Gaps stay gaps: documented empty Linux cell (azure-vm-skus.md).
+        let d2as = c.vm_sku("Standard_D2as_v5").unwrap();
+        assert_eq!(d2as.price("eastus", Os::Linux), None);
+        assert!(d2as.price("eastus", Os::Windows).is_some());
+    }
+
+    #[test]
+    fn vm_skus_are_sorted_by_name() {
+        let names: Vec<String> = Catalog::builtin()
+            .vm_skus()
+            .map(|s| s.name.to_ascii_lowercase())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn images_resolve_by_key_and_by_reference() {
+        let c = Catalog::builtin();
+        let by_key = c.image("aspnet-4.8-ltsc2019").unwrap();
+        let by_ref = c
+            .image("mcr.microsoft.com/dotnet/framework/aspnet:4.8-windowsservercore-ltsc2019")
+            .unwrap();
+        assert_eq!(by_key, by_ref);
+        assert_eq!(by_key.os, Os::Windows);
+        assert_eq!(by_key.windows_build(), Some(17763));
+        assert_eq!(
+            c.image("nginx:1.31.3").map(|i| i.key.as_str()),
+            Some("nginx-1.31")
+        );
+        assert_eq!(
+            c.image("nginx:1.31").map(|i| i.key.as_str()),
+            Some("nginx-1.31")
+        );
+        assert_eq!(
+            c.image("mcr.microsoft.com/windows/servercore:1809")
+                .map(|i| i.key.as_str()),
+            Some("servercore-ltsc2019")
+        );
+        assert!(c.image("nginx:0.1").is_none());
+        for key in [
+            "servercore-ltsc2019",
+            "aspnet-4.8-ltsc2022",
+            "nanoserver-ltsc2022",
+            "nginx-1.31",
+        ] {
+            assert!(c.image(key).is_some(), "{key}");
+        }
+    }
+
+    #[test]
+    fn multi_os_references_resolve_per_node_os() {
+        let c = Catalog::builtin();
+        let r = "mcr.microsoft.com/oss/v2/kubernetes-csi/csi-node-driver-registrar:v2.17.0";
+        assert_eq!(c.image(r).map(|i| i.os), Some(Os::Linux));
+        assert_eq!(
+            c.image_for_os(r, Os::Windows).map(|i| i.key.as_str()),
+            Some("aks-csi-node-driver-registrar-windows")
+        );
+        assert!(c.image_for_os("servercore-ltsc2022", Os::Linux).is_none());
+    }
+
+    fn cache_keys(os: Os, build: Option<u32>) -> Vec<&'static str> {
+        Catalog::builtin()
+            .node_image_cache(os, build)
+            .into_iter()
+            .map(|i| i.key.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn node_image_caches_follow_agentbaker() {
+        let linux = cache_keys(Os::Linux, None);
+        assert!(linux.contains(&"aks-kube-proxy"));
+        assert!(linux.contains(&"aks-azure-cns"));
+        assert!(!linux.iter().any(|k| k.contains("servercore")));
+
+        let ws22 = cache_keys(Os::Windows, Some(20348));
+        for k in [
+            "servercore-ltsc2022",
+            "servercore-ltsc2022-prev",
+            "nanoserver-ltsc2022",
+            "iis-ltsc2022",
+            "aks-cloud-node-manager-windows",
+        ] {
+            assert!(ws22.contains(&k), "WS2022 caches {k}");
+        }
+        for k in [
+            "servercore-ltsc2025",
+            "iis-ltsc2025",
+            "aspnet-4.8-ltsc2022",
+            "aks-ama-logs-windows",
+        ] {
+            assert!(!ws22.contains(&k), "WS2022 does not cache {k}");
+        }
+
+        let ws25 = cache_keys(Os::Windows, Some(26100));
+        for k in [
+            "servercore-ltsc2022",
+            "servercore-ltsc2025",
+            "nanoserver-ltsc2022",
+            "nanoserver-ltsc2025",
+            "iis-ltsc2025",
+        ] {
+            assert!(ws25.contains(&k), "WS2025 caches {k}");
+        }
+        assert!(!ws25.contains(&"iis-ltsc2022"));
+        assert!(cache_keys(Os::Windows, Some(17763)).contains(&"servercore-ltsc2019"));
+
+        // Without a build only the build-independent system images qualify.
+        let unknown = cache_keys(Os::Windows, None);
+        assert!(unknown.iter().all(|k| k.starts_with("aks-")), "{unknown:?}");
+        assert!(!unknown.is_empty());
+        assert_eq!(
+            images::node_image_cache(Os::Windows, Some(20348)).len(),
+            ws22.len()
+        );
+    }
+
+    #[test]
+    fn images_on_one_base_share_layer_digests() {
+        let c = Catalog::builtin();
+        let digests = |k: &str| -> Vec<String> {
+            c.image(k)
+                .unwrap()
+                .layers
+                .iter()
+                .map(|l| l.digest.clone())
+                .collect()
+        };
+        let sc = digests("servercore-ltsc2022");
+        let aspnet = digests("aspnet-4.8-ltsc2022");
+        let runtime = digests("runtime-4.8-ltsc2022");
+        assert_eq!(sc.len(), 2, "base + monthly delta");
+        assert_eq!(aspnet[..2], sc[..]);
+        assert_eq!(aspnet[..3], runtime[..]);
+        assert_eq!(digests("nginx-1.31")[0], digests("debian-trixie-slim")[0]);
+        assert_eq!(
+            digests("aspnet-8.0-nanoserver-ltsc2022")[0],
+            digests("nanoserver-ltsc2022")[0]
+        );
+        // Last month's servercore shares the base but not the delta.
+        let prev = digests("servercore-ltsc2022-prev");
+        assert_eq!(prev[0], sc[0]);
+        assert_ne!(prev[1], sc[1]);
+
+        // On a fresh WS2022 node only the framework layers of aspnet:4.8 are missing.
+        let cached: std::collections::BTreeSet<String> = c
+            .node_image_cache(Os::Windows, Some(20348))
+            .iter()
+            .flat_map(|i| i.layers.iter().map(|l| l.digest.clone()))
+            .collect();
+        let missing: Vec<&String> = aspnet.iter().filter(|d| !cached.contains(*d)).collect();
+        assert_eq!(missing, [&aspnet[2], &aspnet[3]]);
+    }
+
+    #[test]
+    fn image_sizes_follow_facts() {
+        let c = Catalog::builtin();
+        let sc = c.image("servercore-ltsc2022").unwrap();
+        assert_eq!(sc.size(), Bytes(2_184_000_000), "1.489 + 0.695 GB");
+        assert_eq!(sc.uncompressed_size(), Some(Bytes(3_850_000_000)));
+        assert_eq!(c.image("nginx-1.31").unwrap().size(), Bytes(63_110_572));
+        assert_eq!(
+            c.image("servercore-ltsc2025").unwrap().uncompressed_size(),
+            None
+        );
+        for img in c.images() {
+            assert_eq!(
+                img.os == Os::Windows && !img.key.starts_with("aks-"),
+                img.windows_build().is_some(),
+                "{}",
+                img.key
+            );
+        }
+    }
+}

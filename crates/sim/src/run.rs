@@ -793,9 +793,12 @@ impl<'s> Engine<'s> {
             let img = self.plan.cluster.specs[spec.idx()].images[next];
             let info = &self.plan.cluster.images[img.idx()];
             if check_os(node_os, node_build, info.os, info.windows_build) == OsCheck::OsMismatch {
+                // kubelet: ErrImagePull, then ImagePullBackOff while it backs off.
                 let msg = format!(
-                    "Failed to pull image \"{0}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{0}\": no match for platform in manifest: not found",
-                    info.name
+                    "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: failed to pull and unpack image \"{0}\": no match for platform in manifest: not found (image os {1}, node os {2})",
+                    info.name,
+                    info.os,
+                    node_os
                 );
                 self.kubelet_failure(pod, node, Reason::OsMismatch, msg);
                 return;
@@ -825,7 +828,7 @@ impl<'s> Engine<'s> {
                 == OsCheck::OsVersionMismatch
             {
                 let msg = format!(
-                    "Error: failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem {}: The container operating system does not match the host operating system.: unknown (image {} is Windows build 10.0.{}, node {} is 10.0.{})",
+                    "CreateContainerError: failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem {}: The container operating system does not match the host operating system.: unknown (image {} is Windows build 10.0.{}, node {} is 10.0.{})",
                     self.plan.cluster.pods[pod.idx()].name,
                     info.name,
                     info.windows_build.unwrap_or(0),
@@ -873,11 +876,11 @@ impl<'s> Engine<'s> {
                     self.gc(node);
                     let msg = match self.plan.cluster.nodes[node.idx()].os {
                         Os::Windows => format!(
-                            "Failed to pull image \"{0}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: There is not enough space on the disk.",
+                            "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: There is not enough space on the disk.",
                             self.image_display(img)
                         ),
                         Os::Linux => format!(
-                            "Failed to pull image \"{0}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: write /var/lib/containerd: no space left on device",
+                            "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: write /var/lib/containerd: no space left on device",
                             self.image_display(img)
                         ),
                     };

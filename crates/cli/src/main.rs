@@ -5,10 +5,15 @@
 //! one that reads files or prints.
 //!
 //! Exit codes, for every subcommand: 0 success, 1 a finding the user asked to fail on
-//! (warnings with `validate --strict`), 2 bad input or usage.
+//! (warnings with `validate --strict`, missed targets or failed pods with `run --check`),
+//! 2 bad input or usage.
 
 mod args;
+mod explain;
+mod load;
 mod render;
+mod run;
+mod table;
 mod validate;
 
 use std::process::ExitCode;
@@ -42,5 +47,7 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Validate(a) => validate::run(&a),
+        Command::Run(a) => run::run(&a),
+        Command::Explain(a) => explain::run(&a),
     }
 }

@@ -30,10 +30,6 @@ pub const IMAGE_MINIMUM_GC_AGE_MS: u64 = 120_000;
 pub const IMAGE_GC_HIGH_PERCENT: u32 = 85;
 /// See [`IMAGE_GC_HIGH_PERCENT`].
 pub const IMAGE_GC_LOW_PERCENT: u32 = 80;
-/// AKS Linux `--eviction-hard` includes `nodefs.available<10%` (AgentBaker default kubelet
-/// flags); AKS Windows nodes run with an empty `--eviction-hard` (facts.md §5), so they
-/// never report DiskPressure and a full disk fails the pull instead.
-pub const LINUX_NODEFS_EVICTION_PERCENT: u32 = 10;
 /// Windows Server build from which process isolation accepts older images
 /// (`ltsc2022` in containerd/platforms `platform_windows_compat.go`).
 pub const WINDOWS_LTSC2022_BUILD: u32 = 20348;
@@ -177,10 +173,9 @@ impl PullTimeModel for PipelinedPull {
         let mut extracted = 0u64;
         for l in layers {
             downloaded = downloaded.saturating_add(ms_for(l.size, link.download_bps));
-            extracted = downloaded.max(extracted).saturating_add(ms_for(
-                l.uncompressed,
-                link.extract_bps,
-            ));
+            extracted = downloaded
+                .max(extracted)
+                .saturating_add(ms_for(l.uncompressed, link.extract_bps));
         }
         extracted
     }
@@ -249,10 +244,16 @@ pub struct KubeletParams {
     pub max_parallel_image_pulls: Option<u32>,
     /// VM NIC bytes/s.
     pub nic_bps: u64,
-    /// Extraction bytes/s (snapshotter rate capped by the disk).
+    /// Extraction bytes/s (snapshotter rate capped by the disk's sustained rate).
     pub extract_bps: u64,
-    /// OS disk bytes/s (container I/O).
+    /// Extraction bytes/s while the disk bursts.
+    pub extract_burst_bps: u64,
+    /// OS disk bytes/s (container I/O), sustained.
     pub disk_bps: u64,
+    /// OS disk bytes/s while bursting.
+    pub disk_burst_bps: u64,
+    /// How long a fresh node's disk bursts (0: no burst).
+    pub burst_ms: u64,
     /// OS disk size in bytes.
     pub disk_capacity: u64,
     /// Bytes the OS and node image take before any pull.
@@ -261,12 +262,33 @@ pub struct KubeletParams {
     pub gc_high_percent: u32,
     /// See `gc_high_percent`.
     pub gc_low_percent: u32,
-    /// `nodefs.available` eviction threshold in percent (None: no eviction, Windows).
+    /// `nodefs.available` eviction threshold in percent; `None` on AKS Windows nodes, which
+    /// run with an empty `--eviction-hard` and so fail pulls on a full disk instead.
     pub eviction_percent: Option<u32>,
     /// Container start overhead (runtime create + start, ms).
     pub start_overhead_ms: u64,
     /// Per-file I/O costs.
     pub file_costs: FileCosts,
+}
+
+impl KubeletParams {
+    /// Extraction rate for a node `age_ms` old (burst credits last `burst_ms`).
+    pub fn extract_rate(&self, age_ms: u64) -> u64 {
+        if age_ms < self.burst_ms {
+            self.extract_burst_bps
+        } else {
+            self.extract_bps
+        }
+    }
+
+    /// Disk rate for container I/O on a node `age_ms` old.
+    pub fn disk_rate(&self, age_ms: u64) -> u64 {
+        if age_ms < self.burst_ms {
+            self.disk_burst_bps
+        } else {
+            self.disk_bps
+        }
+    }
 }
 
 /// An image's state on one node.
@@ -486,9 +508,7 @@ impl Kubelet {
                 download_bps: (base.download_bps / share).max(1),
                 extract_bps: (base.extract_bps / share).max(1),
             };
-            let done = now
-                .plus_ms(model.pull_ms(&missing, link))
-                .max(wait_until);
+            let done = now.plus_ms(model.pull_ms(&missing, link)).max(wait_until);
             for l in &missing_ids {
                 self.layer_inflight[l.0 as usize] = Some(done);
             }
@@ -536,17 +556,15 @@ impl Kubelet {
         if self.disk_used_percent() < self.params.gc_high_percent {
             return removed;
         }
-        let target = u128::from(self.params.disk_capacity)
-            * u128::from(self.params.gc_low_percent)
-            / 100;
+        let target =
+            u128::from(self.params.disk_capacity) * u128::from(self.params.gc_low_percent) / 100;
         let mut candidates: Vec<(SimTime, ImageId)> = self
             .images
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match *s {
                 ImageSlot::Present { pulled, last_used }
-                    if self.image_users[i] == 0
-                        && now.since(pulled) >= IMAGE_MINIMUM_GC_AGE_MS =>
+                    if self.image_users[i] == 0 && now.since(pulled) >= IMAGE_MINIMUM_GC_AGE_MS =>
                 {
                     Some((last_used, ImageId(i as u32)))
                 }
@@ -621,7 +639,10 @@ mod tests {
             max_parallel_image_pulls: None,
             nic_bps: 1_000_000_000,
             extract_bps: 20_000_000,
+            extract_burst_bps: 20_000_000,
             disk_bps: 100_000_000,
+            disk_burst_bps: 100_000_000,
+            burst_ms: 0,
             disk_capacity: cap,
             disk_base_used: 0,
             gc_high_percent: 85,

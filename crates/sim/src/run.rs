@@ -339,7 +339,8 @@ impl<'s> Engine<'s> {
             }
         }
         for (i, e) in self.scenario.events.iter().enumerate() {
-            self.q.schedule(SimTime(e.at.as_ms()), Event::Scenario(i as u32));
+            self.q
+                .schedule(SimTime(e.at.as_ms()), Event::Scenario(i as u32));
         }
         self.q.schedule(SimTime::ZERO, Event::Sample);
     }
@@ -667,7 +668,9 @@ impl<'s> Engine<'s> {
             if let Some((name, at)) = &self.explain {
                 if now >= *at && self.plan.cluster.pods[pod.idx()].name == *name {
                     let verdicts = self.sched.explain(&self.plan.cluster, pod);
-                    let result = self.sched.schedule_one(&self.plan.cluster, pod, &mut self.tie);
+                    let result = self
+                        .sched
+                        .schedule_one(&self.plan.cluster, pod, &mut self.tie);
                     self.captured = Some(Captured {
                         pod,
                         at: now,
@@ -678,7 +681,10 @@ impl<'s> Engine<'s> {
                 }
             }
             self.pods[pod.idx()].attempts += 1;
-            match self.sched.schedule_one(&self.plan.cluster, pod, &mut self.tie) {
+            match self
+                .sched
+                .schedule_one(&self.plan.cluster, pod, &mut self.tie)
+            {
                 ScheduleResult::Scheduled { node, .. } => {
                     self.queue.done(pod);
                     self.bind(pod, node);
@@ -787,9 +793,12 @@ impl<'s> Engine<'s> {
             let img = self.plan.cluster.specs[spec.idx()].images[next];
             let info = &self.plan.cluster.images[img.idx()];
             if check_os(node_os, node_build, info.os, info.windows_build) == OsCheck::OsMismatch {
+                // kubelet: ErrImagePull, then ImagePullBackOff while it backs off.
                 let msg = format!(
-                    "Failed to pull image \"{0}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{0}\": no match for platform in manifest: not found",
-                    info.name
+                    "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: failed to pull and unpack image \"{0}\": no match for platform in manifest: not found (image os {1}, node os {2})",
+                    info.name,
+                    info.os,
+                    node_os
                 );
                 self.kubelet_failure(pod, node, Reason::OsMismatch, msg);
                 return;
@@ -819,7 +828,7 @@ impl<'s> Engine<'s> {
                 == OsCheck::OsVersionMismatch
             {
                 let msg = format!(
-                    "Error: failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem {}: The container operating system does not match the host operating system.: unknown (image {} is Windows build 10.0.{}, node {} is 10.0.{})",
+                    "CreateContainerError: failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem {}: The container operating system does not match the host operating system.: unknown (image {} is Windows build 10.0.{}, node {} is 10.0.{})",
                     self.plan.cluster.pods[pod.idx()].name,
                     info.name,
                     info.windows_build.unwrap_or(0),
@@ -847,7 +856,8 @@ impl<'s> Engine<'s> {
         let now = self.now();
         let registry = &self.plan.registry_bps;
         let nic = self.kubelets[node.idx()].params.nic_bps;
-        let extract = self.kubelets[node.idx()].params.extract_bps;
+        let age = now.since(self.nodes[node.idx()].created);
+        let extract = self.kubelets[node.idx()].params.extract_rate(age);
         let starts = self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
@@ -866,11 +876,11 @@ impl<'s> Engine<'s> {
                     self.gc(node);
                     let msg = match self.plan.cluster.nodes[node.idx()].os {
                         Os::Windows => format!(
-                            "Failed to pull image \"{0}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: There is not enough space on the disk.",
+                            "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: There is not enough space on the disk.",
                             self.image_display(img)
                         ),
                         Os::Linux => format!(
-                            "Failed to pull image \"{0}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: write /var/lib/containerd: no space left on device",
+                            "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: write /var/lib/containerd: no space left on device",
                             self.image_display(img)
                         ),
                     };
@@ -1027,7 +1037,9 @@ impl<'s> Engine<'s> {
                 io,
                 &k.params.file_costs,
                 DiskPerf {
-                    bytes_per_sec: k.params.disk_bps,
+                    bytes_per_sec: k
+                        .params
+                        .disk_rate(now.since(self.nodes[node.idx()].created)),
                 },
             )
         });
@@ -1040,7 +1052,12 @@ impl<'s> Engine<'s> {
 
     // ---- scenario events --------------------------------------------------------------
 
-    fn pool_nodes_newest_first(&self, pool: &str, count: u32, pred: impl Fn(NodeId) -> bool) -> Vec<NodeId> {
+    fn pool_nodes_newest_first(
+        &self,
+        pool: &str,
+        count: u32,
+        pred: impl Fn(NodeId) -> bool,
+    ) -> Vec<NodeId> {
         let Some(pi) = self.plan.pools.iter().position(|p| p.name == pool) else {
             return Vec::new();
         };
@@ -1080,7 +1097,8 @@ impl<'s> Engine<'s> {
                 self.nodes[n.idx()].failed = Some(now);
                 self.nodes[n.idx()].waiters.clear();
                 let grace = node_monitor_grace_ms(self.plan.k8s_minor);
-                self.q.schedule_in(grace, Event::NodeUnreachable { node: n });
+                self.q
+                    .schedule_in(grace, Event::NodeUnreachable { node: n });
             }
         }
         if let Some(sel) = &e.cordon {
@@ -1097,7 +1115,9 @@ impl<'s> Engine<'s> {
                     .pods
                     .iter()
                     .copied()
-                    .filter(|&p| self.plan.cluster.spec_of(p).owner.kind() != WorkloadKind::DaemonSet)
+                    .filter(|&p| {
+                        self.plan.cluster.spec_of(p).owner.kind() != WorkloadKind::DaemonSet
+                    })
                     .collect();
                 for p in victims {
                     self.end_pod(p, Phase::Deleted);
@@ -1230,7 +1250,11 @@ impl<'s> Engine<'s> {
         }
         for (pi, (count, alloc, req)) in per_pool.into_iter().enumerate() {
             let name = self.plan.pools[pi].name.clone();
-            let s = self.series.pools.entry(name).or_insert_with(PoolSeries::default);
+            let s = self
+                .series
+                .pools
+                .entry(name)
+                .or_insert_with(PoolSeries::default);
             // Pools first seen late get zeros for the earlier samples.
             while s.nodes.len() + 1 < n_samples {
                 s.nodes.push(0);
@@ -1240,7 +1264,8 @@ impl<'s> Engine<'s> {
             self.peak_pods[pi] = self.peak_pods[pi].max(frac(req.pods, alloc.pods));
             s.nodes.push(count);
             s.cpu.push(crate::outcome::round4(frac(req.cpu, alloc.cpu)));
-            s.memory.push(crate::outcome::round4(frac(req.memory, alloc.memory)));
+            s.memory
+                .push(crate::outcome::round4(frac(req.memory, alloc.memory)));
         }
     }
 }

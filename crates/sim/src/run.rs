@@ -20,7 +20,7 @@ use crate::kubelet::{
     check_os, image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost,
     PipelinedPull, PullLink, PullRequest, PullStart,
 };
-use crate::outcome::{FailureRecord, PoolSeries, Reason, Series};
+use crate::outcome::{FailureRecord, Reason, Series};
 use crate::scheduler::{NodeVerdict, ScheduleResult, Scheduler};
 
 mod pending;
@@ -1254,7 +1254,7 @@ impl<'s> Engine<'s> {
                 .series
                 .pools
                 .entry(name)
-                .or_insert_with(PoolSeries::default);
+                .or_default();
             // Pools first seen late get zeros for the earlier samples.
             while s.nodes.len() + 1 < n_samples {
                 s.nodes.push(0);

@@ -1250,11 +1250,7 @@ impl<'s> Engine<'s> {
         }
         for (pi, (count, alloc, req)) in per_pool.into_iter().enumerate() {
             let name = self.plan.pools[pi].name.clone();
-            let s = self
-                .series
-                .pools
-                .entry(name)
-                .or_default();
+            let s = self.series.pools.entry(name).or_default();
             // Pools first seen late get zeros for the earlier samples.
             while s.nodes.len() + 1 < n_samples {
                 s.nodes.push(0);

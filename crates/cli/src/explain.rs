@@ -81,3 +81,64 @@ pub fn explanation_text(e: &Explanation) -> String {
     out.push_str(&t.render(0));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poolcast_sim::explain::{NodeExplanation, ScoreDetail, EXPLAIN_SCHEMA};
+
+    #[test]
+    fn table_shows_verdicts_and_weighted_scores() {
+        let e = Explanation {
+            schema: EXPLAIN_SCHEMA,
+            pod: "web-0".into(),
+            workload: "web".into(),
+            at_ms: 1500,
+            attempt: 2,
+            chosen_node: Some("n1".into()),
+            message: None,
+            nodes: vec![
+                NodeExplanation {
+                    node: "n0".into(),
+                    pool: "win".into(),
+                    feasible: false,
+                    filter_plugin: Some("TaintToleration".into()),
+                    code: Some("UnschedulableAndUnresolvable".into()),
+                    reasons: vec!["node(s) had untolerated taint {os: windows}".into()],
+                    scores: Vec::new(),
+                    total: 0,
+                },
+                NodeExplanation {
+                    node: "n1".into(),
+                    pool: "lin".into(),
+                    feasible: true,
+                    filter_plugin: None,
+                    code: None,
+                    reasons: Vec::new(),
+                    scores: vec![ScoreDetail {
+                        plugin: "ImageLocality".into(),
+                        raw: 40,
+                        normalized: 40,
+                        weight: 1,
+                        weighted: 40,
+                    }],
+                    total: 40,
+                },
+            ],
+        };
+        let t = explanation_text(&e);
+        assert!(
+            t.starts_with(
+                "Pod web-0 (workload web), scheduling attempt 2 at 1.5s\nResult: bound to n1\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "n0    win   TaintToleration: node(s) had untolerated taint {os: windows}  -"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("40x1 (raw 40)  40"), "{t}");
+    }
+}

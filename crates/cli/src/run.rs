@@ -25,10 +25,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             print!("{}", summary_text(&outcome, region));
         }
     }
-    if args.check && !outcome.passes_check() {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(exit_status(&outcome, args.check)))
+}
+
+/// 1 when `check` is set and a target was missed or a workload pod failed, else 0.
+pub fn exit_status(outcome: &Outcome, check: bool) -> u8 {
+    u8::from(check && !outcome.passes_check())
 }
 
 fn counts_line(c: &PodCounts) -> String {
@@ -182,4 +184,68 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: cli-run}
+cluster: {kubernetesVersion: "1.33", region: eastus}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 2}
+  - {name: win, os: windows, vmSize: Standard_D4s_v5, count: 1}
+images:
+  - {name: "nginx:1.31.3", catalog: nginx-1.31}
+  - {name: "legacy:1", catalog: aspnet-4.8-ltsc2019}
+workloads:
+  - {name: web, kind: Deployment, replicas: 2, image: "nginx:1.31.3", nodeSelector: {kubernetes.io/os: linux}}
+  - {name: legacy, kind: Deployment, replicas: 1, image: "legacy:1", nodeSelector: {kubernetes.io/os: windows}}
+targets: {allPlaced: true}
+sim: {horizon: 20m}
+"#;
+
+    fn outcome() -> Outcome {
+        let (s, _) = poolcast_model::parse_scenario(SCENARIO, poolcast_model::Format::Yaml, "t")
+            .expect("valid scenario");
+        simulate(&s, &RunOptions::default()).expect("runs")
+    }
+
+    #[test]
+    fn check_fails_on_failed_pods_and_text_names_them() {
+        let o = outcome();
+        assert_eq!(exit_status(&o, false), 0);
+        assert_eq!(exit_status(&o, true), 1);
+        let text = summary_text(&o, "eastus");
+        assert!(
+            text.contains("Scenario cli-run (seed 42, horizon 20m00s)"),
+            "{text}"
+        );
+        assert!(text.contains("OsVersionMismatch (1 pod)"), "{text}");
+        assert!(text.contains("pods: legacy-0"), "{text}");
+        assert!(text.contains("allPlaced"), "{text}");
+        assert!(text.contains("MISSED"), "{text}");
+    }
+
+    #[test]
+    fn run_reads_a_file_and_refuses_a_bad_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let good = dir.path().join("s.yaml");
+        std::fs::write(&good, SCENARIO).expect("write");
+        let args = RunArgs {
+            file: good,
+            seed: Some(3),
+            horizon: None,
+            format: OutputFormat::Json,
+            check: false,
+        };
+        assert!(run(&args).is_ok());
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, "apiVersion: poolcast/v1\nkind: Scenario\n").expect("write");
+        let args = RunArgs { file: bad, ..args };
+        assert!(run(&args).is_err());
+    }
 }

@@ -146,8 +146,9 @@ pub struct PullLink {
 
 /// How long fetching and unpacking a set of missing layers takes.
 pub trait PullTimeModel {
-    /// Milliseconds to pull `layers` (only those missing on the node), base first.
-    fn pull_ms(&self, layers: &[&LayerInfo], link: PullLink) -> u64;
+    /// Milliseconds to pull `layers` of `table` (only those missing on the node), base
+    /// first.
+    fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64;
 }
 
 /// The default pull model: layers download one after another at the link rate, and each
@@ -168,10 +169,11 @@ fn ms_for(bytes: u64, bps: u64) -> u64 {
 }
 
 impl PullTimeModel for PipelinedPull {
-    fn pull_ms(&self, layers: &[&LayerInfo], link: PullLink) -> u64 {
+    fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64 {
         let mut downloaded = 0u64;
         let mut extracted = 0u64;
-        for l in layers {
+        for &id in layers {
+            let l = table.layer(id);
             downloaded = downloaded.saturating_add(ms_for(l.size, link.download_bps));
             extracted = downloaded
                 .max(extracted)
@@ -342,6 +344,7 @@ pub struct Kubelet {
     layer_inflight: Vec<Option<SimTime>>,
     queue: VecDeque<ImageId>,
     active_pulls: u32,
+    missing: Vec<LayerId>,
     /// Bytes used on the OS disk (base + layers, including layers being pulled).
     pub disk_used: u64,
     /// The node reports DiskPressure.
@@ -362,6 +365,7 @@ impl Kubelet {
             layer_inflight: vec![None; n_layers],
             queue: VecDeque::new(),
             active_pulls: 0,
+            missing: Vec::new(),
             disk_used: base,
             disk_pressure: false,
             alive: true,
@@ -458,39 +462,38 @@ impl Kubelet {
         }
     }
 
-    /// Starts queued pulls while the puller has free slots. Each pull's time comes from
-    /// `model`; with parallel pulls the link is shared equally among the pulls running
-    /// when it starts (an approximation: rates are not re-balanced as pulls finish).
+    /// Starts queued pulls while the puller has free slots, appending what happened to
+    /// `started`. Each pull's time comes from `model`; with parallel pulls the link is
+    /// shared equally among the pulls running when it starts (an approximation: rates are
+    /// not re-balanced as pulls finish).
     pub fn start_next(
         &mut self,
         now: SimTime,
         table: &LayerTable,
         link_for: impl Fn(ImageId) -> PullLink,
         model: &dyn PullTimeModel,
-    ) -> Vec<PullStart> {
-        let mut started = Vec::new();
+        started: &mut Vec<PullStart>,
+    ) {
         if !self.alive {
-            return started;
+            return;
         }
         while self.pull_slots_free() {
             let Some(image) = self.queue.pop_front() else {
                 break;
             };
-            let mut missing: Vec<&LayerInfo> = Vec::new();
-            let mut missing_ids: Vec<LayerId> = Vec::new();
+            self.missing.clear();
             let mut wait_until = now;
             let mut need = 0u64;
             for &l in &table.image_layers[image.idx()] {
                 let li = l.0 as usize;
-                if self.layer_refs[li] > 0 || missing_ids.contains(&l) {
+                if self.layer_refs[li] > 0 || self.missing.contains(&l) {
                     continue;
                 }
                 if let Some(t) = self.layer_inflight[li] {
                     wait_until = wait_until.max(t);
                     continue;
                 }
-                missing.push(table.layer(l));
-                missing_ids.push(l);
+                self.missing.push(l);
                 need = need.saturating_add(table.layer(l).uncompressed);
             }
             if self.disk_used.saturating_add(need) > self.params.disk_capacity {
@@ -508,8 +511,10 @@ impl Kubelet {
                 download_bps: (base.download_bps / share).max(1),
                 extract_bps: (base.extract_bps / share).max(1),
             };
-            let done = now.plus_ms(model.pull_ms(&missing, link)).max(wait_until);
-            for l in &missing_ids {
+            let done = now
+                .plus_ms(model.pull_ms(&self.missing, table, link))
+                .max(wait_until);
+            for l in &self.missing {
                 self.layer_inflight[l.0 as usize] = Some(done);
             }
             self.disk_used = self.disk_used.saturating_add(need);
@@ -517,7 +522,6 @@ impl Kubelet {
             self.active_pulls += 1;
             started.push(PullStart::Started(image, done));
         }
-        started
     }
 
     /// A pull finished: the image and its layers are present; frees a puller slot.
@@ -696,13 +700,14 @@ mod tests {
             download_bps: 100_000_000,
             extract_bps: 20_000_000,
         };
-        let a = layer("a", 1_000_000_000, 2_000_000_000);
+        let mut t = LayerTable::default();
+        let a = t.intern(layer("a", 1_000_000_000, 2_000_000_000));
+        let b = t.intern(layer("b", 500_000_000, 400_000_000));
         // One layer: 10 s download + 100 s extraction.
-        assert_eq!(PipelinedPull.pull_ms(&[&a], link), 110_000);
+        assert_eq!(PipelinedPull.pull_ms(&[a], &t, link), 110_000);
         // Two layers: the second downloads during the first extraction.
-        let b = layer("b", 500_000_000, 400_000_000);
-        assert_eq!(PipelinedPull.pull_ms(&[&a, &b], link), 130_000);
-        assert_eq!(PipelinedPull.pull_ms(&[], link), 0);
+        assert_eq!(PipelinedPull.pull_ms(&[a, b], &t, link), 130_000);
+        assert_eq!(PipelinedPull.pull_ms(&[], &t, link), 0);
     }
 
     #[test]
@@ -723,12 +728,14 @@ mod tests {
         assert_eq!(k.request(i1), PullRequest::Queued);
         assert_eq!(k.request(i2), PullRequest::Queued);
         assert_eq!(k.request(i1), PullRequest::InProgress);
-        let s = k.start_next(SimTime(0), &t, link, &PipelinedPull);
+        let mut s = Vec::new();
+        k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);
         // Serialized: only the first starts. base: 10 s + 100 s; app1 downloads by 11 s,
         // extracts 10 s after base: 120 s.
         assert_eq!(s, vec![PullStart::Started(i1, SimTime(120_000))]);
         k.finish_pull(i1, &t, SimTime(120_000));
-        let s = k.start_next(SimTime(120_000), &t, link, &PipelinedPull);
+        s.clear();
+        k.start_next(SimTime(120_000), &t, link, &PipelinedPull, &mut s);
         // Only app2 is missing: 1 s + 10 s.
         assert_eq!(s, vec![PullStart::Started(i2, SimTime(131_000))]);
         k.finish_pull(i2, &t, SimTime(131_000));
@@ -775,7 +782,8 @@ mod tests {
             download_bps: 1,
             extract_bps: 1,
         };
-        let s = k.start_next(SimTime(0), &t, link, &PipelinedPull);
+        let mut s = Vec::new();
+        k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);
         assert_eq!(s, vec![PullStart::NoSpace(ImageId(0))]);
         assert!(!k.under_disk_pressure());
         k.disk_used = 91;

@@ -20,7 +20,7 @@ use crate::kubelet::{
     check_os, image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost,
     PipelinedPull, PullLink, PullRequest, PullStart,
 };
-use crate::outcome::{FailureRecord, PoolSeries, Reason, Series};
+use crate::outcome::{FailureRecord, Reason, Series};
 use crate::scheduler::{NodeVerdict, ScheduleResult, Scheduler};
 
 mod pending;
@@ -195,6 +195,9 @@ pub(crate) struct Engine<'s> {
     pub captured: Option<Captured>,
     /// When set, every bind is re-checked (tests).
     pub audit: Option<Vec<BindCheck>>,
+    /// Reused buffers, so handling an event does not allocate.
+    scratch_starts: Vec<PullStart>,
+    scratch_pods: Vec<PodId>,
 }
 
 impl<'s> Engine<'s> {
@@ -229,6 +232,8 @@ impl<'s> Engine<'s> {
             explain: None,
             captured: None,
             audit: None,
+            scratch_starts: Vec::new(),
+            scratch_pods: Vec::new(),
             plan,
             scenario,
         }
@@ -622,8 +627,8 @@ impl<'s> Engine<'s> {
             return;
         };
         let now = self.now();
-        let images = self.plan.cluster.spec_of(pod).images.clone();
-        for img in images {
+        let spec = self.plan.cluster.pods[pod.idx()].spec.idx();
+        for &img in &self.plan.cluster.specs[spec].images {
             self.kubelets[node.idx()].remove_user(img, now);
         }
         self.nodes[node.idx()].waiters.retain(|&(_, p)| p != pod);
@@ -858,7 +863,9 @@ impl<'s> Engine<'s> {
         let nic = self.kubelets[node.idx()].params.nic_bps;
         let age = now.since(self.nodes[node.idx()].created);
         let extract = self.kubelets[node.idx()].params.extract_rate(age);
-        let starts = self.kubelets[node.idx()].start_next(
+        let mut starts = std::mem::take(&mut self.scratch_starts);
+        starts.clear();
+        self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
             |img| PullLink {
@@ -866,8 +873,9 @@ impl<'s> Engine<'s> {
                 extract_bps: extract,
             },
             &PipelinedPull,
+            &mut starts,
         );
-        for s in starts {
+        for &s in &starts {
             match s {
                 PullStart::Started(img, done) => {
                     self.q.schedule(done, Event::PullDone { node, image: img });
@@ -897,6 +905,7 @@ impl<'s> Engine<'s> {
                 }
             }
         }
+        self.scratch_starts = starts;
     }
 
     fn pull_done(&mut self, node: NodeId, image: ImageId) {
@@ -908,7 +917,8 @@ impl<'s> Engine<'s> {
         self.plan.cluster.add_image_to_node(node, image);
         self.gc(node);
         self.check_disk_pressure(node);
-        let mut waiting = Vec::new();
+        let mut waiting = std::mem::take(&mut self.scratch_pods);
+        waiting.clear();
         self.nodes[node.idx()].waiters.retain(|&(i, p)| {
             if i == image {
                 waiting.push(p);
@@ -917,13 +927,14 @@ impl<'s> Engine<'s> {
                 true
             }
         });
-        for p in waiting {
+        for &p in &waiting {
             if self.pod_on(p, node) {
                 self.kubelets[node.idx()].touch(image, now);
                 self.pods[p.idx()].next_image += 1;
                 self.advance(p, node);
             }
         }
+        self.scratch_pods = waiting;
         self.kick_puller(node);
     }
 
@@ -1250,11 +1261,7 @@ impl<'s> Engine<'s> {
         }
         for (pi, (count, alloc, req)) in per_pool.into_iter().enumerate() {
             let name = self.plan.pools[pi].name.clone();
-            let s = self
-                .series
-                .pools
-                .entry(name)
-                .or_insert_with(PoolSeries::default);
+            let s = self.series.pools.entry(name).or_default();
             // Pools first seen late get zeros for the earlier samples.
             while s.nodes.len() + 1 < n_samples {
                 s.nodes.push(0);

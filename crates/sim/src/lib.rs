@@ -4,6 +4,7 @@
 //! `poolcast_model::Scenario`; output is an `Outcome` (or an `Explanation` of one
 //! scheduling attempt). The same scenario and seed always give the same outcome.
 
+pub mod autoscaler;
 pub mod build;
 pub mod cluster;
 pub mod engine;
@@ -13,6 +14,7 @@ pub mod outcome;
 pub mod run;
 pub mod scheduler;
 pub mod shape;
+pub mod snapshot;
 
 use poolcast_model::{Duration, Scenario};
 

@@ -23,6 +23,7 @@ use crate::kubelet::{
 use crate::outcome::{FailureRecord, Reason, Series};
 use crate::scheduler::{NodeVerdict, ScheduleResult, Scheduler};
 
+mod autoscale;
 mod pending;
 mod report;
 use pending::PendingQueue;
@@ -77,6 +78,10 @@ pub(crate) enum Event {
     DiskCheck { node: NodeId },
     /// A time-series sample.
     Sample,
+    /// A cluster-autoscaler loop.
+    AutoscalerScan,
+    /// A node requested by the cluster-autoscaler joins Ready.
+    AutoscaledNodeJoin { pool: PoolId },
 }
 
 /// A pod's lifecycle phase as reported.
@@ -130,6 +135,8 @@ pub(crate) struct NodeRt {
     pub zone: String,
     pub created: SimTime,
     pub failed: Option<SimTime>,
+    /// Deleted by the cluster-autoscaler.
+    pub removed: Option<SimTime>,
     pub unreachable: bool,
     /// Pods waiting for an image pull on this node.
     pub waiters: Vec<(ImageId, PodId)>,
@@ -198,6 +205,8 @@ pub(crate) struct Engine<'s> {
     /// Reused buffers, so handling an event does not allocate.
     scratch_starts: Vec<PullStart>,
     scratch_pods: Vec<PodId>,
+    /// The cluster-autoscaler, when a pool autoscales.
+    pub autoscaler: Option<crate::autoscaler::Autoscaler>,
 }
 
 impl<'s> Engine<'s> {
@@ -206,7 +215,9 @@ impl<'s> Engine<'s> {
         let horizon = SimTime(plan.horizon_ms);
         let n_w = plan.workloads.len();
         let n_p = plan.pools.len();
+        let autoscaler = crate::autoscaler::Autoscaler::new(&plan, scenario);
         Engine {
+            autoscaler,
             tie: rng_for(plan.seed, Stream::TieBreak),
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
@@ -348,6 +359,9 @@ impl<'s> Engine<'s> {
                 .schedule(SimTime(e.at.as_ms()), Event::Scenario(i as u32));
         }
         self.q.schedule(SimTime::ZERO, Event::Sample);
+        if self.autoscaler.is_some() {
+            self.q.schedule(SimTime::ZERO, Event::AutoscalerScan);
+        }
     }
 
     fn schedule_poisson(&mut self, w: u32, after: SimTime) {
@@ -445,6 +459,8 @@ impl<'s> Engine<'s> {
                     self.q.schedule(next, Event::Sample);
                 }
             }
+            Event::AutoscalerScan => self.autoscaler_scan(),
+            Event::AutoscaledNodeJoin { pool } => self.autoscaled_node_join(pool),
         }
     }
 
@@ -497,6 +513,7 @@ impl<'s> Engine<'s> {
             zone,
             created: now,
             failed: None,
+            removed: None,
             unreachable: false,
             waiters: Vec::new(),
             pressure_clear_since: None,
@@ -1269,6 +1286,10 @@ impl<'s> Engine<'s> {
                 s.memory.push(0.0);
             }
             self.peak_pods[pi] = self.peak_pods[pi].max(frac(req.pods, alloc.pods));
+            if let Some(a) = &self.autoscaler {
+                s.upcoming.resize(s.nodes.len(), 0);
+                s.upcoming.push(a.upcoming(PoolId(pi as u32)));
+            }
             s.nodes.push(count);
             s.cpu.push(crate::outcome::round4(frac(req.cpu, alloc.cpu)));
             s.memory

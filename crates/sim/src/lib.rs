@@ -11,6 +11,7 @@ pub mod engine;
 pub mod explain;
 pub mod kubelet;
 pub mod outcome;
+pub mod plan;
 pub mod run;
 pub mod scheduler;
 pub mod shape;

@@ -34,6 +34,16 @@ pub enum Command {
     /// Explain one scheduling attempt of one pod: every node's filter verdict and every
     /// score plugin's raw, normalised and weighted score.
     Explain(ExplainArgs),
+    /// Size node pools: the cheapest VM size and node count per sized pool that meets the
+    /// scenario's targets, verified with full simulation runs.
+    ///
+    /// Sizes the pools with a vmSize list or count: auto (all fixed-count user pools when
+    /// none is marked). Prints the recommended layout, every candidate size with its node
+    /// count, utilisation, cost, verdict and binding resource, and the outcome with one
+    /// node fewer; `--format json` prints the report (schema `poolcast.plan/v1`),
+    /// `--emit az|bicep` the recommendation as commands or a Bicep snippet. Exit status:
+    /// 0 done, 1 no layout meets the targets (with --check), 2 bad input.
+    Plan(PlanArgs),
 }
 
 fn parse_duration(s: &str) -> Result<poolcast_model::Duration, String> {
@@ -79,6 +89,42 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+/// `poolcast plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Scenario file (YAML, or JSON when the name ends in .json).
+    #[arg(value_name = "SCENARIO")]
+    pub file: PathBuf,
+    /// Seed instead of the scenario's `sim.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time span instead of `sim.horizon`.
+    #[arg(long, value_parser = parse_duration)]
+    pub horizon: Option<poolcast_model::Duration>,
+    /// Largest node count to try per pool (default 1000, the AKS limit).
+    #[arg(long, value_name = "N")]
+    pub max_nodes: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Print the recommendation as `az aks nodepool add` commands or a Bicep snippet
+    /// instead of the report.
+    #[arg(long, value_enum)]
+    pub emit: Option<Emit>,
+    /// Exit with status 1 when no layout meets the targets.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What `plan --emit` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// `az aks nodepool add ...` commands.
+    Az,
+    /// A Bicep snippet of `managedClusters/agentPools` resources.
+    Bicep,
 }
 
 /// How results are printed.

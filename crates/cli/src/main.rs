@@ -11,6 +11,7 @@
 mod args;
 mod explain;
 mod load;
+mod plan;
 mod render;
 mod run;
 mod table;
@@ -49,5 +50,6 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Validate(a) => validate::run(&a),
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
+        Command::Plan(a) => plan::run(&a),
     }
 }

@@ -736,8 +736,18 @@ impl Scheduler {
     /// controller's `NodeShouldRunDaemonPod` and the engine's direct binds check.
     pub fn filter_one(&mut self, cluster: &Cluster, pod: PodId, node: NodeId) -> Status {
         match self.run_pre_filters(cluster, pod) {
-            Ok(skip) => self.run_filters(&skip, cluster, pod, node),
             Err(st) => st,
+            Ok(Some((list, plugins))) if list.binary_search(&node).is_err() => {
+                absent_status(&plugins)
+            }
+            Ok(_) => match first_failing(&self.filters, &self.skip, cluster, pod, node) {
+                None => Status::success(),
+                Some(i) => {
+                    let mut st = self.filters[i].filter(cluster, pod, node);
+                    st.plugin = self.filters[i].name();
+                    st
+                }
+            },
         }
     }
 

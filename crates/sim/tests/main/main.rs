@@ -8,3 +8,4 @@ mod determinism;
 mod explain;
 mod invariants;
 mod outcomes;
+mod scheduler;

@@ -108,7 +108,7 @@ pub fn report_text(r: &PlanReport) -> String {
                 format!("{}/{}", l.os, l.os_sku),
                 l.vm_size.clone(),
                 match l.autoscale {
-                    Some((min, max)) => format!("{} ({min}-{max})", l.nodes),
+                    Some(a) => format!("{} ({}-{})", l.nodes, a.min, a.max),
                     None => l.nodes.to_string(),
                 },
                 l.max_pods.to_string(),
@@ -254,32 +254,28 @@ pub fn az_commands(r: &PlanReport) -> String {
             "# Azure Hybrid Benefit is a cluster setting: az aks update --resource-group \"$RESOURCE_GROUP\" --name \"$CLUSTER\" --enable-ahub"
         );
     }
-    for l in &r.layout {
-        if l.nodes == 0 && l.autoscale.is_none() {
-            let _ = writeln!(out, "# pool {}: no node needed", l.pool);
+    for l in r.layout.iter().filter(|l| !l.sized) {
+        let _ = writeln!(
+            out,
+            "# {}: unchanged ({} x {}, not sized)",
+            l.pool, l.nodes, l.vm_size
+        );
+    }
+    for l in r.layout.iter().filter(|l| l.sized) {
+        if l.nodes == 0 {
+            let _ = writeln!(out, "# {}: no node needed", l.pool);
             continue;
         }
         let mut c = format!(
-            "az aks nodepool add --resource-group \"$RESOURCE_GROUP\" --cluster-name \"$CLUSTER\" --name {} --mode {} --os-type {} --os-sku {} --node-vm-size {} --max-pods {}",
+            "az aks nodepool add --resource-group \"$RESOURCE_GROUP\" --cluster-name \"$CLUSTER\" --name {} --mode {} --os-type {} --os-sku {} --node-vm-size {} --node-count {} --max-pods {}",
             l.pool,
             l.mode,
             os_type(l),
             l.os_sku,
             l.vm_size,
+            l.nodes,
             l.max_pods
         );
-        match l.autoscale {
-            Some((min, max)) => {
-                let _ = write!(
-                    c,
-                    " --node-count {} --enable-cluster-autoscaler --min-count {min} --max-count {max}",
-                    l.nodes.clamp(min, max)
-                );
-            }
-            None => {
-                let _ = write!(c, " --node-count {}", l.nodes);
-            }
-        }
         if !l.zones.is_empty() {
             let _ = write!(c, " --zones {}", l.zones.join(" "));
         }
@@ -298,16 +294,12 @@ pub fn az_commands(r: &PlanReport) -> String {
         }
         let _ = writeln!(
             out,
-            "{}{c}",
-            if l.sized {
-                format!(
-                    "# {}: sized by poolcast ({} USD/month)\n",
-                    l.pool,
-                    money(l.cost_per_month)
-                )
-            } else {
-                String::new()
-            }
+            "# {}: {} x {}, {} USD/month on {} prices\n{c}",
+            l.pool,
+            l.nodes,
+            l.vm_size,
+            money(l.cost_per_month),
+            l.pricing.as_str()
         );
     }
     out
@@ -340,7 +332,14 @@ pub fn bicep(r: &PlanReport) -> String {
         out,
         "param clusterName string\n\nresource aks 'Microsoft.ContainerService/managedClusters@{AGENT_POOL_API_VERSION}' existing = {{\n  name: clusterName\n}}\n"
     );
-    for l in &r.layout {
+    for l in r.layout.iter().filter(|l| !l.sized) {
+        let _ = writeln!(
+            out,
+            "// {}: unchanged ({} x {}, not sized)",
+            l.pool, l.nodes, l.vm_size
+        );
+    }
+    for l in r.layout.iter().filter(|l| l.sized) {
         let _ = writeln!(
             out,
             "resource pool_{} 'Microsoft.ContainerService/managedClusters/agentPools@{AGENT_POOL_API_VERSION}' = {{",
@@ -356,18 +355,7 @@ pub fn bicep(r: &PlanReport) -> String {
         let _ = writeln!(out, "    osSKU: {}", bicep_str(&l.os_sku));
         let _ = writeln!(out, "    vmSize: {}", bicep_str(&l.vm_size));
         let _ = writeln!(out, "    type: 'VirtualMachineScaleSets'");
-        match l.autoscale {
-            Some((min, max)) => {
-                let _ = writeln!(
-                    out,
-                    "    count: {}\n    enableAutoScaling: true\n    minCount: {min}\n    maxCount: {max}",
-                    l.nodes.clamp(min, max)
-                );
-            }
-            None => {
-                let _ = writeln!(out, "    count: {}", l.nodes);
-            }
-        }
+        let _ = writeln!(out, "    count: {}", l.nodes);
         let _ = writeln!(out, "    maxPods: {}", l.max_pods);
         if !l.zones.is_empty() {
             let z: Vec<String> = l.zones.iter().map(|z| bicep_str(z)).collect();

@@ -334,13 +334,13 @@ impl Autoscaler {
     pub fn scan(&mut self, now: SimTime, view: ScanView<'_>) -> Vec<Action> {
         let mut actions = Vec::new();
         self.time_out_provisioning(now);
-        let scaled_up = self.scale_up(now, &view, &mut actions);
         let ScanView {
             plan,
             cluster,
+            pending,
             failed_since,
-            ..
         } = view;
+        let scaled_up = self.scale_up(now, plan, cluster, pending, failed_since, &mut actions);
         self.update_unneeded(now, plan, cluster, failed_since);
         if !scaled_up && !self.scale_down_in_cooldown(now) {
             self.scale_down(now, plan, cluster, failed_since, &mut actions);
@@ -491,13 +491,20 @@ impl Autoscaler {
         (with_pods.len() as u32, placed)
     }
 
-    fn scale_up(&mut self, now: SimTime, view: &ScanView<'_>, actions: &mut Vec<Action>) -> bool {
-        let plan = view.plan;
-        let cluster = &*view.cluster;
-        let mut pending: BTreeMap<SpecId, u32> = BTreeMap::new();
-        for &p in view.pending {
+    /// `filterOutSchedulable` (`core/podlistprocessor/filter_out_schedulable.go`): pods
+    /// that fit the live Ready nodes, placed one after another as the scheduler would, are
+    /// left to the scheduler. Placements are simulated on the live cluster and undone.
+    /// Returns the rest, counted per template.
+    fn filter_out_schedulable(
+        &mut self,
+        cluster: &mut Cluster,
+        pending: &[PodId],
+        failed_since: &[Option<SimTime>],
+    ) -> BTreeMap<SpecId, u32> {
+        let mut by_spec: BTreeMap<SpecId, Vec<PodId>> = BTreeMap::new();
+        for &p in pending {
             let pod = &cluster.pods[p.idx()];
-            if !pod.active || pod.node.is_some() {
+            if !pod.active || pod.node.is_some() || pod.pinned_node.is_some() {
                 continue;
             }
             // DaemonSet pods are created for their node and never trigger a scale-up
@@ -505,11 +512,60 @@ impl Autoscaler {
             if cluster.specs[pod.spec.idx()].owner.kind() == WorkloadKind::DaemonSet {
                 continue;
             }
-            *pending.entry(pod.spec).or_default() += 1;
+            by_spec.entry(pod.spec).or_default().push(p);
         }
+        let nodes: Vec<NodeId> = cluster
+            .live_node_ids()
+            .filter(|n| failed_since.get(n.idx()).copied().flatten().is_none())
+            .collect();
+        let mut placed: Vec<PodId> = Vec::new();
+        let mut rest: BTreeMap<SpecId, u32> = BTreeMap::new();
+        for (spec, pods) in by_spec {
+            // Pods of one template are identical: nodes that refused one refuse the next,
+            // so the scan resumes where the last pod landed.
+            let mut from = 0;
+            for (i, &p) in pods.iter().enumerate() {
+                let hit = (from..nodes.len()).find(|&j| {
+                    self.real_sched
+                        .filter_one(cluster, p, nodes[j])
+                        .is_success()
+                });
+                match hit {
+                    Some(j) => {
+                        cluster.bind(p, nodes[j]);
+                        placed.push(p);
+                        from = j;
+                    }
+                    None => {
+                        rest.insert(spec, (pods.len() - i) as u32);
+                        break;
+                    }
+                }
+            }
+        }
+        for p in placed.into_iter().rev() {
+            cluster.unbind(p);
+        }
+        rest
+    }
+
+    fn scale_up(
+        &mut self,
+        now: SimTime,
+        plan: &Plan,
+        cluster: &mut Cluster,
+        pending: &[PodId],
+        failed_since: &[Option<SimTime>],
+        actions: &mut Vec<Action>,
+    ) -> bool {
         if pending.is_empty() {
             return false;
         }
+        let mut pending = self.filter_out_schedulable(cluster, pending, failed_since);
+        if pending.is_empty() {
+            return false;
+        }
+        let cluster = &*cluster;
 
         // Pods that will land on nodes already being provisioned do not count (CA adds
         // upcoming nodes to its snapshot before it filters out schedulable pods).

@@ -45,8 +45,8 @@ use crate::{build, simulate, RunOptions, SimError};
 
 pub use bound::Bound;
 pub use report::{
-    Alternative, Binding, Minimality, PlanCost, PlanReport, PlanTargets, PoolLayout, PoolSizing,
-    Pricing, Verdict, PLAN_SCHEMA,
+    Alternative, AutoscaleRange, Binding, Minimality, PlanCost, PlanReport, PlanTargets,
+    PoolLayout, PoolSizing, Pricing, Verdict, PLAN_SCHEMA,
 };
 
 /// Hours in Azure's pricing month.
@@ -988,7 +988,10 @@ impl Ctx {
                 os_sku: format!("{:?}", pp.os_sku),
                 vm_size: pp.vm_size.clone(),
                 nodes,
-                autoscale: p.autoscale.map(|a| (a.min, a.max)),
+                autoscale: p.autoscale.map(|a| AutoscaleRange {
+                    min: a.min,
+                    max: a.max,
+                }),
                 max_pods: u32::try_from(pp.allocatable.pods).unwrap_or(u32::MAX),
                 sized: k.is_some(),
                 zones: p.zones.clone(),
@@ -1026,12 +1029,30 @@ impl Ctx {
                             note.clone(),
                         ),
                         Bound::AtLeast { .. } => {
-                            (Verdict::Pruned, None, None, None, "not searched".to_owned())
+                            let why = if layout.is_none() {
+                                "not searched: the layout misses the targets whatever this pool's size"
+                            } else {
+                                "not searched"
+                            };
+                            (Verdict::Pruned, None, None, None, why.to_owned())
                         }
                     },
                 };
+                let mut binding = binding;
                 if chosen.is_some_and(|(cc, _)| cc == c) {
                     verdict = Verdict::Recommended;
+                    if let Some((_, e)) = evidence.iter().find(|(kk, _)| *kk == k) {
+                        binding = e.binding(&sp.name);
+                        note = format!(
+                            "{} nodes miss {}",
+                            chosen.map_or(0, |x| x.1.saturating_sub(1)),
+                            e.missed()
+                                .iter()
+                                .map(|t| format!("{} ({})", t.name, t.actual))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                    }
                     let n = chosen.map(|x| x.1);
                     if n != nodes {
                         note = format!(

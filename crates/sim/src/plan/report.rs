@@ -186,7 +186,7 @@ pub struct PoolLayout {
     /// Node count (for autoscaled pools: nodes at the end of the verification run).
     pub nodes: u32,
     /// Autoscaler bounds, for pools that autoscale.
-    pub autoscale: Option<(u32, u32)>,
+    pub autoscale: Option<AutoscaleRange>,
     /// maxPods.
     pub max_pods: u32,
     /// Sized by the planner.
@@ -209,6 +209,15 @@ pub struct PoolLayout {
     pub price_per_hour: Option<f64>,
     /// USD per month (730 h).
     pub cost_per_month: Option<f64>,
+}
+
+/// A pool's cluster-autoscaler bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AutoscaleRange {
+    /// Fewest nodes.
+    pub min: u32,
+    /// Most nodes.
+    pub max: u32,
 }
 
 /// Cost of the whole recommended cluster.

@@ -572,10 +572,9 @@ impl Autoscaler {
         if !self.upcoming.is_empty() {
             let mut snap = Snapshot::new(&self.empty, &self.sched_settings);
             let mut nodes = Vec::new();
+            // CA cannot know which requests will time out: every one counts until it does.
             for (i, u) in self.upcoming.iter().enumerate() {
-                if !u.times_out {
-                    nodes.push(snap.add_node(plan, u.pool, i as u32));
-                }
+                nodes.push(snap.add_node(plan, u.pool, i as u32));
             }
             let mut left = BTreeMap::new();
             for (&spec, &count) in &pending {

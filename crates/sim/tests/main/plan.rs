@@ -286,20 +286,68 @@ fn unreachable_time_to_ready_is_infeasible() {
     assert!(r.runs < 10, "{} runs", r.runs);
 }
 
-/// A small plan sized exactly: pods-per-node or cpu decide the count, and the alternatives
-/// name what runs out.
+fn one_pool(size: &str, extra_pool: &str, workload: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {{name: one-pool}}
+cluster: {{kubernetesVersion: "1.33", region: eastus}}
+pools:
+  - {{name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1, taints: ["CriticalAddonsOnly=true:NoSchedule"]}}
+  - {{name: apps, os: linux, vmSize: [{size}], count: auto{extra_pool}}}
+images:
+  - {{name: "api:8", catalog: aspnet-8.0}}
+workloads:
+  - name: api
+    kind: Deployment
+    image: "api:8"
+    nodeSelector: {{kubernetes.io/os: linux}}
+{workload}
+targets: {{allPlaced: true}}
+sim: {{seed: 1, horizon: 20m}}
+"#
+    ))
+}
+
+/// Fragmentation: ten 2.5-CPU pods on D4s_v5 nodes (3.5 CPU left after reservations and
+/// DaemonSets) fit one per node. The volume bound says 8 nodes; the runs find 10, and 9
+/// leave a pod pending for lack of cpu.
 #[test]
-fn alternatives_name_their_binding_resource() {
-    let r = planned(&scenario(SMALL));
-    assert!(r.feasible);
-    let apps = r.sizing.iter().find(|p| p.pool == "apps").unwrap();
-    let rec = apps
-        .alternatives
-        .iter()
-        .find(|a| a.verdict == Verdict::Recommended)
-        .unwrap();
-    assert!(matches!(
-        rec.binding,
-        Some(Binding::Cpu | Binding::Memory | Binding::PodsPerNode)
-    ));
+fn fragmentation_needs_more_than_the_volume_bound() {
+    let s = one_pool(
+        "Standard_D4s_v5",
+        "",
+        "    replicas: 10\n    requests: {cpu: 2500m, memory: 1Gi}",
+    );
+    let r = planned(&s);
+    let apps = &r.sizing[0];
+    assert_eq!(apps.nodes, Some(10));
+    let a = &apps.alternatives[0];
+    assert_eq!(a.lower_bound, Some(8));
+    assert_eq!(a.binding, Some(Binding::Cpu));
+    let m = apps.minimality.as_ref().unwrap();
+    assert_eq!(m.nodes, 9);
+    assert!(m.missed.iter().any(|t| t.name == "allPlaced"));
+}
+
+/// Pods per node: with maxPods 30, tiny pods run out of pod slots before cpu or memory.
+#[test]
+fn max_pods_binds_tiny_pods() {
+    let s = one_pool(
+        "Standard_D8s_v5",
+        ", maxPods: 30",
+        "    replicas: 100\n    requests: {cpu: 10m, memory: 32Mi}",
+    );
+    let r = planned(&s);
+    let apps = &r.sizing[0];
+    let n = apps.nodes.unwrap();
+    assert!(n >= 4, "{n} nodes for 100 pods at < 30 per node");
+    assert_eq!(apps.alternatives[0].binding, Some(Binding::PodsPerNode));
+    assert_eq!(
+        apps.minimality.as_ref().unwrap().binding,
+        Some(Binding::PodsPerNode)
+    );
+    let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
+    assert_eq!(l.max_pods, 30);
 }

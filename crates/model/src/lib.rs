@@ -6,6 +6,7 @@
 //! input.
 
 pub mod catalog;
+pub mod import;
 pub mod scenario;
 pub mod units;
 

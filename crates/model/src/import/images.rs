@@ -24,7 +24,7 @@ struct Entry {
     /// Size from `status.images` (compressed).
     size: Option<u64>,
     /// (OS, Windows build) of the nodes it sits on and of the workloads that use it.
-    platforms: BTreeSet<(Os, Option<String>)>,
+    platforms: BTreeMap<(Os, Option<String>), usize>,
 }
 
 /// The Windows build an image tag names (`ltsc2019`/`1809`, `ltsc2022`, `ltsc2025`), and
@@ -74,7 +74,7 @@ pub(crate) fn build(
                 } else {
                     None
                 };
-                entries[i].platforms.insert((os, build));
+                *entries[i].platforms.entry((os, build)).or_default() += 1;
             }
         }
     }
@@ -128,7 +128,7 @@ pub(crate) fn build(
                     .iter()
                     .find_map(|x| x.split_once('@').map(|(_, d)| d.to_owned()));
             }
-            e.platforms.insert((n.os, n.build.clone()));
+            *e.platforms.entry((n.os, n.build.clone())).or_default() += 1;
             if !list.contains(&e.display) {
                 list.push(e.display.clone());
             }
@@ -143,36 +143,55 @@ pub(crate) fn build(
         }
     }
 
+    // Windows builds the cluster runs: its nodes', or the proposed pools' OS SKUs.
+    let mut pool_builds: BTreeSet<String> = cluster
+        .nodes
+        .iter()
+        .filter_map(|n| n.build.clone())
+        .collect();
+    pool_builds.extend(
+        pools
+            .iter()
+            .filter(|p| p.nodes.is_empty())
+            .filter_map(|p| p.os_sku.and_then(|s| s.windows_build()))
+            .map(|b| format!("10.0.{b}")),
+    );
     let catalog = Catalog::builtin();
     let mut out: BTreeMap<String, Image> = BTreeMap::new();
+    let mut sized_from_nodes = 0usize;
     for e in entries {
         let subject = || Subject::Image(e.display.clone());
-        let oses: BTreeSet<Os> = e.platforms.iter().map(|(os, _)| *os).collect();
-        let builds: BTreeSet<&str> = e
-            .platforms
-            .iter()
-            .filter_map(|(_, b)| b.as_deref())
-            .collect();
         let (tag_build, windowsish) = build_from_tag(&e.display);
-
-        let os = match oses.len() {
-            1 => oses.iter().next().copied(),
-            0 if windowsish => Some(Os::Windows),
-            0 => {
+        let mut per_os: BTreeMap<Os, usize> = BTreeMap::new();
+        for ((os, _), n) in &e.platforms {
+            *per_os.entry(*os).or_default() += n;
+        }
+        let os = match per_os
+            .iter()
+            .max_by_key(|(os, n)| (**n, std::cmp::Reverse(**os)))
+        {
+            Some((os, _)) => *os,
+            None if windowsish => Os::Windows,
+            None => {
                 notes.push(
                     NoteKind::FillIn,
                     subject(),
                     "os: no node has it and no workload pins an OS; linux assumed".to_owned(),
                 );
-                Some(Os::Linux)
+                Os::Linux
             }
-            _ => None,
         };
+        if per_os.len() > 1 {
+            notes.push(
+                NoteKind::Warning,
+                subject(),
+                format!(
+                    "multi-platform image, seen on linux and windows nodes; a scenario image has one OS, so {os} (most nodes) is used"
+                ),
+            );
+        }
 
-        if let Some(c) = os
-            .and_then(|os| catalog.image_for_os(&e.display, os))
-            .or_else(|| oses.is_empty().then(|| catalog.image(&e.display)).flatten())
-        {
+        if let Some(c) = catalog.image_for_os(&e.display, os) {
             notes.push(
                 NoteKind::Inferred,
                 subject(),
@@ -181,16 +200,6 @@ pub(crate) fn build(
                     c.key, c.source, c.date
                 ),
             );
-            if oses.len() > 1 {
-                notes.push(
-                    NoteKind::Warning,
-                    subject(),
-                    format!(
-                        "published for several OSes; the catalog's {} entry is used",
-                        c.os
-                    ),
-                );
-            }
             out.insert(
                 e.display.clone(),
                 Image {
@@ -205,55 +214,59 @@ pub(crate) fn build(
         }
 
         let os_build = match os {
-            Some(Os::Windows) => {
-                if builds.len() == 1 {
-                    builds.iter().next().map(|b| (*b).to_owned())
-                } else if builds.len() > 1 {
-                    let list: Vec<&str> = builds.iter().copied().collect();
+            Os::Linux => None,
+            Os::Windows => {
+                let mut builds: BTreeMap<&str, usize> = BTreeMap::new();
+                for ((o, b), n) in &e.platforms {
+                    if let (Os::Windows, Some(b)) = (o, b) {
+                        *builds.entry(b.as_str()).or_default() += n;
+                    }
+                }
+                let chosen = builds
+                    .iter()
+                    .max_by_key(|(_, n)| **n)
+                    .map(|(b, _)| (*b).to_owned());
+                if builds.len() > 1 {
+                    let list: Vec<&str> = builds.keys().copied().collect();
                     notes.push(
-                        NoteKind::Inferred,
+                        NoteKind::Warning,
                         subject(),
                         format!(
-                            "multi-build image: runs on Windows {} nodes, so osBuild is left out (the runtime picks the matching variant)",
-                            list.join(", ")
+                            "runs on Windows {} nodes (a multi-build manifest list); a scenario image has one osBuild, so {} (most nodes) is used",
+                            list.join(" and "),
+                            chosen.as_deref().unwrap_or("?")
                         ),
                     );
-                    None
-                } else if let Some(b) = tag_build {
-                    notes.push(
-                        NoteKind::Inferred,
-                        subject(),
-                        format!("osBuild {b} from the tag"),
-                    );
-                    Some(b.to_owned())
-                } else {
-                    notes.push(
-                        NoteKind::FillIn,
-                        subject(),
-                        "osBuild: a Windows image whose build is not known (e.g. 10.0.20348)"
-                            .to_owned(),
-                    );
-                    None
+                }
+                match (chosen, tag_build) {
+                    (Some(b), _) => Some(b),
+                    (None, Some(b)) => {
+                        notes.push(
+                            NoteKind::Inferred,
+                            subject(),
+                            format!("osBuild {b} from the tag"),
+                        );
+                        Some(b.to_owned())
+                    }
+                    (None, None) => {
+                        let guess = pool_builds
+                            .iter()
+                            .next_back()
+                            .cloned()
+                            .unwrap_or_else(|| "10.0.20348".to_owned());
+                        notes.push(
+                            NoteKind::FillIn,
+                            subject(),
+                            format!("osBuild: nothing says which Windows build this image is for; {guess} assumed"),
+                        );
+                        Some(guess)
+                    }
                 }
             }
-            _ => None,
         };
-        if os.is_none() {
-            notes.push(
-                NoteKind::Inferred,
-                subject(),
-                "multi-platform image: seen on linux and windows nodes, so os is left out"
-                    .to_owned(),
-            );
-        }
         let layers = match e.size {
             Some(size) => {
-                notes.push(
-                    NoteKind::Inferred,
-                    subject(),
-                    "one layer of the size the nodes report (status.images, compressed); layer sharing with other images is unknown"
-                        .to_owned(),
-                );
+                sized_from_nodes += 1;
                 let digest = e
                     .digest
                     .clone()
@@ -278,11 +291,21 @@ pub(crate) fn build(
             e.display.clone(),
             Image {
                 name: e.display.clone(),
-                os,
+                os: Some(os),
                 os_build,
                 layers,
                 catalog: None,
             },
+        );
+    }
+    if sized_from_nodes > 0 {
+        notes.push(
+            NoteKind::Inferred,
+            Subject::Scenario,
+            format!(
+                "{sized_from_nodes} image(s) get one layer of the size the nodes report (status.images: containerd's compressed size); \
+                 layer sharing between them is unknown, so a shared base is counted once per image"
+            ),
         );
     }
     out.into_values().collect()

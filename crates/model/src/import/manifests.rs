@@ -97,13 +97,19 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// serde_yaml_ng's message without its trailing position (the error has it).
+/// serde_yaml_ng's message without its " at line L column C" (the error has them).
 fn yaml_message(e: &serde_yaml_ng::Error) -> String {
     let m = e.to_string();
-    match m.rfind(" at line ") {
-        Some(i) => m[..i].to_owned(),
-        None => m,
-    }
+    let Some(start) = m.find(" at line ") else {
+        return m;
+    };
+    let rest = &m[start + " at line ".len()..];
+    let after_line = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    let after = after_line
+        .strip_prefix(" column ")
+        .map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .unwrap_or(after_line);
+    format!("{}{}", &m[..start], after)
 }
 
 /// Reads all manifest sources, in order.

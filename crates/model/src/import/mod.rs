@@ -398,6 +398,3 @@ pub(crate) struct Draft {
     /// Windows build the pod spec pins (`node.kubernetes.io/windows-build`), `10.0.NNNNN`.
     pub(crate) windows_build: Option<String>,
 }
-
-#[cfg(test)]
-mod tests;

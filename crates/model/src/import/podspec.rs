@@ -417,19 +417,20 @@ fn tolerations(spec: &Value, cx: &SpecCtx) -> Result<Vec<Toleration>, ImportErro
                 ))
             }
         };
-        let effect =
-            match str_at(t, "effect") {
-                None | Some("") => None,
-                Some("NoSchedule") => Some(TaintEffect::NoSchedule),
-                Some("PreferNoSchedule") => Some(TaintEffect::PreferNoSchedule),
-                Some("NoExecute") => Some(TaintEffect::NoExecute),
-                Some(other) => return Err(cx.loc.invalid(
+        let effect = match str_at(t, "effect") {
+            None | Some("") => None,
+            Some("NoSchedule") => Some(TaintEffect::NoSchedule),
+            Some("PreferNoSchedule") => Some(TaintEffect::PreferNoSchedule),
+            Some("NoExecute") => Some(TaintEffect::NoExecute),
+            Some(other) => {
+                return Err(cx.loc.invalid(
                     format!("{}.effect", path()),
                     format!(
                         "unknown effect '{other}': use NoSchedule, PreferNoSchedule or NoExecute"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let toleration_seconds = match t.get("tolerationSeconds") {
             None | Some(Value::Null) => None,
             Some(v) => Some(v.as_i64().ok_or_else(|| {

@@ -75,7 +75,8 @@ fn m(n: u64) -> Option<Cpu> {
 #[test]
 fn dump_pools_nodes_and_cluster() {
     let s = run(&dump(), &[]).scenario;
-    let pools: Vec<(&str, Os, Option<OsSku>, PoolMode, Option<Count>, usize)> = s
+    type PoolRow<'a> = (&'a str, Os, Option<OsSku>, PoolMode, Option<Count>, usize);
+    let pools: Vec<PoolRow> = s
         .pools
         .iter()
         .map(|p| {

@@ -1,0 +1,3 @@
+//! Integration tests of the `poolcast` binary, one module per command.
+
+mod import;

@@ -186,7 +186,7 @@ pub fn import(
     let mut ignored = ignored::Ignored::default();
 
     let objects = cluster::collect(dump, &mut notes)?;
-    let cluster = cluster::build_pools(&objects, &mut notes)?;
+    let mut cluster = cluster::build_pools(&objects, &mut notes)?;
     let mut names = Names::default();
     let from_pods =
         pods::build_workloads(&objects, &cluster, &mut names, &mut ignored, &mut notes)?;
@@ -222,7 +222,7 @@ pub fn import(
         }
     }
 
-    let mut pools = cluster.pools.clone();
+    let mut pools = std::mem::take(&mut cluster.pools);
     let mut kubernetes_version = cluster.kubernetes_version.clone();
     if pools.is_empty() {
         let proposed = cluster::propose_pools(&drafts, &mut notes);

@@ -180,8 +180,13 @@ pub(crate) fn build_workloads(
 
         let mut labels: BTreeMap<String, String> = podspec_labels(rep);
         for p in &pods[1..] {
-            let other = podspec_labels(p);
-            labels.retain(|k, v| other.get(k) == Some(v));
+            let other = p.v.get("metadata").and_then(|m| m.get("labels"));
+            labels.retain(|k, v| {
+                other
+                    .and_then(|o| o.get(k.as_str()))
+                    .and_then(Value::as_str)
+                    == Some(v.as_str())
+            });
         }
         for k in PER_POD_LABELS {
             labels.remove(*k);

@@ -299,16 +299,18 @@ fn to_resources(t: Triple) -> Resources {
 fn container_requests(
     c: &Value,
     cx: &SpecCtx,
-    path: &str,
+    field: &str,
+    index: usize,
 ) -> Result<(Triple, Triple, Vec<String>), ImportError> {
     let empty = Value::Null;
     let res = c.get("resources").unwrap_or(&empty);
+    let p = cx.prefix;
     let req = value::resource_list(res, "requests", &cx.loc, || {
-        format!("{path}.resources.requests")
+        format!("{p}.{field}[{index}].resources.requests")
     })?
     .unwrap_or_default();
     let lim = value::resource_list(res, "limits", &cx.loc, || {
-        format!("{path}.resources.limits")
+        format!("{p}.{field}[{index}].resources.limits")
     })?
     .unwrap_or_default();
     let r = triple(&req);
@@ -340,7 +342,7 @@ fn requests_and_limits(
     let mut limit_complete = [true; 3];
     let mut others: Vec<String> = Vec::new();
     for (i, c) in arr(spec, "containers").iter().enumerate() {
-        let (r, l, o) = container_requests(c, cx, &format!("{p}.containers[{i}]"))?;
+        let (r, l, o) = container_requests(c, cx, "containers", i)?;
         sum = add3(sum, r);
         for k in 0..3 {
             if l[k].is_none() {
@@ -353,7 +355,7 @@ fn requests_and_limits(
     let mut sidecars: Triple = [None; 3];
     let mut init_max: Triple = [None; 3];
     for (i, c) in arr(spec, "initContainers").iter().enumerate() {
-        let (r, _, o) = container_requests(c, cx, &format!("{p}.initContainers[{i}]"))?;
+        let (r, _, o) = container_requests(c, cx, "initContainers", i)?;
         others.extend(o);
         let restartable = str_at(c, "restartPolicy") == Some("Always");
         let use_while_running = if restartable {

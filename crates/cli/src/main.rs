@@ -8,6 +8,7 @@
 //! (warnings with `validate --strict`), 2 bad input or usage.
 
 mod args;
+mod catalog;
 mod render;
 mod validate;
 
@@ -42,5 +43,6 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Validate(a) => validate::run(&a),
+        Command::Catalog(a) => catalog::run(&a),
     }
 }

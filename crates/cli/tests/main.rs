@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod catalog_cmd;
 mod common;
 mod corpus;
 mod formats;

@@ -6,8 +6,18 @@
 
 use serde_json::{json, Value};
 
-/// Node pools of the synthetic cluster: (name, os, Windows build, VM size, cores, GiB).
-const POOLS: &[(&str, &str, Option<&str>, &str, u32, u32)] = &[
+/// A node pool of the synthetic cluster: (name, os, Windows build, VM size, cores, GiB).
+type PoolShape = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    u32,
+    u32,
+);
+
+/// The synthetic cluster's pools.
+const POOLS: &[PoolShape] = &[
     ("system", "linux", None, "Standard_D4s_v5", 4, 16),
     ("lnx", "linux", None, "Standard_D16s_v5", 16, 64),
     (

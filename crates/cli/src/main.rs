@@ -1,39 +1,52 @@
 //! The `poolcast` binary: CLI definition and glue.
+//!
+//! `main` maps the outcome of [`run`] to a process exit code; `run` parses the arguments
+//! (clap, [`args`]) and hands them to one module per subcommand. This crate is the only
+//! one that reads files or prints.
+//!
+//! Exit codes, for every subcommand: 0 success, 1 a finding the user asked to fail on
+//! (warnings with `validate --strict`), 2 bad input or usage.
 
+mod args;
+mod catalog;
 mod import;
+mod render;
+mod validate;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-/// poolcast: scheduling simulator and capacity planner for mixed Windows/Linux AKS clusters.
-#[derive(Debug, Parser)]
-#[command(name = "poolcast", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+use crate::args::{Cli, Command};
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Turn a cluster dump (kubectl get nodes,pods -A -o json) and/or manifests into a scenario.
-    Import(import::ImportArgs),
-}
+/// Bad input or usage.
+const EXIT_BAD_INPUT: u8 = 2;
 
-fn run(cli: &Cli) -> anyhow::Result<i32> {
-    match &cli.command {
-        Command::Import(args) => import::run_import(args),
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("poolcast: error: {err:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(&cli) {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            // Exit code 2: bad input or usage (DESIGN.md output contract).
-            ExitCode::from(2)
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version are not errors; everything else clap refuses is usage.
+            let code = if err.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = err.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Validate(a) => validate::run(&a),
+        Command::Catalog(a) => catalog::run(&a),
+        Command::Import(a) => {
+            import::run_import(&a).map(|code| ExitCode::from(u8::try_from(code).unwrap_or(1)))
         }
     }
 }

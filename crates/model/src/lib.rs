@@ -6,10 +6,16 @@
 //! input.
 
 pub mod catalog;
+pub mod diagnostic;
 pub mod import;
+pub mod load;
 pub mod scenario;
 pub mod units;
+pub mod validate;
+pub mod windows;
 
 pub use catalog::Catalog;
+pub use diagnostic::{Diagnostic, FieldPath, Severity};
+pub use load::{parse_scenario, Format};
 pub use scenario::Scenario;
 pub use units::{Bandwidth, Bytes, Cpu, Duration, Percent};

@@ -9,14 +9,21 @@
 //! the embedded data is a bug in this crate (a unit test parses them), never a user error.
 
 mod csv;
+mod estimate;
 
+pub mod aks;
+pub mod disks;
 pub mod images;
+pub mod provisioning;
+pub mod reservations;
+pub mod rows;
 pub mod skus;
 pub mod system_pods;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+pub use estimate::Estimate;
 pub use images::{normalize_reference, CacheRule, CatalogImage};
 pub use skus::{Arch, SkuPrice, VmSku};
 pub use system_pods::{EnabledBy, PodImage, PodRequests, SystemPod, SystemPodKind};

@@ -1,0 +1,379 @@
+//! AKS node-pool rules as plain functions and constants: maxPods defaults and bounds by
+//! network plugin, node and pool limits, pool-name rules, Windows OS SKU support and
+//! defaults by Kubernetes version, network plugin support by OS, minimum VM sizes.
+//!
+//! Sources (`shared/data/facts.md` §3-§4; AKSDOCS = MicrosoftDocs/azure-aks-docs
+//! `articles/aks/` @fb060ab, 2026-08-21) are cited on each item. `validate` reports each
+//! broken rule; `plan` never proposes one.
+
+use std::ops::RangeInclusive;
+
+use crate::scenario::{NetworkPlugin, Os, OsSku, PoolMode};
+use crate::units::Bytes;
+
+/// Lowest maxPods AKS accepts (AKSDOCS `concepts-network-ip-address-planning.md`,
+/// 2026-04-16; 10 only if each pool holds >= 30 pods in total).
+pub const MAX_PODS_MIN: u32 = 10;
+/// Highest maxPods AKS accepts (same page).
+pub const MAX_PODS_MAX: u32 = 250;
+/// System pools need maxPods >= 30 (same page; `use-system-pools.md`).
+pub const SYSTEM_POOL_MIN_MAX_PODS: u32 = 30;
+/// maxPods AKS recommends for Windows pools (`concepts-network-azure-cni-overlay.md`).
+pub const WINDOWS_RECOMMENDED_MAX_PODS: u32 = 110;
+
+/// Nodes per node pool (AKS quotas include `container-service-limits.md`).
+pub const MAX_NODES_PER_POOL: u32 = 1_000;
+/// Nodes per cluster on the Standard and Premium tiers (same include).
+pub const MAX_NODES_PER_CLUSTER: u32 = 5_000;
+/// Nodes per cluster on the Free tier (`free-standard-pricing-tiers.md`).
+pub const MAX_NODES_PER_CLUSTER_FREE_TIER: u32 = 1_000;
+/// Node pools per cluster (`container-service-limits.md`).
+pub const MAX_POOLS_PER_CLUSTER: u32 = 100;
+
+/// Longest Linux pool name (`create-node-pools.md`, `use-system-pools.md`).
+pub const LINUX_POOL_NAME_MAX: usize = 12;
+/// Longest Windows pool name (same pages: Windows node names are derived from it).
+pub const WINDOWS_POOL_NAME_MAX: usize = 6;
+
+/// Smallest VM for a user pool: 2 vCPU / 2 GiB (`quotas-skus-regions.md`).
+pub const MIN_USER_VM: (u32, Bytes) = (2, Bytes::gib(2));
+/// Smallest VM for a system pool: 2 vCPU / 4 GiB, and no B-series
+/// (`quotas-skus-regions.md`).
+pub const MIN_SYSTEM_VM: (u32, Bytes) = (2, Bytes::gib(4));
+
+/// Default maxPods per node for a network plugin (AKSDOCS
+/// `concepts-network-ip-address-planning.md`, 2026-04-16: Overlay 250, Pod Subnet 110,
+/// Node Subnet 30, kubenet 110). Azure CNI Powered by Cilium runs in overlay (or pod
+/// subnet) mode; its overlay default is 250.
+pub fn default_max_pods(plugin: NetworkPlugin) -> u32 {
+    match plugin {
+        NetworkPlugin::AzureCniOverlay | NetworkPlugin::AzureCniCilium => 250,
+        NetworkPlugin::AzureCniPodSubnet | NetworkPlugin::Kubenet => 110,
+        NetworkPlugin::AzureCniNodeSubnet => 30,
+    }
+}
+
+/// The maxPods values AKS accepts for a pool of `mode`: 10-250, system pools 30-250.
+pub fn max_pods_bounds(mode: PoolMode) -> RangeInclusive<u32> {
+    match mode {
+        PoolMode::System => SYSTEM_POOL_MIN_MAX_PODS..=MAX_PODS_MAX,
+        PoolMode::User => MAX_PODS_MIN..=MAX_PODS_MAX,
+    }
+}
+
+/// Longest pool name for `os`: Windows 6, Linux 12.
+pub fn pool_name_max_len(os: Os) -> usize {
+    match os {
+        Os::Linux => LINUX_POOL_NAME_MAX,
+        Os::Windows => WINDOWS_POOL_NAME_MAX,
+    }
+}
+
+/// Why a pool name is refused. All are the user's to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PoolNameError {
+    /// The name is empty.
+    #[error("pool name is empty")]
+    Empty,
+    /// Longer than the OS allows.
+    #[error("{os} pool name '{name}' has {len} characters; AKS allows at most {max}")]
+    TooLong {
+        /// The name.
+        name: String,
+        /// Pool OS.
+        os: Os,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Does not start with a lower-case letter.
+    #[error("pool name '{0}' must start with a lower-case letter")]
+    BadStart(String),
+    /// Contains something other than lower-case letters and digits.
+    #[error("pool name '{name}' may contain only lower-case letters and digits, not '{ch}'")]
+    BadChar {
+        /// The name.
+        name: String,
+        /// The first bad character.
+        ch: char,
+    },
+}
+
+/// Checks an AKS pool name: lower-case alphanumeric, starting with a letter, 1-12
+/// characters on Linux and 1-6 on Windows (`create-node-pools.md`, `use-system-pools.md`).
+pub fn check_pool_name(name: &str, os: Os) -> Result<(), PoolNameError> {
+    let first = name.chars().next().ok_or(PoolNameError::Empty)?;
+    if !first.is_ascii_lowercase() {
+        return Err(PoolNameError::BadStart(name.to_owned()));
+    }
+    if let Some(ch) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+    {
+        return Err(PoolNameError::BadChar {
+            name: name.to_owned(),
+            ch,
+        });
+    }
+    let len = name.len();
+    let max = pool_name_max_len(os);
+    if len > max {
+        return Err(PoolNameError::TooLong {
+            name: name.to_owned(),
+            os,
+            len,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// A Kubernetes version as `(major, minor)`.
+pub type K8sVersion = (u32, u32);
+
+/// The Kubernetes versions an OS SKU is offered on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionSupport {
+    /// First supported version; `None` = no lower bound in the catalog.
+    pub from: Option<K8sVersion>,
+    /// First version no longer supported; `None` = still supported.
+    pub until: Option<K8sVersion>,
+}
+
+impl VersionSupport {
+    /// Whether `k8s` is inside the window.
+    pub fn contains(self, k8s: K8sVersion) -> bool {
+        self.from.is_none_or(|f| k8s >= f) && self.until.is_none_or(|u| k8s < u)
+    }
+}
+
+/// Kubernetes versions an OS SKU is offered on (facts.md §3): Windows Server 2019 up to
+/// 1.32 (`includes/windows-server-2019-retirement.md`), 2022 up to 1.36
+/// (`includes/windows-server-2022-retirement.md`), 2025 from 1.32 (`upgrade-windows-os.md`).
+/// Linux SKUs have no bound here.
+pub fn os_sku_versions(sku: OsSku) -> VersionSupport {
+    let (from, until) = match sku {
+        OsSku::Ubuntu | OsSku::AzureLinux => (None, None),
+        OsSku::Windows2019 => (None, Some((1, 33))),
+        OsSku::Windows2022 => (None, Some((1, 37))),
+        OsSku::Windows2025 => (Some((1, 32)), None),
+    };
+    VersionSupport { from, until }
+}
+
+/// Whether AKS offers `sku` on Kubernetes `k8s` (`(major, minor)`).
+pub fn os_sku_supported(sku: OsSku, k8s: K8sVersion) -> bool {
+    os_sku_versions(sku).contains(k8s)
+}
+
+/// The OS SKU AKS picks when a pool names none: Ubuntu for Linux; for Windows, Windows2022
+/// on 1.25-1.35 and Windows2025 from 1.36 (`windows-best-practices.md`,
+/// `create-node-pools.md`, 2026-07-13), Windows2019 before 1.25.
+pub fn default_os_sku(os: Os, k8s: (u32, u32)) -> OsSku {
+    match os {
+        Os::Linux => OsSku::Ubuntu,
+        Os::Windows if k8s >= (1, 36) => OsSku::Windows2025,
+        Os::Windows if k8s >= (1, 25) => OsSku::Windows2022,
+        Os::Windows => OsSku::Windows2019,
+    }
+}
+
+/// Whether a network plugin can host nodes of `os`: Windows needs Azure CNI (Overlay, Pod
+/// Subnet or Node Subnet); no kubenet and no Cilium dataplane on Windows
+/// (`windows-best-practices.md`, `concepts-network-cni-overview.md`,
+/// `azure-cni-powered-by-cilium.md`).
+pub fn plugin_supports_os(plugin: NetworkPlugin, os: Os) -> bool {
+    match os {
+        Os::Linux => true,
+        Os::Windows => matches!(
+            plugin,
+            NetworkPlugin::AzureCniOverlay
+                | NetworkPlugin::AzureCniPodSubnet
+                | NetworkPlugin::AzureCniNodeSubnet
+        ),
+    }
+}
+
+/// Whether an OS SKU works with a network plugin: Windows Server 2019 is not supported with
+/// Pod Subnet (`concepts-network-cni-overview.md`), besides [`plugin_supports_os`].
+pub fn os_sku_supports_plugin(sku: OsSku, plugin: NetworkPlugin) -> bool {
+    plugin_supports_os(plugin, sku.os())
+        && !(sku == OsSku::Windows2019 && plugin == NetworkPlugin::AzureCniPodSubnet)
+}
+
+/// Whether the VM size is large enough for a pool of `mode`: user pools 2 vCPU / 2 GiB,
+/// system pools 2 vCPU / 4 GiB and not B-series (`quotas-skus-regions.md`).
+pub fn vm_size_allowed(vcpu: u32, memory: Bytes, family: &str, mode: PoolMode) -> bool {
+    match mode {
+        PoolMode::User => vcpu >= MIN_USER_VM.0 && memory >= MIN_USER_VM.1,
+        PoolMode::System => {
+            vcpu >= MIN_SYSTEM_VM.0 && memory >= MIN_SYSTEM_VM.1 && !family.starts_with('B')
+        }
+    }
+}
+
+/// Parses a Kubernetes version (`1.33`, `1.33.2`, `v1.33`) into `(major, minor)`.
+pub fn parse_k8s_version(s: &str) -> Option<(u32, u32)> {
+    let t = s.trim();
+    let t = t.strip_prefix('v').unwrap_or(t);
+    let mut parts = t.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    match parts.next() {
+        None => {}
+        Some(patch) if !patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit()) => {}
+        Some(_) => return None,
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor))
+}
+
+/// Whether the kubelet pulls one image at a time by default: yes before AKS 1.31, parallel
+/// from 1.31 (MicrosoftDocs/SupportArticles-docs `container-image-pull-performance.md`,
+/// 2026-08-19; facts.md §2).
+pub fn default_serialize_image_pulls(k8s: (u32, u32)) -> bool {
+    k8s < (1, 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_pods_defaults_and_bounds() {
+        let cases = [
+            (NetworkPlugin::AzureCniOverlay, 250),
+            (NetworkPlugin::AzureCniPodSubnet, 110),
+            (NetworkPlugin::AzureCniNodeSubnet, 30),
+            (NetworkPlugin::Kubenet, 110),
+            (NetworkPlugin::AzureCniCilium, 250),
+        ];
+        for (plugin, want) in cases {
+            assert_eq!(default_max_pods(plugin), want, "{plugin:?}");
+            assert!(max_pods_bounds(PoolMode::System).contains(&default_max_pods(plugin)));
+        }
+        assert_eq!(max_pods_bounds(PoolMode::User), 10..=250);
+        assert!(!max_pods_bounds(PoolMode::System).contains(&29));
+        assert!(max_pods_bounds(PoolMode::System).contains(&30));
+    }
+
+    #[test]
+    fn pool_names() {
+        assert_eq!(check_pool_name("win22", Os::Windows), Ok(()));
+        assert_eq!(
+            check_pool_name("win2022", Os::Windows).map_err(|e| e.to_string()),
+            Err("windows pool name 'win2022' has 7 characters; AKS allows at most 6".to_owned())
+        );
+        assert_eq!(check_pool_name("userpool0001", Os::Linux), Ok(()));
+        assert!(matches!(
+            check_pool_name("userpool00001", Os::Linux),
+            Err(PoolNameError::TooLong { max: 12, .. })
+        ));
+        assert_eq!(check_pool_name("", Os::Linux), Err(PoolNameError::Empty));
+        assert!(matches!(
+            check_pool_name("1pool", Os::Linux),
+            Err(PoolNameError::BadStart(_))
+        ));
+        assert!(matches!(
+            check_pool_name("Pool", Os::Linux),
+            Err(PoolNameError::BadStart(_))
+        ));
+        assert!(matches!(
+            check_pool_name("my-pool", Os::Linux),
+            Err(PoolNameError::BadChar { ch: '-', .. })
+        ));
+    }
+
+    #[test]
+    fn windows_os_sku_support_by_version() {
+        let cases = [
+            (OsSku::Windows2019, (1, 32), true),
+            (OsSku::Windows2019, (1, 33), false),
+            (OsSku::Windows2022, (1, 36), true),
+            (OsSku::Windows2022, (1, 37), false),
+            (OsSku::Windows2025, (1, 31), false),
+            (OsSku::Windows2025, (1, 32), true),
+            (OsSku::Windows2025, (1, 40), true),
+            (OsSku::Ubuntu, (1, 20), true),
+            (OsSku::AzureLinux, (1, 40), true),
+        ];
+        for (sku, k8s, want) in cases {
+            assert_eq!(os_sku_supported(sku, k8s), want, "{sku:?} on {k8s:?}");
+        }
+    }
+
+    #[test]
+    fn default_os_skus() {
+        let cases = [
+            (Os::Linux, (1, 33), OsSku::Ubuntu),
+            (Os::Windows, (1, 24), OsSku::Windows2019),
+            (Os::Windows, (1, 25), OsSku::Windows2022),
+            (Os::Windows, (1, 35), OsSku::Windows2022),
+            (Os::Windows, (1, 36), OsSku::Windows2025),
+        ];
+        for (os, k8s, want) in cases {
+            assert_eq!(default_os_sku(os, k8s), want, "{os} {k8s:?}");
+            assert!(os_sku_supported(want, k8s) || k8s < (1, 25));
+        }
+    }
+
+    #[test]
+    fn plugins_by_os() {
+        assert!(!plugin_supports_os(NetworkPlugin::Kubenet, Os::Windows));
+        assert!(!plugin_supports_os(
+            NetworkPlugin::AzureCniCilium,
+            Os::Windows
+        ));
+        assert!(plugin_supports_os(
+            NetworkPlugin::AzureCniOverlay,
+            Os::Windows
+        ));
+        assert!(plugin_supports_os(NetworkPlugin::Kubenet, Os::Linux));
+        assert!(!os_sku_supports_plugin(
+            OsSku::Windows2019,
+            NetworkPlugin::AzureCniPodSubnet
+        ));
+        assert!(os_sku_supports_plugin(
+            OsSku::Windows2022,
+            NetworkPlugin::AzureCniPodSubnet
+        ));
+        assert!(!os_sku_supports_plugin(
+            OsSku::Windows2022,
+            NetworkPlugin::Kubenet
+        ));
+    }
+
+    #[test]
+    fn minimum_vm_sizes() {
+        assert!(vm_size_allowed(
+            2,
+            Bytes::gib(4),
+            "Bv1 (B-series)",
+            PoolMode::User
+        ));
+        assert!(!vm_size_allowed(
+            2,
+            Bytes::gib(4),
+            "Bv1 (B-series)",
+            PoolMode::System
+        ));
+        assert!(!vm_size_allowed(2, Bytes::gib(2), "Dsv5", PoolMode::System));
+        assert!(vm_size_allowed(2, Bytes::gib(8), "Dsv5", PoolMode::System));
+        assert!(!vm_size_allowed(1, Bytes::gib(8), "Dsv5", PoolMode::User));
+    }
+
+    #[test]
+    fn kubernetes_versions_parse() {
+        assert_eq!(parse_k8s_version("1.33"), Some((1, 33)));
+        assert_eq!(parse_k8s_version("v1.29.4"), Some((1, 29)));
+        for bad in ["1", "1.x", "1.33.", "1.33.2.1", "", "one.two"] {
+            assert_eq!(parse_k8s_version(bad), None, "{bad}");
+        }
+        assert!(default_serialize_image_pulls((1, 30)));
+        assert!(!default_serialize_image_pulls((1, 31)));
+    }
+}

@@ -1,0 +1,406 @@
+//! The cluster state that scheduler plugins read and the engine mutates: nodes with their
+//! allocatable, requested resources, taints, labels and images; pods and the workload
+//! templates (`PodSpec`) they are stamped from; the images known to the run.
+//!
+//! Invariants (checked by `Cluster::check_invariants` in tests):
+//! - a node's `requested` is the sum of the requests of the pods in `pods`;
+//! - a pod with `node == Some(n)` is listed in `nodes[n].pods`, and only there;
+//! - `image_node_count[i]` is the number of live nodes holding image `i`.
+//!
+//! Ids are dense indexes into the vectors; removed nodes stay in `nodes` with
+//! `live == false` so ids never move.
+
+use std::collections::BTreeMap;
+
+use poolcast_model::scenario::{
+    Affinity, NodeSelector, Os, PreferredSchedulingTerm, Taint, Toleration,
+    TopologySpreadConstraint, WorkloadKind,
+};
+
+macro_rules! id_type {
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The index into the owning vector.
+            pub const fn idx(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(NodeId, "A node, index into `Cluster::nodes`.");
+id_type!(PodId, "A pod, index into `Cluster::pods`.");
+id_type!(SpecId, "A pod template, index into `Cluster::specs`.");
+id_type!(ImageId, "An image, index into `Cluster::images`.");
+id_type!(PoolId, "A node pool, index into the run's pools.");
+
+/// A resource vector in exact units: millicores, bytes, pod count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Res {
+    /// CPU in millicores.
+    pub cpu: u64,
+    /// Memory in bytes.
+    pub memory: u64,
+    /// Ephemeral storage in bytes.
+    pub ephemeral: u64,
+    /// Pod slots.
+    pub pods: u64,
+}
+
+impl Res {
+    /// Component-wise sum.
+    pub fn add(&mut self, o: &Res) {
+        self.cpu += o.cpu;
+        self.memory += o.memory;
+        self.ephemeral += o.ephemeral;
+        self.pods += o.pods;
+    }
+
+    /// Component-wise difference.
+    ///
+    /// # Panics
+    /// On underflow: removing more than was added is an engine bug.
+    pub fn sub(&mut self, o: &Res) {
+        self.cpu = self
+            .cpu
+            .checked_sub(o.cpu)
+            .expect("cpu accounting underflow");
+        self.memory = self
+            .memory
+            .checked_sub(o.memory)
+            .expect("memory accounting underflow");
+        self.ephemeral = self
+            .ephemeral
+            .checked_sub(o.ephemeral)
+            .expect("ephemeral accounting underflow");
+        self.pods = self
+            .pods
+            .checked_sub(o.pods)
+            .expect("pod accounting underflow");
+    }
+
+    /// `a <= b` in every component.
+    pub fn fits_within(&self, b: &Res) -> bool {
+        self.cpu <= b.cpu
+            && self.memory <= b.memory
+            && self.ephemeral <= b.ephemeral
+            && self.pods <= b.pods
+    }
+}
+
+/// `GetNonzeroRequests` defaults: a container without requests counts as 100m CPU and
+/// 200 MB memory for scoring only (`pkg/scheduler/util/pod_resources.go`,
+/// `DefaultMilliCPURequest = 100`, `DefaultMemoryRequest = 200 * 1024 * 1024`).
+pub const DEFAULT_MILLI_CPU_REQUEST: u64 = 100;
+/// See [`DEFAULT_MILLI_CPU_REQUEST`].
+pub const DEFAULT_MEMORY_REQUEST: u64 = 200 * 1024 * 1024;
+
+/// Who created a pod, as far as scheduling cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A user workload of this kind.
+    Workload(WorkloadKind),
+    /// An AKS system DaemonSet or Deployment (from the catalog).
+    System(WorkloadKind),
+}
+
+impl Owner {
+    /// The controller kind.
+    pub fn kind(self) -> WorkloadKind {
+        match self {
+            Owner::Workload(k) | Owner::System(k) => k,
+        }
+    }
+    /// True for AKS's own pods.
+    pub fn is_system(self) -> bool {
+        matches!(self, Owner::System(_))
+    }
+}
+
+/// A pod template: everything replicas of one workload share.
+#[derive(Debug, Clone)]
+pub struct PodSpec {
+    /// Workload name.
+    pub workload: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Controller.
+    pub owner: Owner,
+    /// Pod labels.
+    pub labels: BTreeMap<String, String>,
+    /// Scheduler-visible requests (`pods` = 1).
+    pub requests: Res,
+    /// Requests with the scoring defaults for unset cpu/memory.
+    pub non_zero: Res,
+    /// `nodeSelector`.
+    pub node_selector: BTreeMap<String, String>,
+    /// Required node affinity.
+    pub required_node_affinity: Option<NodeSelector>,
+    /// Preferred node affinity.
+    pub preferred_node_affinity: Vec<PreferredSchedulingTerm>,
+    /// Pod affinity / anti-affinity (node affinity lives in the two fields above).
+    pub affinity: Option<Affinity>,
+    /// Tolerations.
+    pub tolerations: Vec<Toleration>,
+    /// Explicit topology spread constraints with their label selector resolved (a missing
+    /// selector becomes the workload's own labels).
+    pub topology_spread: Vec<TopologySpreadConstraint>,
+    /// True when kube-scheduler's system-default spread constraints apply (no explicit
+    /// constraints and owned by a ReplicaSet/StatefulSet/ReplicationController/Service).
+    pub system_default_spread: bool,
+    /// Images of all containers (main first).
+    pub images: Vec<ImageId>,
+    /// Pod priority (from its PriorityClass).
+    pub priority: i32,
+    /// PreemptionPolicy Never.
+    pub never_preempt: bool,
+}
+
+/// A pod.
+#[derive(Debug, Clone)]
+pub struct PodInfo {
+    /// `<workload>-<n>` (DaemonSets: `<workload>-<node>`).
+    pub name: String,
+    /// Its template.
+    pub spec: SpecId,
+    /// The node it is bound to.
+    pub node: Option<NodeId>,
+    /// DaemonSet pods are pinned to one node through required node affinity on
+    /// `metadata.name` (the DaemonSet controller's `matchFields`), checked by NodeAffinity.
+    pub pinned_node: Option<NodeId>,
+    /// Node nominated by preemption, if any.
+    pub nominated_node: Option<NodeId>,
+    /// Deleted or finished pods no longer count anywhere.
+    pub active: bool,
+}
+
+/// A node as the scheduler sees it (`framework.NodeInfo`).
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    /// Node name (`aks-<pool>-<n>-vmss00000x` style).
+    pub name: String,
+    /// Its pool.
+    pub pool: PoolId,
+    /// OS.
+    pub os: Os,
+    /// Windows build (17763, 20348, 26100).
+    pub windows_build: Option<u32>,
+    /// Labels, well-known ones included (`kubernetes.io/os`, `kubernetes.io/hostname`, ...).
+    pub labels: BTreeMap<String, String>,
+    /// Taints (including `node.kubernetes.io/not-ready` while booting).
+    pub taints: Vec<Taint>,
+    /// `spec.unschedulable` (cordoned).
+    pub unschedulable: bool,
+    /// Allocatable.
+    pub allocatable: Res,
+    /// Sum of requests of bound pods.
+    pub requested: Res,
+    /// Sum of non-zero requests of bound pods (scoring).
+    pub non_zero_requested: Res,
+    /// Bound pods.
+    pub pods: Vec<PodId>,
+    /// Images fully present on the node, sorted.
+    pub images: Vec<ImageId>,
+    /// False once the node is deleted or failed.
+    pub live: bool,
+}
+
+impl NodeInfo {
+    /// True when the node holds image `i`.
+    pub fn has_image(&self, i: ImageId) -> bool {
+        self.images.binary_search(&i).is_ok()
+    }
+}
+
+/// An image known to the run.
+#[derive(Debug, Clone)]
+pub struct ImageInfo {
+    /// Full reference.
+    pub name: String,
+    /// Size the node reports in `status.images` (compressed content size).
+    pub size: u64,
+    /// Image OS.
+    pub os: Os,
+    /// Windows build of the image.
+    pub windows_build: Option<u32>,
+}
+
+/// The whole cluster state.
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    /// All nodes ever created (dead ones have `live == false`).
+    pub nodes: Vec<NodeInfo>,
+    /// All pods ever created.
+    pub pods: Vec<PodInfo>,
+    /// Pod templates.
+    pub specs: Vec<PodSpec>,
+    /// Images.
+    pub images: Vec<ImageInfo>,
+    /// Live nodes holding each image.
+    pub image_node_count: Vec<u32>,
+    /// Number of live nodes.
+    pub live_nodes: u32,
+}
+
+impl Cluster {
+    /// The template of a pod.
+    pub fn spec_of(&self, pod: PodId) -> &PodSpec {
+        &self.specs[self.pods[pod.idx()].spec.idx()]
+    }
+
+    /// Ids of live nodes, in id order.
+    pub fn live_node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.live)
+            .map(|(i, _)| NodeId(i as u32))
+    }
+
+    /// Adds a node; its images count towards `image_node_count`.
+    pub fn add_node(&mut self, mut node: NodeInfo) -> NodeId {
+        node.images.sort_unstable();
+        node.images.dedup();
+        if node.live {
+            self.live_nodes += 1;
+            for i in &node.images {
+                self.image_node_count[i.idx()] += 1;
+            }
+        }
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(node);
+        id
+    }
+
+    /// Adds an image and returns its id.
+    pub fn add_image(&mut self, image: ImageInfo) -> ImageId {
+        let id = ImageId(self.images.len() as u32);
+        self.images.push(image);
+        self.image_node_count.push(0);
+        id
+    }
+
+    /// Adds a pod template.
+    pub fn add_spec(&mut self, spec: PodSpec) -> SpecId {
+        let id = SpecId(self.specs.len() as u32);
+        self.specs.push(spec);
+        id
+    }
+
+    /// Adds an unbound, active pod.
+    pub fn add_pod(&mut self, name: String, spec: SpecId, pinned_node: Option<NodeId>) -> PodId {
+        let id = PodId(self.pods.len() as u32);
+        self.pods.push(PodInfo {
+            name,
+            spec,
+            node: None,
+            pinned_node,
+            nominated_node: None,
+            active: true,
+        });
+        id
+    }
+
+    /// Binds `pod` to `node`, charging its requests.
+    ///
+    /// # Panics
+    /// If the pod is already bound or the node is dead (engine bugs).
+    pub fn bind(&mut self, pod: PodId, node: NodeId) {
+        let p = &mut self.pods[pod.idx()];
+        assert!(p.node.is_none(), "pod {} bound twice", p.name);
+        p.node = Some(node);
+        p.nominated_node = None;
+        let spec = &self.specs[p.spec.idx()];
+        let n = &mut self.nodes[node.idx()];
+        assert!(n.live, "bind to dead node {}", n.name);
+        n.requested.add(&spec.requests);
+        n.non_zero_requested.add(&spec.non_zero);
+        n.pods.push(pod);
+    }
+
+    /// Removes `pod` from its node (deleted, evicted, preempted, or its node failed).
+    pub fn unbind(&mut self, pod: PodId) {
+        let Some(node) = self.pods[pod.idx()].node.take() else {
+            return;
+        };
+        let spec = &self.specs[self.pods[pod.idx()].spec.idx()];
+        let n = &mut self.nodes[node.idx()];
+        n.requested.sub(&spec.requests);
+        n.non_zero_requested.sub(&spec.non_zero);
+        if let Some(i) = n.pods.iter().position(|&p| p == pod) {
+            n.pods.swap_remove(i);
+        }
+    }
+
+    /// Records that `node` now holds `image`.
+    pub fn add_image_to_node(&mut self, node: NodeId, image: ImageId) {
+        let n = &mut self.nodes[node.idx()];
+        if let Err(i) = n.images.binary_search(&image) {
+            n.images.insert(i, image);
+            if n.live {
+                self.image_node_count[image.idx()] += 1;
+            }
+        }
+    }
+
+    /// Records that `node` no longer holds `image` (garbage-collected).
+    pub fn remove_image_from_node(&mut self, node: NodeId, image: ImageId) {
+        let n = &mut self.nodes[node.idx()];
+        if let Ok(i) = n.images.binary_search(&image) {
+            n.images.remove(i);
+            if n.live {
+                self.image_node_count[image.idx()] -= 1;
+            }
+        }
+    }
+
+    /// Marks a node dead; its pods must have been unbound first.
+    pub fn remove_node(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node.idx()];
+        if !n.live {
+            return;
+        }
+        assert!(n.pods.is_empty(), "remove_node with pods still bound");
+        n.live = false;
+        self.live_nodes -= 1;
+        for i in &n.images {
+            self.image_node_count[i.idx()] -= 1;
+        }
+    }
+
+    /// Checks the module invariants; returns the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut counts = vec![0u32; self.images.len()];
+        for (ni, n) in self.nodes.iter().enumerate() {
+            let mut req = Res::default();
+            for &p in &n.pods {
+                let pod = &self.pods[p.idx()];
+                if pod.node != Some(NodeId(ni as u32)) {
+                    return Err(format!(
+                        "pod {} listed on {} but bound elsewhere",
+                        pod.name, n.name
+                    ));
+                }
+                req.add(&self.specs[pod.spec.idx()].requests);
+            }
+            if req != n.requested {
+                return Err(format!(
+                    "node {} requested {:?} != sum {:?}",
+                    n.name, n.requested, req
+                ));
+            }
+            if n.live {
+                for i in &n.images {
+                    counts[i.idx()] += 1;
+                }
+            }
+        }
+        if counts != self.image_node_count {
+            return Err("image_node_count out of date".into());
+        }
+        Ok(())
+    }
+}

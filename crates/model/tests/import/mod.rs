@@ -574,3 +574,35 @@ fn bad_input_gets_a_located_error() {
         other => panic!("{:?}", other.map(|i| i.scenario.metadata.name)),
     }
 }
+
+#[test]
+fn imported_scenarios_pass_validate() {
+    use poolcast_model::{parse_scenario, Format, Severity};
+    for (what, d, mf) in [
+        ("dump", dump(), vec![]),
+        ("manifests", vec![], manifests()),
+        ("both", dump(), manifests()),
+    ] {
+        let text = render_yaml(&run(&d, &mf)).unwrap();
+        let (_, diags) = match parse_scenario(&text, Format::Yaml, "imported.yaml") {
+            Ok(x) => x,
+            Err(errors) => panic!("{what}: {errors:#?}"),
+        };
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{what}: {errors:#?}");
+        // What validate still warns about is what the input says: the multi-platform CSI
+        // registrar image (one OS per scenario image) and a manifest Pod without an OS
+        // selector.
+        for w in &diags {
+            assert_eq!(w.code, "placement.os-selector-missing", "{what}: {w:?}");
+            assert!(
+                w.message.contains("csi-node-driver-registrar") || w.message.contains("'toolbox'"),
+                "{what}: {}",
+                w.message
+            );
+        }
+    }
+}

@@ -156,3 +156,25 @@ fn no_input_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to import"));
 }
+
+#[test]
+fn a_yaml_dump_imports_like_the_json_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = fixtures().join("aks-dump.json");
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let yaml = dir.path().join("dump.yaml");
+    std::fs::write(&yaml, serde_yaml_ng::to_string(&value).unwrap()).unwrap();
+    let a = poolcast(&["import", "--nodes", s(&yaml)]);
+    let b = poolcast(&["import", "--nodes", s(&json)]);
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    let a: Scenario = serde_yaml_ng::from_slice(&a.stdout).unwrap();
+    let b: Scenario = serde_yaml_ng::from_slice(&b.stdout).unwrap();
+    assert_eq!(a.workloads, b.workloads);
+    assert_eq!(a.pools, b.pools);
+}

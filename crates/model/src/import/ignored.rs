@@ -11,7 +11,8 @@ pub struct IgnoredField {
     pub kind: String,
     /// Field path without indexes, e.g. `spec.template.spec.containers[].livenessProbe`.
     pub path: String,
-    /// How many objects had it.
+    /// How many objects had it. For a cluster dump, objects are workloads: each is read
+    /// from one of its pods.
     pub count: usize,
     /// The first object that had it, e.g. `app.yaml document 2 (Deployment web)`.
     pub first: String,

@@ -401,3 +401,60 @@ fn kind_name(k: WorkloadKind) -> &'static str {
         WorkloadKind::Pod => "Pod",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::v1::{
+        Affinity, NodeAffinity, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm,
+        PreferredSchedulingTerm,
+    };
+
+    fn req(key: &str) -> NodeSelectorRequirement {
+        NodeSelectorRequirement {
+            key: key.to_owned(),
+            operator: NodeSelectorOperator::In,
+            values: vec!["x".to_owned()],
+        }
+    }
+
+    #[test]
+    fn daemonset_node_pin_is_removed_and_nothing_else() {
+        let pin = NodeSelectorTerm {
+            match_expressions: vec![],
+            match_fields: vec![req(FIELD_NODE_NAME)],
+        };
+        let preferred = PreferredSchedulingTerm {
+            weight: 10,
+            preference: NodeSelectorTerm {
+                match_expressions: vec![req("disk")],
+                match_fields: vec![],
+            },
+        };
+        let with = |preferred: Vec<PreferredSchedulingTerm>| PodTemplate {
+            affinity: Some(Affinity {
+                node_affinity: Some(NodeAffinity {
+                    required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                        node_selector_terms: vec![pin.clone()],
+                    }),
+                    preferred_during_scheduling_ignored_during_execution: preferred,
+                }),
+                pod_affinity: None,
+                pod_anti_affinity: None,
+            }),
+            ..PodTemplate::default()
+        };
+        let mut only_pin = with(vec![]);
+        strip_daemonset_node_pin(&mut only_pin);
+        assert_eq!(only_pin.affinity, None);
+
+        let mut keeps_preferred = with(vec![preferred.clone()]);
+        strip_daemonset_node_pin(&mut keeps_preferred);
+        let na = keeps_preferred.affinity.unwrap().node_affinity.unwrap();
+        assert_eq!(na.required_during_scheduling_ignored_during_execution, None);
+        assert_eq!(
+            na.preferred_during_scheduling_ignored_during_execution,
+            [preferred]
+        );
+    }
+}

@@ -143,3 +143,41 @@ mod tests {
         assert_eq!(unquote("\"a\\tb\""), "a\tb");
     }
 }
+
+#[cfg(test)]
+mod placement_tests {
+    use super::super::{import, ImportOptions, ManifestSource};
+    use super::*;
+
+    #[test]
+    fn notes_sit_above_what_they_are_about() {
+        let src = ManifestSource {
+            name: "m.yaml".into(),
+            text: "kind: Job\nmetadata: {name: 'it''s'}\nspec:\n  template:\n    spec:\n      \
+                   containers: [{image: 'contoso.azurecr.io/x:1'}]\n"
+                .into(),
+        };
+        let imported = import(&[], &[src], &ImportOptions::default()).unwrap();
+        let text = render_yaml(&imported).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let at = |needle: &str| lines.iter().position(|l| *l == needle).unwrap();
+        let job = at("- name: it's");
+        assert!(lines[job - 1].starts_with("# FILL IN: duration"), "{text}");
+        let image = at("- name: contoso.azurecr.io/x:1");
+        assert!(
+            lines[..image]
+                .iter()
+                .rev()
+                .take_while(|l| l.starts_with('#'))
+                .any(|l| l.contains("layers")),
+            "{text}"
+        );
+        let system = at("- name: system");
+        assert!(
+            lines[system - 1].starts_with("# FILL IN: no nodes in the input"),
+            "{text}"
+        );
+        let cluster = at("cluster:");
+        assert!(lines[cluster - 1].contains("kubernetesVersion"), "{text}");
+    }
+}

@@ -1,6 +1,8 @@
 //! End-to-end scheduling cycles on clusters built by hand: kube's messages to the letter,
 //! DaemonSet pinning, spreading, the queue loop, determinism.
 
+mod equivalence;
+
 use std::collections::BTreeMap;
 
 use poolcast_model::scenario::{

@@ -350,7 +350,7 @@ fn queue_loop_retries_after_a_node_is_added() {
                     q.on_event(ClusterEvent::AssignedPodAdd, now);
                 }
                 ScheduleResult::Unschedulable(e) => {
-                    q.add_unschedulable(p, now, &e.unschedulable_plugins())
+                    q.add_unschedulable_by(p, now, &e.unschedulable_plugins())
                 }
             }
         }
@@ -440,7 +440,7 @@ fn required_anti_affinity_puts_one_replica_per_node() {
                 q.done(p);
             }
             ScheduleResult::Unschedulable(e) => {
-                q.add_unschedulable(p, SimTime(0), &e.unschedulable_plugins());
+                q.add_unschedulable_by(p, SimTime(0), &e.unschedulable_plugins());
                 last = Some(e);
             }
         }

@@ -256,3 +256,93 @@ sim: {horizon: 30m}
     let failed_nodes = o.nodes.iter().filter(|n| n.state == "NotReady").count();
     assert_eq!(failed_nodes, 2);
 }
+
+/// Images filling a Linux node's OS disk: image GC cannot free images in use, the node
+/// reports DiskPressure (tainted), the kubelet evicts a pod, the controller replaces it and
+/// the replacement cannot land on the tainted node.
+#[test]
+fn filling_a_linux_disk_evicts_with_disk_pressure() {
+    let s = scenario(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: disk}
+cluster: {kubernetesVersion: "1.33"}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1, taints: ["CriticalAddonsOnly=true:NoSchedule"]}
+  - {name: lin, os: linux, vmSize: Standard_D4s_v5, count: 1, osDisk: {sizeGiB: 40, type: Managed}}
+images:
+  - {name: "big-a:1", os: linux, layers: [{digest: "sha256:a", size: 1.5GB, uncompressedSize: 4GB}]}
+  - {name: "big-b:1", os: linux, layers: [{digest: "sha256:b", size: 1.5GB, uncompressedSize: 4GB}]}
+workloads:
+  - {name: a, kind: Deployment, replicas: 1, image: "big-a:1", requests: {cpu: 100m}, priorityClassName: high}
+  - {name: b, kind: Deployment, replicas: 1, image: "big-b:1", requests: {cpu: 100m}, arrival: {at: 5m}}
+priorityClasses: [{name: high, value: 1000}]
+sim: {horizon: 8m}
+"#,
+    );
+    let o = run(&s);
+    let first = o
+        .failures
+        .iter()
+        .find(|f| f.reason == Reason::DiskPressureEviction)
+        .unwrap();
+    // The lowest priority pod goes first, when b's pull tips the disk over 90%.
+    assert_eq!(first.pod.as_deref(), Some("b-0"));
+    let b0 = o.pods.iter().find(|p| p.name == "b-0").unwrap();
+    assert_eq!(b0.phase, "Failed");
+    let m = b0.message.as_deref().unwrap();
+    assert!(
+        m.starts_with("The node was low on resource: ephemeral-storage."),
+        "{m}"
+    );
+    let replacement = o.pods.iter().find(|p| p.name == "b-1").unwrap();
+    assert_eq!(replacement.reason, Some(Reason::Unschedulable));
+    assert!(replacement
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }"));
+    let node = o.nodes.iter().find(|n| n.pool == "lin").unwrap();
+    assert!(node.disk_pressure);
+    assert!(node
+        .taints
+        .contains(&"node.kubernetes.io/disk-pressure:NoSchedule".to_owned()));
+    assert!(o.summary.by_reason[&Reason::DiskPressureEviction] >= 1);
+}
+
+/// AKS Windows nodes have no eviction thresholds: an image that does not fit the OS disk
+/// fails its pull and the kubelet backs off.
+#[test]
+fn windows_image_larger_than_the_disk_fails_the_pull() {
+    let s = scenario(&format!(
+        "{MIXED}{}",
+        r#"  - name: huge:1
+    os: windows
+    osBuild: "10.0.20348"
+    layers: [{digest: "sha256:huge", size: 40GB, uncompressedSize: 300GB}]
+workloads:
+  - name: huge
+    kind: Deployment
+    replicas: 1
+    image: huge:1
+    nodeSelector: {kubernetes.io/os: windows}
+sim: {horizon: 20m}
+"#
+    ));
+    let o = run(&s);
+    let p = &pods_of(&o, "huge")[0];
+    assert_eq!(p.reason, Some(Reason::ImagePullBackOff));
+    assert!(p.pulled_ms.is_none());
+    let m = p.message.as_deref().unwrap();
+    assert!(m.contains("There is not enough space on the disk."), "{m}");
+    let node = o
+        .nodes
+        .iter()
+        .find(|n| Some(&n.name) == p.node.as_ref())
+        .unwrap();
+    assert!(
+        !node.disk_pressure,
+        "Windows never reports DiskPressure on AKS"
+    );
+}

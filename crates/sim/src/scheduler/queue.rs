@@ -39,7 +39,7 @@ pub const UNSCHEDULABLE_FLUSH_INTERVAL_MS: u64 = 30 * 1000;
 /// `backoffQOrderingWindowDuration`.
 pub const BACKOFF_ORDERING_WINDOW_MS: u64 = 1000;
 /// InterPodAffinity's plugin name (the plugin registers pod events).
-const INTER_POD_AFFINITY: &str = "InterPodAffinity";
+const INTER_POD_AFFINITY: &str = super::plugins::inter_pod_affinity::NAME;
 
 /// A cluster change that may make unschedulable pods schedulable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

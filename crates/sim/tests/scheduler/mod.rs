@@ -393,3 +393,70 @@ fn explain_lists_every_node() {
     assert!(fit(b) > fit(a));
     assert!(v[1].total > 0 && v[2].total > 0);
 }
+
+#[test]
+fn required_anti_affinity_puts_one_replica_per_node() {
+    use poolcast_model::scenario::{Affinity, LabelSelector, PodAffinity, PodAffinityTerm};
+    let mut c = Cluster::default();
+    for i in 0..3 {
+        add_node(&mut c, &format!("n{i}"), Os::Linux, 4000, vec![]);
+    }
+    let mut s = spec("zk", 100);
+    s.affinity = Some(Affinity {
+        node_affinity: None,
+        pod_affinity: None,
+        pod_anti_affinity: Some(PodAffinity {
+            required_during_scheduling_ignored_during_execution: vec![PodAffinityTerm {
+                label_selector: Some(LabelSelector {
+                    match_labels: labels(&[("app", "zk")]),
+                    match_expressions: vec![],
+                }),
+                namespaces: vec![],
+                namespace_selector: None,
+                topology_key: "kubernetes.io/hostname".into(),
+                match_label_keys: vec![],
+                mismatch_label_keys: vec![],
+            }],
+            preferred_during_scheduling_ignored_during_execution: vec![],
+        }),
+    });
+    let s = c.add_spec(s);
+    let mut rng = rng_for(9, Stream::TieBreak);
+    let mut sched = scheduler();
+    let mut q = SchedulingQueue::new(QueueSettings::default());
+    let pods: Vec<PodId> = (0..4)
+        .map(|i| c.add_pod(format!("zk-{i}"), s, None))
+        .collect();
+    for &p in &pods {
+        q.add(p, 0, SimTime(0));
+    }
+    let mut last = None;
+    while let Some(p) = q.pop(SimTime(0)) {
+        match sched.schedule_one(&c, p, &mut rng) {
+            ScheduleResult::Scheduled { node, .. } => {
+                c.bind(p, node);
+                q.done(p);
+            }
+            ScheduleResult::Unschedulable(e) => {
+                q.add_unschedulable(p, SimTime(0), &e.unschedulable_plugins());
+                last = Some(e);
+            }
+        }
+    }
+    assert!(c.nodes.iter().all(|n| n.pods.len() == 1));
+    let e = last.unwrap();
+    assert_eq!(
+        e.message(),
+        "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."
+    );
+    assert_eq!(e.unschedulable_plugins(), ["InterPodAffinity"]);
+    // Deleting a replica frees its node; the pod event requeues the pending one.
+    let victim = c.nodes[1].pods[0];
+    c.unbind(victim);
+    q.on_event(ClusterEvent::AssignedPodDelete, SimTime(1000));
+    let p = q.pop(SimTime(3000)).unwrap();
+    match sched.schedule_one(&c, p, &mut rng) {
+        ScheduleResult::Scheduled { node, .. } => assert_eq!(node, NodeId(1)),
+        other => panic!("{other:?}"),
+    }
+}

@@ -381,8 +381,7 @@ impl<'s> Engine<'s> {
         match ev {
             Event::CreatePods { workload, count } => {
                 for _ in 0..count {
-                    let p = self.create_pod(workload, None, true);
-                    let _ = p;
+                    self.create_pod(workload, None, true);
                 }
                 self.kick_scheduler();
             }
@@ -795,7 +794,6 @@ impl<'s> Engine<'s> {
         for &img in images {
             self.kubelets[node.idx()].add_user(img);
         }
-        self.advance(pod, node);
     }
 
     // ---- kubelet ----------------------------------------------------------------------
@@ -837,6 +835,10 @@ impl<'s> Engine<'s> {
                     self.pods[pod.idx()].next_image += 1;
                 }
                 PullRequest::InProgress | PullRequest::Started(_) => {
+                    debug_assert!(
+                        !self.nodes[node.idx()].waiters.contains(&(img, pod)),
+                        "pod advanced twice while waiting for a pull"
+                    );
                     self.nodes[node.idx()].waiters.push((img, pod));
                     return;
                 }

@@ -346,3 +346,89 @@ sim: {horizon: 20m}
         "Windows never reports DiskPressure on AKS"
     );
 }
+
+/// Imported clusters: named nodes exist at time zero and imported pods are already running
+/// on them; the remaining replicas are scheduled as usual.
+#[test]
+fn imported_nodes_and_bound_pods_start_running() {
+    let s = scenario(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: imported}
+cluster: {kubernetesVersion: "1.33"}
+pools:
+  - name: system
+    mode: System
+    os: linux
+    vmSize: Standard_D4s_v5
+    count: 2
+    nodes:
+      - {name: aks-system-11111111-vmss000000, images: ["nginx:1.31.3"]}
+images:
+  - {name: "nginx:1.31.3", catalog: nginx-1.31}
+workloads:
+  - name: web
+    kind: Deployment
+    replicas: 3
+    image: "nginx:1.31.3"
+    requests: {cpu: 100m}
+    boundTo: [aks-system-11111111-vmss000000]
+sim: {horizon: 5m}
+"#,
+    );
+    let o = run(&s);
+    assert_eq!(o.nodes.len(), 2);
+    assert_eq!(o.nodes[0].name, "aks-system-11111111-vmss000000");
+    let web = pods_of(&o, "web");
+    assert_eq!(web.len(), 3);
+    let imported = web.iter().find(|p| p.name == "web-0").unwrap();
+    assert_eq!(
+        imported.node.as_deref(),
+        Some("aks-system-11111111-vmss000000")
+    );
+    assert_eq!(imported.ready_ms, Some(0));
+    assert_eq!(imported.attempts, 0);
+    assert!(web.iter().all(|p| p.ready));
+}
+
+/// A pod's images are pulled one after another, each exactly once: the pod is "pulled"
+/// only when its sidecar image is on the node too (serialized pulls before 1.31).
+#[test]
+fn every_image_of_a_pod_is_pulled_before_it_starts() {
+    let s = scenario(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: sidecar}
+cluster: {kubernetesVersion: "1.30"}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1}
+images:
+  - {name: "app:1", os: linux, layers: [{digest: "sha256:app", size: 1GB, uncompressedSize: 1.5GB}]}
+  - {name: "proxy:1", os: linux, layers: [{digest: "sha256:proxy", size: 1GB, uncompressedSize: 1.5GB}]}
+registry: {bandwidth: 100MB/s}
+workloads:
+  - name: web
+    kind: Deployment
+    replicas: 1
+    image: "app:1"
+    extraImages: ["proxy:1"]
+    requests: {cpu: 100m}
+sim: {horizon: 5m}
+"#,
+    );
+    let o = run(&s);
+    let p = &pods_of(&o, "web")[0];
+    // Each image: 10 s download + 1.5 GB at 150 MB/s = 10 s extraction.
+    assert_eq!(p.pulled_ms, Some(40_000));
+    assert_eq!(p.started_ms, Some(41_000));
+    let node = o
+        .nodes
+        .iter()
+        .find(|n| Some(&n.name) == p.node.as_ref())
+        .unwrap();
+    for img in ["app:1", "proxy:1"] {
+        assert!(node.images.iter().any(|i| i == img), "{img} on the node");
+    }
+}

@@ -681,6 +681,7 @@ impl<'s> Engine<'s> {
             if !self.plan.cluster.pods[pod.idx()].active
                 || self.plan.cluster.pods[pod.idx()].node.is_some()
             {
+                self.queue.done(pod);
                 continue;
             }
             if let Some((name, at)) = &self.explain {

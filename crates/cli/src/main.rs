@@ -5,12 +5,17 @@
 //! one that reads files or prints.
 //!
 //! Exit codes, for every subcommand: 0 success, 1 a finding the user asked to fail on
-//! (warnings with `validate --strict`), 2 bad input or usage.
+//! (warnings with `validate --strict`, missed targets or failed pods with `run --check`),
+//! 2 bad input or usage.
 
 mod args;
 mod catalog;
 mod import;
+mod explain;
+mod load;
 mod render;
+mod run;
+mod table;
 mod validate;
 
 use std::process::ExitCode;
@@ -48,5 +53,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Import(a) => {
             import::run_import(&a).map(|code| ExitCode::from(u8::try_from(code).unwrap_or(1)))
         }
+        Command::Run(a) => run::run(&a),
+        Command::Explain(a) => explain::run(&a),
     }
 }

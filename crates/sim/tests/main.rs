@@ -1,4 +1,12 @@
-//! Integration tests of poolcast-sim, one binary with a module per area.
-#![allow(clippy::unwrap_used)]
+//! poolcast-sim integration tests, one binary with a module per area: whole scenarios
+//! through `simulate`, `explain` and the audited run, and the scheduler on hand-built
+//! clusters.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod determinism;
+mod explain;
+mod invariants;
+mod outcomes;
 mod scheduler;

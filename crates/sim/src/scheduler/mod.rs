@@ -738,6 +738,25 @@ impl Scheduler {
         totals
     }
 
+    /// The filter verdict for `pod` on one node, PreFilter included: what the DaemonSet
+    /// controller's `NodeShouldRunDaemonPod` and the engine's direct binds check.
+    pub fn filter_one(&mut self, cluster: &Cluster, pod: PodId, node: NodeId) -> Status {
+        match self.run_pre_filters(cluster, pod) {
+            Err(st) => st,
+            Ok(Some((list, plugins))) if list.binary_search(&node).is_err() => {
+                absent_status(&plugins)
+            }
+            Ok(_) => match first_failing(&self.filters, &self.skip, cluster, pod, node) {
+                None => Status::success(),
+                Some(i) => {
+                    let mut st = self.filters[i].filter(cluster, pod, node);
+                    st.plugin = self.filters[i].name();
+                    st
+                }
+            },
+        }
+    }
+
     /// Every node's verdict for `pod` as one attempt would see it, without the early stop
     /// of `percentageOfNodesToScore` (for `poolcast explain`).
     pub fn explain(&mut self, cluster: &Cluster, pod: PodId) -> Vec<NodeVerdict> {

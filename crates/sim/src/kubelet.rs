@@ -1,0 +1,811 @@
+//! The kubelet side of a node: the image store (layers by digest, shared between images),
+//! the image pull queue (serialized or parallel with a limit), the time a pull takes
+//! (`PullTimeModel`), the start-up I/O cost of a container (`IoCostModel`), the OS and
+//! Windows-build checks that make a pod fail on the node, image garbage collection and
+//! the DiskPressure signal.
+//!
+//! The kubelet never decides scheduling and never touches `Cluster`: the engine (`run`)
+//! calls it and applies what it returns. Every constant is either taken from the catalog by
+//! `build` (pull rates, disks, per-file costs, start overheads) or defined here with its
+//! Kubernetes source.
+
+use std::collections::VecDeque;
+
+use poolcast_model::scenario::{IoProfile, Os};
+
+use crate::cluster::ImageId;
+use crate::engine::SimTime;
+
+/// `imageBackOffPeriod`: the first ImagePullBackOff wait (`pkg/kubelet/kubelet.go`,
+/// `backOffPeriod = time.Second * 10`).
+pub const IMAGE_BACKOFF_INITIAL_MS: u64 = 10_000;
+/// `MaxContainerBackOff` / `MaxImageBackOff`: the cap of the back-off (300 s,
+/// `pkg/kubelet/kubelet.go`).
+pub const IMAGE_BACKOFF_MAX_MS: u64 = 300_000;
+/// `imageMinimumGCAge`: an image younger than this is never garbage-collected (2 min,
+/// `pkg/kubelet/apis/config/v1beta1/defaults.go`).
+pub const IMAGE_MINIMUM_GC_AGE_MS: u64 = 120_000;
+/// Kubelet image GC thresholds, percent of the image filesystem
+/// (`imageGCHighThresholdPercent` 85, `imageGCLowThresholdPercent` 80, same file).
+pub const IMAGE_GC_HIGH_PERCENT: u32 = 85;
+/// See [`IMAGE_GC_HIGH_PERCENT`].
+pub const IMAGE_GC_LOW_PERCENT: u32 = 80;
+/// The back-off after the `failures`-th consecutive failure (1-based): 10 s, 20 s, 40 s,
+/// ... capped at 300 s (kubelet `flowcontrol.Backoff` with the constants above).
+pub fn image_backoff_ms(failures: u32) -> u64 {
+    let shift = failures.saturating_sub(1).min(20);
+    (IMAGE_BACKOFF_INITIAL_MS << shift).min(IMAGE_BACKOFF_MAX_MS)
+}
+
+/// containerd's `checkWindowsHostAndContainerCompat` (containerd/platforms
+/// `platform_windows_compat.go`), shared with validation in `poolcast_model::windows`: a
+/// host older than Windows Server 2022 runs only images of its exact build; a newer host
+/// runs images from the previous LTSC (20348) up to its own build. Process isolation is
+/// the only mode AKS supports (`windows-best-practices.md`).
+pub fn windows_compatible(host_build: u32, image_build: u32) -> bool {
+    poolcast_model::windows::windows_build_runs(host_build, image_build)
+}
+
+/// Why an image cannot run on a node, found before or after the pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OsCheck {
+    /// The image may run.
+    Ok,
+    /// Image OS differs from node OS: the pull fails (`no match for platform in manifest`).
+    OsMismatch,
+    /// Windows image build not runnable on the host build: container creation fails
+    /// (`HCS_E_IMAGE_MISMATCH`).
+    OsVersionMismatch,
+}
+
+/// Checks `image` (OS, build) against the node (OS, build).
+pub fn check_os(
+    node_os: Os,
+    node_build: Option<u32>,
+    image_os: Os,
+    image_build: Option<u32>,
+) -> OsCheck {
+    if node_os != image_os {
+        return OsCheck::OsMismatch;
+    }
+    match (node_build, image_build) {
+        (Some(h), Some(i)) if !windows_compatible(h, i) => OsCheck::OsVersionMismatch,
+        _ => OsCheck::Ok,
+    }
+}
+
+/// A layer known to the run, deduplicated by digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// Content digest.
+    pub digest: String,
+    /// Compressed (download) bytes.
+    pub size: u64,
+    /// Bytes on disk once extracted.
+    pub uncompressed: u64,
+}
+
+/// A layer, index into `LayerTable::layers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LayerId(pub u32);
+
+/// All layers and which images use them.
+#[derive(Debug, Clone, Default)]
+pub struct LayerTable {
+    /// Layers by id.
+    pub layers: Vec<LayerInfo>,
+    /// Layers of each image (by `ImageId`), base first.
+    pub image_layers: Vec<Vec<LayerId>>,
+}
+
+impl LayerTable {
+    /// Interns a layer by digest; the first definition of a digest wins.
+    pub fn intern(&mut self, layer: LayerInfo) -> LayerId {
+        if let Some(i) = self.layers.iter().position(|l| l.digest == layer.digest) {
+            return LayerId(i as u32);
+        }
+        self.layers.push(layer);
+        LayerId(self.layers.len() as u32 - 1)
+    }
+
+    /// Registers the layers of the next image id; call in `ImageId` order.
+    pub fn push_image(&mut self, layers: Vec<LayerId>) {
+        self.image_layers.push(layers);
+    }
+
+    /// The layer record.
+    pub fn layer(&self, l: LayerId) -> &LayerInfo {
+        &self.layers[l.0 as usize]
+    }
+
+    /// Sum of uncompressed sizes of an image's distinct layers.
+    pub fn image_uncompressed(&self, image: ImageId) -> u64 {
+        self.image_layers[image.idx()]
+            .iter()
+            .map(|&l| self.layer(l).uncompressed)
+            .sum()
+    }
+}
+
+/// Rates a pull runs at on one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullLink {
+    /// Download bytes/s: min(registry bandwidth, VM NIC).
+    pub download_bps: u64,
+    /// Extraction bytes/s (uncompressed): min(the OS/snapshotter rate, the OS disk's write
+    /// rate).
+    pub extract_bps: u64,
+}
+
+/// How long fetching and unpacking a set of missing layers takes.
+pub trait PullTimeModel {
+    /// Milliseconds to pull `layers` of `table` (only those missing on the node), base
+    /// first.
+    fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64;
+}
+
+/// The default pull model: layers download one after another at the link rate, and each
+/// layer is unpacked after its download and after the previous layer's unpack (containerd
+/// fetches ahead but unpacks in order, and no Windows snapshotter unpacks in parallel:
+/// io-costs.md §3.3). For a single layer this is download + extraction; for many layers
+/// it approaches the slower of the two stages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PipelinedPull;
+
+fn ms_for(bytes: u64, bps: u64) -> u64 {
+    if bytes == 0 {
+        return 0;
+    }
+    let bps = u128::from(bps.max(1));
+    let ms = (u128::from(bytes) * 1000).div_ceil(bps);
+    u64::try_from(ms).unwrap_or(u64::MAX)
+}
+
+impl PullTimeModel for PipelinedPull {
+    fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64 {
+        let mut downloaded = 0u64;
+        let mut extracted = 0u64;
+        for &id in layers {
+            let l = table.layer(id);
+            downloaded = downloaded.saturating_add(ms_for(l.size, link.download_bps));
+            extracted = downloaded
+                .max(extracted)
+                .saturating_add(ms_for(l.uncompressed, link.extract_bps));
+        }
+        extracted
+    }
+}
+
+/// Per-file costs of one OS's container filesystem, in microseconds (io-costs.md §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileCosts {
+    /// Open + close of an existing file.
+    pub open_us: u64,
+    /// Create + small write + close.
+    pub create_us: u64,
+    /// Multiplier of the container layer (overlayfs, wcifs scratch) in per-mille.
+    pub layer_multiplier_permille: u64,
+    /// Antivirus surcharge on the first open of an unscanned file (Defender on Windows).
+    pub first_open_scan_us: u64,
+    /// Antivirus surcharge per written file.
+    pub write_scan_us: u64,
+}
+
+/// The disk a container reads from (the node's OS disk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiskPerf {
+    /// Read/write bytes/s available to the container.
+    pub bytes_per_sec: u64,
+}
+
+/// How long a container's start-up I/O takes.
+pub trait IoCostModel {
+    /// Milliseconds of start-up I/O for `io` on a node with `costs` and `disk`.
+    fn startup_io_ms(&self, io: &IoProfile, costs: &FileCosts, disk: DiskPerf) -> u64;
+}
+
+/// The default I/O model, io-costs.md §5.4: every opened file pays the open cost times the
+/// container-layer multiplier plus the antivirus first-open surcharge, every written file
+/// the create cost times the multiplier plus the write scan, and the bytes read at start
+/// are charged at the disk rate (a fresh container has a cold page cache).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PerFileIoCost;
+
+impl IoCostModel for PerFileIoCost {
+    fn startup_io_ms(&self, io: &IoProfile, costs: &FileCosts, disk: DiskPerf) -> u64 {
+        let opened = io.small_files.unwrap_or(0);
+        let written = io.files_written.unwrap_or(0);
+        let mult = costs.layer_multiplier_permille.max(1);
+        let open_us = opened
+            .saturating_mul(costs.open_us.saturating_mul(mult) / 1000 + costs.first_open_scan_us);
+        let write_us = written
+            .saturating_mul(costs.create_us.saturating_mul(mult) / 1000 + costs.write_scan_us);
+        let bytes = io.startup_read.map(|b| b.get()).unwrap_or(0);
+        let read_ms = ms_for(bytes, disk.bytes_per_sec);
+        (open_us.saturating_add(write_us)).div_ceil(1000) + read_ms
+    }
+}
+
+/// Everything about a node's kubelet that `build` takes from the catalog and the scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeletParams {
+    /// Node OS.
+    pub os: Os,
+    /// Windows build of the node.
+    pub windows_build: Option<u32>,
+    /// `serializeImagePulls`.
+    pub serialize_image_pulls: bool,
+    /// `maxParallelImagePulls` when not serialized (None = unlimited).
+    pub max_parallel_image_pulls: Option<u32>,
+    /// VM NIC bytes/s.
+    pub nic_bps: u64,
+    /// Extraction bytes/s (snapshotter rate capped by the disk's sustained rate).
+    pub extract_bps: u64,
+    /// Extraction bytes/s while the disk bursts.
+    pub extract_burst_bps: u64,
+    /// OS disk bytes/s (container I/O), sustained.
+    pub disk_bps: u64,
+    /// OS disk bytes/s while bursting.
+    pub disk_burst_bps: u64,
+    /// How long a fresh node's disk bursts (0: no burst).
+    pub burst_ms: u64,
+    /// OS disk size in bytes.
+    pub disk_capacity: u64,
+    /// Bytes the OS and node image take before any pull.
+    pub disk_base_used: u64,
+    /// Image GC thresholds (percent).
+    pub gc_high_percent: u32,
+    /// See `gc_high_percent`.
+    pub gc_low_percent: u32,
+    /// `nodefs.available` eviction threshold in percent; `None` on AKS Windows nodes, which
+    /// run with an empty `--eviction-hard` and so fail pulls on a full disk instead.
+    pub eviction_percent: Option<u32>,
+    /// Container start overhead (runtime create + start, ms).
+    pub start_overhead_ms: u64,
+    /// Per-file I/O costs.
+    pub file_costs: FileCosts,
+}
+
+impl KubeletParams {
+    /// Extraction rate for a node `age_ms` old (burst credits last `burst_ms`).
+    pub fn extract_rate(&self, age_ms: u64) -> u64 {
+        if age_ms < self.burst_ms {
+            self.extract_burst_bps
+        } else {
+            self.extract_bps
+        }
+    }
+
+    /// Disk rate for container I/O on a node `age_ms` old.
+    pub fn disk_rate(&self, age_ms: u64) -> u64 {
+        if age_ms < self.burst_ms {
+            self.disk_burst_bps
+        } else {
+            self.disk_bps
+        }
+    }
+}
+
+/// An image's state on one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSlot {
+    /// Not on the node.
+    Absent,
+    /// Queued for the puller.
+    Queued,
+    /// Being pulled; done at this time.
+    Pulling(SimTime),
+    /// Present since `pulled`, last used by a container at `last_used`.
+    Present {
+        /// When it arrived.
+        pulled: SimTime,
+        /// When a container last used it.
+        last_used: SimTime,
+    },
+}
+
+/// What happened when a pull was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullRequest {
+    /// Already on the node.
+    Present,
+    /// Already queued or pulling: wait for its `PullDone`.
+    InProgress,
+    /// Queued behind other pulls.
+    Queued,
+    /// Started now; done at this time.
+    Started(SimTime),
+}
+
+/// Outcome of starting a pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullStart {
+    /// Pulling, done at this time.
+    Started(ImageId, SimTime),
+    /// Not enough disk left even after image GC.
+    NoSpace(ImageId),
+}
+
+/// The kubelet state of one node.
+#[derive(Debug, Clone)]
+pub struct Kubelet {
+    /// Parameters.
+    pub params: KubeletParams,
+    images: Vec<ImageSlot>,
+    image_users: Vec<u32>,
+    layer_refs: Vec<u32>,
+    layer_inflight: Vec<Option<SimTime>>,
+    queue: VecDeque<ImageId>,
+    active_pulls: u32,
+    missing: Vec<LayerId>,
+    /// Bytes used on the OS disk (base + layers, including layers being pulled).
+    pub disk_used: u64,
+    /// The node reports DiskPressure.
+    pub disk_pressure: bool,
+    /// False once the node failed: nothing progresses.
+    pub alive: bool,
+}
+
+impl Kubelet {
+    /// A kubelet with no images, sized for `n_images` and `n_layers`.
+    pub fn new(params: KubeletParams, n_images: usize, n_layers: usize) -> Kubelet {
+        let base = params.disk_base_used;
+        Kubelet {
+            params,
+            images: vec![ImageSlot::Absent; n_images],
+            image_users: vec![0; n_images],
+            layer_refs: vec![0; n_layers],
+            layer_inflight: vec![None; n_layers],
+            queue: VecDeque::new(),
+            active_pulls: 0,
+            missing: Vec::new(),
+            disk_used: base,
+            disk_pressure: false,
+            alive: true,
+        }
+    }
+
+    /// The state of `image`.
+    pub fn slot(&self, image: ImageId) -> ImageSlot {
+        self.images[image.idx()]
+    }
+
+    /// True when `image` is fully on the node.
+    pub fn has_image(&self, image: ImageId) -> bool {
+        matches!(self.images[image.idx()], ImageSlot::Present { .. })
+    }
+
+    /// Places an image on the node without a pull (node-image cache, pre-pulled, imported).
+    /// Layers already present are not counted twice.
+    pub fn preload(&mut self, image: ImageId, table: &LayerTable, now: SimTime) {
+        if self.has_image(image) {
+            return;
+        }
+        for &l in &table.image_layers[image.idx()] {
+            let r = &mut self.layer_refs[l.0 as usize];
+            if *r == 0 {
+                self.disk_used = self.disk_used.saturating_add(table.layer(l).uncompressed);
+            }
+            *r += 1;
+        }
+        self.images[image.idx()] = ImageSlot::Present {
+            pulled: now,
+            last_used: now,
+        };
+    }
+
+    /// Images present on the node, in id order.
+    pub fn present_images(&self) -> impl Iterator<Item = ImageId> + '_ {
+        self.images
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, ImageSlot::Present { .. }))
+            .map(|(i, _)| ImageId(i as u32))
+    }
+
+    /// A pod bound to the node uses `image` (its containers keep it from GC).
+    pub fn add_user(&mut self, image: ImageId) {
+        self.image_users[image.idx()] += 1;
+    }
+
+    /// A pod using `image` left the node.
+    pub fn remove_user(&mut self, image: ImageId, now: SimTime) {
+        let u = &mut self.image_users[image.idx()];
+        *u = u.saturating_sub(1);
+        if let ImageSlot::Present { pulled, .. } = self.images[image.idx()] {
+            self.images[image.idx()] = ImageSlot::Present {
+                pulled,
+                last_used: now,
+            };
+        }
+    }
+
+    /// Marks `image` used by a starting container (LRU order of GC).
+    pub fn touch(&mut self, image: ImageId, now: SimTime) {
+        if let ImageSlot::Present { pulled, .. } = self.images[image.idx()] {
+            self.images[image.idx()] = ImageSlot::Present {
+                pulled,
+                last_used: now,
+            };
+        }
+    }
+
+    fn pull_slots_free(&self) -> bool {
+        if self.params.serialize_image_pulls {
+            self.active_pulls == 0
+        } else {
+            match self.params.max_parallel_image_pulls {
+                Some(m) => self.active_pulls < m.max(1),
+                None => true,
+            }
+        }
+    }
+
+    /// Asks for `image`. Queues it when the puller is busy; otherwise the caller must start
+    /// it with `start_next` (which applies the pull model and the disk check).
+    pub fn request(&mut self, image: ImageId) -> PullRequest {
+        match self.images[image.idx()] {
+            ImageSlot::Present { .. } => PullRequest::Present,
+            ImageSlot::Queued | ImageSlot::Pulling(_) => PullRequest::InProgress,
+            ImageSlot::Absent => {
+                self.images[image.idx()] = ImageSlot::Queued;
+                self.queue.push_back(image);
+                PullRequest::Queued
+            }
+        }
+    }
+
+    /// Starts queued pulls while the puller has free slots, appending what happened to
+    /// `started`. Each pull's time comes from `model`; with parallel pulls the link is
+    /// shared equally among the pulls running when it starts (an approximation: rates are
+    /// not re-balanced as pulls finish).
+    pub fn start_next(
+        &mut self,
+        now: SimTime,
+        table: &LayerTable,
+        link_for: impl Fn(ImageId) -> PullLink,
+        model: &dyn PullTimeModel,
+        started: &mut Vec<PullStart>,
+    ) {
+        if !self.alive {
+            return;
+        }
+        while self.pull_slots_free() {
+            let Some(image) = self.queue.pop_front() else {
+                break;
+            };
+            self.missing.clear();
+            let mut wait_until = now;
+            let mut need = 0u64;
+            for &l in &table.image_layers[image.idx()] {
+                let li = l.0 as usize;
+                if self.layer_refs[li] > 0 || self.missing.contains(&l) {
+                    continue;
+                }
+                if let Some(t) = self.layer_inflight[li] {
+                    wait_until = wait_until.max(t);
+                    continue;
+                }
+                self.missing.push(l);
+                need = need.saturating_add(table.layer(l).uncompressed);
+            }
+            if self.disk_used.saturating_add(need) > self.params.disk_capacity {
+                self.images[image.idx()] = ImageSlot::Absent;
+                started.push(PullStart::NoSpace(image));
+                continue;
+            }
+            let share = if self.params.serialize_image_pulls {
+                1
+            } else {
+                u64::from(self.active_pulls) + 1
+            };
+            let base = link_for(image);
+            let link = PullLink {
+                download_bps: (base.download_bps / share).max(1),
+                extract_bps: (base.extract_bps / share).max(1),
+            };
+            let done = now
+                .plus_ms(model.pull_ms(&self.missing, table, link))
+                .max(wait_until);
+            for l in &self.missing {
+                self.layer_inflight[l.0 as usize] = Some(done);
+            }
+            self.disk_used = self.disk_used.saturating_add(need);
+            self.images[image.idx()] = ImageSlot::Pulling(done);
+            self.active_pulls += 1;
+            started.push(PullStart::Started(image, done));
+        }
+    }
+
+    /// A pull finished: the image and its layers are present; frees a puller slot.
+    pub fn finish_pull(&mut self, image: ImageId, table: &LayerTable, now: SimTime) {
+        if !matches!(self.images[image.idx()], ImageSlot::Pulling(_)) {
+            return;
+        }
+        self.active_pulls = self.active_pulls.saturating_sub(1);
+        for &l in &table.image_layers[image.idx()] {
+            let li = l.0 as usize;
+            if self.layer_inflight[li].is_some_and(|t| t <= now) {
+                self.layer_inflight[li] = None;
+            }
+            self.layer_refs[li] += 1;
+        }
+        self.images[image.idx()] = ImageSlot::Present {
+            pulled: now,
+            last_used: now,
+        };
+    }
+
+    /// Percent of the OS disk in use (rounded down).
+    pub fn disk_used_percent(&self) -> u32 {
+        if self.params.disk_capacity == 0 {
+            return 100;
+        }
+        (u128::from(self.disk_used) * 100 / u128::from(self.params.disk_capacity)) as u32
+    }
+
+    /// Image GC (`ImageGCManager.GarbageCollect`, `pkg/kubelet/images/image_gc_manager.go`):
+    /// when usage is at or above the high threshold, delete unused images older than
+    /// `imageMinimumGCAge`, least recently used first, until usage is below the low
+    /// threshold. Returns the images removed.
+    pub fn garbage_collect(&mut self, table: &LayerTable, now: SimTime) -> Vec<ImageId> {
+        let mut removed = Vec::new();
+        if self.disk_used_percent() < self.params.gc_high_percent {
+            return removed;
+        }
+        let target =
+            u128::from(self.params.disk_capacity) * u128::from(self.params.gc_low_percent) / 100;
+        let mut candidates: Vec<(SimTime, ImageId)> = self
+            .images
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match *s {
+                ImageSlot::Present { pulled, last_used }
+                    if self.image_users[i] == 0 && now.since(pulled) >= IMAGE_MINIMUM_GC_AGE_MS =>
+                {
+                    Some((last_used, ImageId(i as u32)))
+                }
+                _ => None,
+            })
+            .collect();
+        candidates.sort_unstable();
+        for (_, image) in candidates {
+            if u128::from(self.disk_used) < target {
+                break;
+            }
+            self.remove_image(image, table);
+            removed.push(image);
+        }
+        removed
+    }
+
+    fn remove_image(&mut self, image: ImageId, table: &LayerTable) {
+        for &l in &table.image_layers[image.idx()] {
+            let li = l.0 as usize;
+            let r = &mut self.layer_refs[li];
+            *r = r.saturating_sub(1);
+            if *r == 0 && self.layer_inflight[li].is_none() {
+                self.disk_used = self.disk_used.saturating_sub(table.layer(l).uncompressed);
+            }
+        }
+        self.images[image.idx()] = ImageSlot::Absent;
+    }
+
+    /// True when free space is below the eviction threshold (`nodefs.available`).
+    pub fn under_disk_pressure(&self) -> bool {
+        match self.params.eviction_percent {
+            None => false,
+            Some(p) => {
+                let free = self.params.disk_capacity.saturating_sub(self.disk_used);
+                u128::from(free) * 100 < u128::from(self.params.disk_capacity) * u128::from(p)
+            }
+        }
+    }
+
+    /// The node failed: queued pulls are dropped and nothing starts any more.
+    pub fn fail(&mut self) {
+        self.alive = false;
+        while let Some(i) = self.queue.pop_front() {
+            self.images[i.idx()] = ImageSlot::Absent;
+        }
+    }
+
+    /// Number of pulls running.
+    pub fn active_pulls(&self) -> u32 {
+        self.active_pulls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(d: &str, size: u64, unc: u64) -> LayerInfo {
+        LayerInfo {
+            digest: d.into(),
+            size,
+            uncompressed: unc,
+        }
+    }
+
+    fn params(serial: bool, cap: u64) -> KubeletParams {
+        KubeletParams {
+            os: Os::Windows,
+            windows_build: Some(20348),
+            serialize_image_pulls: serial,
+            max_parallel_image_pulls: None,
+            nic_bps: 1_000_000_000,
+            extract_bps: 20_000_000,
+            extract_burst_bps: 20_000_000,
+            disk_bps: 100_000_000,
+            disk_burst_bps: 100_000_000,
+            burst_ms: 0,
+            disk_capacity: cap,
+            disk_base_used: 0,
+            gc_high_percent: 85,
+            gc_low_percent: 80,
+            eviction_percent: None,
+            start_overhead_ms: 0,
+            file_costs: FileCosts::default(),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_from_10s_to_300s() {
+        let got: Vec<u64> = (1..=7).map(image_backoff_ms).collect();
+        assert_eq!(
+            got,
+            [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]
+        );
+        assert_eq!(image_backoff_ms(1000), 300_000);
+    }
+
+    #[test]
+    fn windows_compat_follows_containerd() {
+        // (host, image, compatible): containerd/platforms platform_windows_compat_test.go.
+        let cases = [
+            (17763, 17763, true),
+            (17763, 20348, false),
+            (20348, 17763, false),
+            (20348, 20348, true),
+            (20348, 26100, false),
+            (26100, 20348, true),
+            (26100, 26100, true),
+            (26100, 17763, false),
+        ];
+        for (h, i, ok) in cases {
+            assert_eq!(windows_compatible(h, i), ok, "host {h} image {i}");
+        }
+        assert_eq!(
+            check_os(Os::Linux, None, Os::Windows, Some(20348)),
+            OsCheck::OsMismatch
+        );
+        assert_eq!(
+            check_os(Os::Windows, Some(20348), Os::Windows, Some(17763)),
+            OsCheck::OsVersionMismatch
+        );
+        assert_eq!(check_os(Os::Linux, None, Os::Linux, None), OsCheck::Ok);
+    }
+
+    #[test]
+    fn pipelined_pull_times() {
+        let link = PullLink {
+            download_bps: 100_000_000,
+            extract_bps: 20_000_000,
+        };
+        let mut t = LayerTable::default();
+        let a = t.intern(layer("a", 1_000_000_000, 2_000_000_000));
+        let b = t.intern(layer("b", 500_000_000, 400_000_000));
+        // One layer: 10 s download + 100 s extraction.
+        assert_eq!(PipelinedPull.pull_ms(&[a], &t, link), 110_000);
+        // Two layers: the second downloads during the first extraction.
+        assert_eq!(PipelinedPull.pull_ms(&[a, b], &t, link), 130_000);
+        assert_eq!(PipelinedPull.pull_ms(&[], &t, link), 0);
+    }
+
+    #[test]
+    fn shared_layers_are_pulled_once_and_serial_pulls_queue() {
+        let mut t = LayerTable::default();
+        let base = t.intern(layer("base", 1_000_000_000, 2_000_000_000));
+        let app1 = t.intern(layer("app1", 100_000_000, 200_000_000));
+        let app2 = t.intern(layer("app2", 100_000_000, 200_000_000));
+        assert_eq!(t.intern(layer("base", 1, 1)), base);
+        t.push_image(vec![base, app1]);
+        t.push_image(vec![base, app2]);
+        let (i1, i2) = (ImageId(0), ImageId(1));
+        let mut k = Kubelet::new(params(true, 100_000_000_000), 2, 3);
+        let link = |_| PullLink {
+            download_bps: 100_000_000,
+            extract_bps: 20_000_000,
+        };
+        assert_eq!(k.request(i1), PullRequest::Queued);
+        assert_eq!(k.request(i2), PullRequest::Queued);
+        assert_eq!(k.request(i1), PullRequest::InProgress);
+        let mut s = Vec::new();
+        k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);
+        // Serialized: only the first starts. base: 10 s + 100 s; app1 downloads by 11 s,
+        // extracts 10 s after base: 120 s.
+        assert_eq!(s, vec![PullStart::Started(i1, SimTime(120_000))]);
+        k.finish_pull(i1, &t, SimTime(120_000));
+        s.clear();
+        k.start_next(SimTime(120_000), &t, link, &PipelinedPull, &mut s);
+        // Only app2 is missing: 1 s + 10 s.
+        assert_eq!(s, vec![PullStart::Started(i2, SimTime(131_000))]);
+        k.finish_pull(i2, &t, SimTime(131_000));
+        assert_eq!(k.disk_used, 2_400_000_000);
+    }
+
+    #[test]
+    fn gc_frees_unused_images_lru_down_to_low_threshold() {
+        let mut t = LayerTable::default();
+        for i in 0..4 {
+            let l = t.intern(layer(&format!("l{i}"), 10, 25));
+            t.push_image(vec![l]);
+        }
+        let mut k = Kubelet::new(params(true, 100), 4, 4);
+        for i in 0..3 {
+            k.preload(ImageId(i), &t, SimTime(i as u64 * 1000));
+        }
+        k.add_user(ImageId(0));
+        k.touch(ImageId(1), SimTime(500_000));
+        assert_eq!(k.disk_used, 75);
+        // Below 85%: no GC.
+        assert!(k.garbage_collect(&t, SimTime(600_000)).is_empty());
+        k.preload(ImageId(3), &t, SimTime(590_000));
+        assert_eq!(k.disk_used_percent(), 100);
+        // Image 3 is too young, image 0 is in use; image 2 (least recently used) goes
+        // first, then image 1, until below 80%.
+        let removed = k.garbage_collect(&t, SimTime(600_000));
+        assert_eq!(removed, vec![ImageId(2)]);
+        assert_eq!(k.disk_used, 75);
+        assert!(k.has_image(ImageId(1)));
+    }
+
+    #[test]
+    fn full_disk_fails_the_pull_and_pressure_uses_the_threshold() {
+        let mut t = LayerTable::default();
+        let l = t.intern(layer("big", 10, 95));
+        t.push_image(vec![l]);
+        let mut p = params(true, 100);
+        p.disk_base_used = 10;
+        p.eviction_percent = Some(10);
+        let mut k = Kubelet::new(p, 1, 1);
+        k.request(ImageId(0));
+        let link = |_| PullLink {
+            download_bps: 1,
+            extract_bps: 1,
+        };
+        let mut s = Vec::new();
+        k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);
+        assert_eq!(s, vec![PullStart::NoSpace(ImageId(0))]);
+        assert!(!k.under_disk_pressure());
+        k.disk_used = 91;
+        assert!(k.under_disk_pressure());
+    }
+
+    #[test]
+    fn io_cost_counts_files_and_bytes() {
+        let io = IoProfile {
+            startup_read: Some(poolcast_model::Bytes(100_000_000)),
+            small_files: Some(1000),
+            files_written: Some(100),
+            steady_read_mi_bps: None,
+        };
+        let costs = FileCosts {
+            open_us: 90,
+            create_us: 300,
+            layer_multiplier_permille: 1500,
+            first_open_scan_us: 3000,
+            write_scan_us: 3000,
+        };
+        // 1000 × (135 + 3000) µs + 100 × (450 + 3000) µs = 3,135 + 345 ms; 1 s of reads.
+        let ms = PerFileIoCost.startup_io_ms(
+            &io,
+            &costs,
+            DiskPerf {
+                bytes_per_sec: 100_000_000,
+            },
+        );
+        assert_eq!(ms, 3_480 + 1_000);
+    }
+}

@@ -1,0 +1,420 @@
+//! What a run produced, as the serialisable boundary type `Outcome` (`schema:
+//! "poolcast.run/v1"`, documented field by field in `docs/output.md`): the summary, one
+//! record per pod and per node, the failures, the sampled time series, the targets and the
+//! assumptions the run relied on.
+//!
+//! Every map is a `BTreeMap` and every float is rounded (`round4`) before it is stored, so
+//! the same scenario and seed serialise to the same bytes. Engine internals never derive
+//! `Serialize`; only these report types do.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The output schema identifier.
+pub const SCHEMA: &str = "poolcast.run/v1";
+
+/// Rounds to 4 decimal places, the precision of every float in the output.
+pub fn round4(x: f64) -> f64 {
+    if !x.is_finite() {
+        return 0.0;
+    }
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The closed set of failure reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Reason {
+    /// No node passed the scheduler's filters (`FailedScheduling`).
+    Unschedulable,
+    /// The image pull failed and the kubelet is backing off (not an OS problem).
+    ImagePullBackOff,
+    /// The image's OS is not the node's OS: the pull finds no matching platform.
+    OsMismatch,
+    /// The Windows image build cannot run on the host build (process isolation).
+    OsVersionMismatch,
+    /// The kubelet evicted the pod because the node ran short of disk.
+    DiskPressureEviction,
+    /// Bound but not ready by the end of the run, without another failure.
+    StartTimeout,
+    /// A scenario target was missed.
+    TargetMissed,
+}
+
+impl Reason {
+    /// The reason code as written in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Unschedulable => "Unschedulable",
+            Reason::ImagePullBackOff => "ImagePullBackOff",
+            Reason::OsMismatch => "OsMismatch",
+            Reason::OsVersionMismatch => "OsVersionMismatch",
+            Reason::DiskPressureEviction => "DiskPressureEviction",
+            Reason::StartTimeout => "StartTimeout",
+            Reason::TargetMissed => "TargetMissed",
+        }
+    }
+}
+
+/// A run's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Simulated span in ms.
+    pub horizon_ms: u64,
+    /// Totals.
+    pub summary: Summary,
+    /// Every pod created during the run, in creation order.
+    pub pods: Vec<PodRecord>,
+    /// Every node that existed during the run, in creation order.
+    pub nodes: Vec<NodeRecord>,
+    /// Failures in time order (the first occurrence of each pod/reason/message).
+    pub failures: Vec<FailureRecord>,
+    /// Sampled time series.
+    pub series: Series,
+    /// Each scenario target, met or missed.
+    pub targets: Vec<TargetResult>,
+    /// Approximations the run relied on, with their sources.
+    pub assumptions: Vec<Assumption>,
+}
+
+/// Pod counts at the end of the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodCounts {
+    /// Pods that exist at the horizon (not deleted, not replaced).
+    pub total: u32,
+    /// Bound to a node.
+    pub placed: u32,
+    /// Ready.
+    pub ready: u32,
+    /// Not bound.
+    pub pending: u32,
+    /// Failed with a reason (including evicted pods).
+    pub failed: u32,
+    /// Jobs that completed.
+    pub succeeded: u32,
+}
+
+/// Per-workload summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadSummary {
+    /// Controller kind.
+    pub kind: String,
+    /// Counts.
+    pub pods: PodCounts,
+    /// Failed pods by reason.
+    pub by_reason: BTreeMap<Reason, u32>,
+}
+
+/// Per-pool summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolSummary {
+    /// linux / windows.
+    pub os: String,
+    /// VM size.
+    pub vm_size: String,
+    /// Nodes alive at the horizon.
+    pub nodes: u32,
+    /// USD per node-hour used for cost (None when no price is known).
+    pub price_per_node_hour: Option<f64>,
+    /// Pool cost per hour at the horizon.
+    pub cost_per_hour: Option<f64>,
+}
+
+/// Cost of the nodes alive at the horizon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cost {
+    /// Currency of every price.
+    pub currency: &'static str,
+    /// USD per hour.
+    pub per_hour: f64,
+    /// USD per month (730 hours, Azure's pricing month).
+    pub per_month: f64,
+    /// False when some pool had no price (its nodes count as 0).
+    pub complete: bool,
+}
+
+/// Peak requested/allocatable fractions over the samples.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Utilisation {
+    /// CPU requests / allocatable.
+    pub cpu: f64,
+    /// Memory requests / allocatable.
+    pub memory: f64,
+    /// Pods / pod slots.
+    pub pods: f64,
+}
+
+/// Time from pod creation to Ready.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Percentiles {
+    /// Pods that became ready.
+    pub count: u32,
+    /// Median, ms (nearest rank).
+    pub p50_ms: u64,
+    /// 95th percentile, ms (nearest rank).
+    pub p95_ms: u64,
+    /// Maximum, ms.
+    pub max_ms: u64,
+}
+
+/// One failure message and the pods it hit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopFailure {
+    /// Reason.
+    pub reason: Reason,
+    /// Message.
+    pub message: String,
+    /// Number of pods.
+    pub count: u32,
+    /// Pod names (all of them, in creation order).
+    pub pods: Vec<String>,
+}
+
+/// The summary block.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Workload pods (AKS system pods excluded).
+    pub pods: PodCounts,
+    /// AKS system pods.
+    pub system_pods: PodCounts,
+    /// Failed workload pods by reason.
+    pub by_reason: BTreeMap<Reason, u32>,
+    /// Per workload.
+    pub by_workload: BTreeMap<String, WorkloadSummary>,
+    /// Per pool.
+    pub nodes_by_pool: BTreeMap<String, PoolSummary>,
+    /// Cost.
+    pub cost: Cost,
+    /// Peak utilisation per pool.
+    pub peak_utilisation: BTreeMap<String, Utilisation>,
+    /// Time to ready of workload pods by node OS.
+    pub time_to_ready: BTreeMap<String, Percentiles>,
+    /// Most frequent failure messages with the pods they hit (at most 10).
+    pub top_failures: Vec<TopFailure>,
+}
+
+/// A pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodRecord {
+    /// Pod name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Workload (or AKS system component).
+    pub workload: String,
+    /// True for AKS's own pods.
+    pub system: bool,
+    /// Node it is (or was last) bound to.
+    pub node: Option<String>,
+    /// That node's pool.
+    pub pool: Option<String>,
+    /// Pending, Running, Succeeded, Failed, Deleted.
+    pub phase: String,
+    /// Ready at the horizon.
+    pub ready: bool,
+    /// Failure reason, if any.
+    pub reason: Option<Reason>,
+    /// The last kube message behind the reason.
+    pub message: Option<String>,
+    /// Creation time, ms.
+    pub created_ms: u64,
+    /// Binding time, ms.
+    pub scheduled_ms: Option<u64>,
+    /// All images present, ms.
+    pub pulled_ms: Option<u64>,
+    /// Containers started, ms.
+    pub started_ms: Option<u64>,
+    /// Ready, ms.
+    pub ready_ms: Option<u64>,
+    /// Completed, deleted, evicted or lost, ms.
+    pub ended_ms: Option<u64>,
+    /// Scheduling attempts.
+    pub attempts: u32,
+    /// Priority.
+    pub priority: i32,
+}
+
+/// A resource vector for output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRecord {
+    /// Millicores.
+    pub cpu_millis: u64,
+    /// Bytes.
+    pub memory_bytes: u64,
+    /// Bytes.
+    pub ephemeral_storage_bytes: u64,
+    /// Pod slots.
+    pub pods: u64,
+}
+
+/// A node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeRecord {
+    /// Node name.
+    pub name: String,
+    /// Pool.
+    pub pool: String,
+    /// linux / windows.
+    pub os: String,
+    /// `node.kubernetes.io/windows-build`.
+    pub windows_build: Option<String>,
+    /// VM size.
+    pub vm_size: String,
+    /// `topology.kubernetes.io/zone`.
+    pub zone: String,
+    /// Ready, NotReady, or SchedulingDisabled (cordoned).
+    pub state: String,
+    /// Joined the cluster, ms.
+    pub created_ms: u64,
+    /// Failed, ms.
+    pub failed_ms: Option<u64>,
+    /// Allocatable.
+    pub allocatable: ResourceRecord,
+    /// Requests of bound pods at the horizon.
+    pub requested: ResourceRecord,
+    /// Pods bound at the horizon.
+    pub pods: u32,
+    /// Images on the node at the horizon.
+    pub images: Vec<String>,
+    /// OS disk size.
+    pub disk_capacity_bytes: u64,
+    /// OS disk used at the horizon.
+    pub disk_used_bytes: u64,
+    /// DiskPressure at the horizon.
+    pub disk_pressure: bool,
+    /// Taints at the horizon.
+    pub taints: Vec<String>,
+}
+
+/// A failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureRecord {
+    /// Time, ms.
+    pub at_ms: u64,
+    /// Pod (None for a missed target).
+    pub pod: Option<String>,
+    /// Workload.
+    pub workload: Option<String>,
+    /// Node involved.
+    pub node: Option<String>,
+    /// Reason.
+    pub reason: Reason,
+    /// Message, as Kubernetes words it.
+    pub message: String,
+}
+
+/// Per-pool columns of the series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolSeries {
+    /// Live nodes.
+    pub nodes: Vec<u32>,
+    /// CPU requested / allocatable.
+    pub cpu: Vec<f64>,
+    /// Memory requested / allocatable.
+    pub memory: Vec<f64>,
+}
+
+/// Time series, one column per metric, one entry per sample.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Series {
+    /// Sample interval, ms.
+    pub sample_every_ms: u64,
+    /// Sample times, ms.
+    pub t_ms: Vec<u64>,
+    /// Workload pods not bound.
+    pub pending: Vec<u32>,
+    /// Workload pods bound, not ready.
+    pub starting: Vec<u32>,
+    /// Workload pods ready.
+    pub ready: Vec<u32>,
+    /// Pulls in progress on all nodes.
+    pub pulls: Vec<u32>,
+    /// Per pool.
+    pub pools: BTreeMap<String, PoolSeries>,
+}
+
+/// One target's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetResult {
+    /// `allPlaced`, `maxPending`, `p95TimeToReady`, `headroom`.
+    pub name: String,
+    /// The target as written.
+    pub target: String,
+    /// The value reached.
+    pub actual: String,
+    /// Met or not.
+    pub met: bool,
+}
+
+/// An approximation the run relied on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assumption {
+    /// What it is about (`pull`, `allocatable`, ...).
+    pub topic: String,
+    /// What was assumed.
+    pub text: String,
+    /// Where it comes from.
+    pub source: String,
+}
+
+impl Outcome {
+    /// True when every target is met and no workload pod failed (`--check`).
+    pub fn passes_check(&self) -> bool {
+        self.targets.iter().all(|t| t.met) && self.summary.pods.failed == 0
+    }
+}
+
+/// Nearest-rank percentile of sorted values (`p` in 1..=100).
+pub fn percentile(sorted: &[u64], p: u32) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let n = sorted.len();
+    let rank = (u64::from(p) * n as u64).div_ceil(100).max(1) as usize;
+    sorted[rank.min(n) - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<u64> = (1..=20).collect();
+        assert_eq!(percentile(&v, 50), 10);
+        assert_eq!(percentile(&v, 95), 19);
+        assert_eq!(percentile(&v, 100), 20);
+        assert_eq!(percentile(&[7], 95), 7);
+        assert_eq!(percentile(&[], 95), 0);
+    }
+
+    #[test]
+    fn rounding_is_stable() {
+        assert_eq!(round4(0.123_456), 0.1235);
+        assert_eq!(round4(f64::NAN), 0.0);
+        assert_eq!(Reason::OsMismatch.as_str(), "OsMismatch");
+    }
+}

@@ -1,0 +1,499 @@
+//! Turns the engine's final state into the `Outcome` report: per-pod and per-node records,
+//! summary counts, cost, percentiles, targets and the failures list.
+
+use std::collections::BTreeMap;
+
+use super::{Engine, Phase};
+use crate::cluster::Res;
+use crate::engine::SimTime;
+use crate::outcome::{
+    percentile, round4, Assumption, Cost, FailureRecord, NodeRecord, Outcome, Percentiles,
+    PodCounts, PodRecord, PoolSummary, Reason, ResourceRecord, Summary, TargetResult, TopFailure,
+    Utilisation, WorkloadSummary, SCHEMA,
+};
+
+/// A pod bound this long before the horizon without becoming ready is reported as
+/// `StartTimeout` (AKS's own drain timeout, Azure/AKS#2114); a pod bound more recently is
+/// still starting.
+pub const START_TIMEOUT_MS: u64 = 600_000;
+/// Hours in Azure's pricing month.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+fn res_record(r: &Res) -> ResourceRecord {
+    ResourceRecord {
+        cpu_millis: r.cpu,
+        memory_bytes: r.memory,
+        ephemeral_storage_bytes: r.ephemeral,
+        pods: r.pods,
+    }
+}
+
+/// Where an alive pod stands at the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Pending,
+    Starting,
+    Ready,
+    Succeeded,
+    Failed(Reason),
+    Evicted,
+    Gone,
+}
+
+impl Engine<'_> {
+    fn standing(&self, i: usize) -> Standing {
+        let p = &self.pods[i];
+        match p.phase {
+            Phase::Deleted => return Standing::Gone,
+            Phase::Succeeded => return Standing::Succeeded,
+            Phase::Failed => return Standing::Evicted,
+            Phase::Pending | Phase::Running => {}
+        }
+        if p.is_ready {
+            return Standing::Ready;
+        }
+        if let Some(r) = p.reason {
+            return Standing::Failed(r);
+        }
+        let node = self.plan.cluster.pods[i].node;
+        let bound = node.is_some();
+        // A pod on a failed node is Unknown/Terminating, not a start-up failure.
+        if node.is_some_and(|n| self.nodes[n.idx()].failed.is_some()) {
+            return Standing::Starting;
+        }
+        match p.scheduled {
+            Some(t) if bound && self.horizon.since(t) >= START_TIMEOUT_MS => {
+                Standing::Failed(Reason::StartTimeout)
+            }
+            _ if bound => Standing::Starting,
+            _ => Standing::Pending,
+        }
+    }
+
+    fn start_timeout_message(&self, i: usize) -> String {
+        let p = &self.pods[i];
+        let stage = if p.started.is_some() {
+            "containers started, app not ready".to_owned()
+        } else if p.pulled.is_some() {
+            "creating containers".to_owned()
+        } else {
+            let spec = &self.plan.cluster.specs[self.plan.cluster.pods[i].spec.idx()];
+            let img = spec
+                .images
+                .get(p.next_image)
+                .map(|&im| self.plan.cluster.images[im.idx()].name.as_str())
+                .unwrap_or("");
+            format!("pulling image \"{img}\"")
+        };
+        let since = p.scheduled.map(|t| self.horizon.since(t)).unwrap_or(0);
+        format!(
+            "not ready {} after binding: {stage}",
+            poolcast_model::Duration(since)
+        )
+    }
+
+    /// The report of the run.
+    pub(crate) fn outcome(&self) -> Outcome {
+        let horizon = self.horizon;
+        let cluster = &self.plan.cluster;
+        let mut pods = Vec::new();
+        let mut counts = PodCounts::default();
+        let mut sys_counts = PodCounts::default();
+        let mut by_reason: BTreeMap<Reason, u32> = BTreeMap::new();
+        let mut by_workload: BTreeMap<String, WorkloadSummary> = BTreeMap::new();
+        let mut ttr: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        let mut top: BTreeMap<(Reason, String), Vec<String>> = BTreeMap::new();
+        let mut failures: Vec<FailureRecord> = self.failures.clone();
+        let mut max_pending = 0u64;
+        let mut ttr_all: Vec<u64> = Vec::new();
+        let mut all_placed = (0u32, 0u32);
+
+        for (i, p) in self.pods.iter().enumerate() {
+            if !p.visible {
+                continue;
+            }
+            let cp = &cluster.pods[i];
+            let wp = &self.plan.workloads[p.workload as usize];
+            let standing = self.standing(i);
+            let node = cp.node.or(p.last_node);
+            let (mut reason, mut message) = (p.reason, p.message.clone());
+            if standing == Standing::Failed(Reason::StartTimeout) && reason.is_none() {
+                let msg = self.start_timeout_message(i);
+                reason = Some(Reason::StartTimeout);
+                message = Some(msg.clone());
+                if !wp.system {
+                    failures.push(FailureRecord {
+                        at_ms: horizon.ms(),
+                        pod: Some(cp.name.clone()),
+                        workload: Some(wp.name.clone()),
+                        node: node.map(|n| cluster.nodes[n.idx()].name.clone()),
+                        reason: Reason::StartTimeout,
+                        message: msg,
+                    });
+                }
+            }
+            if matches!(standing, Standing::Ready | Standing::Succeeded) {
+                reason = None;
+                message = None;
+            }
+            let phase = match p.phase {
+                Phase::Pending | Phase::Running if p.started.is_some() => Phase::Running,
+                ph => ph,
+            };
+            pods.push(PodRecord {
+                name: cp.name.clone(),
+                namespace: cluster.specs[cp.spec.idx()].namespace.clone(),
+                workload: wp.name.clone(),
+                system: wp.system,
+                node: node.map(|n| cluster.nodes[n.idx()].name.clone()),
+                pool: node.map(|n| {
+                    self.plan.pools[cluster.nodes[n.idx()].pool.idx()]
+                        .name
+                        .clone()
+                }),
+                phase: phase.as_str().to_owned(),
+                ready: p.is_ready,
+                reason,
+                message: message.clone(),
+                created_ms: p.created.ms(),
+                scheduled_ms: p.scheduled.map(SimTime::ms),
+                pulled_ms: p.pulled.map(SimTime::ms),
+                started_ms: p.started.map(SimTime::ms),
+                ready_ms: p.ready.map(SimTime::ms),
+                ended_ms: p.ended.map(SimTime::ms),
+                attempts: p.attempts,
+                priority: cluster.specs[cp.spec.idx()].priority,
+            });
+
+            let c = if wp.system {
+                &mut sys_counts
+            } else {
+                &mut counts
+            };
+            let ws = by_workload
+                .entry(wp.name.clone())
+                .or_insert_with(|| WorkloadSummary {
+                    kind: format!("{:?}", wp.kind),
+                    ..WorkloadSummary::default()
+                });
+            for c in [c, &mut ws.pods] {
+                match standing {
+                    Standing::Gone => {}
+                    Standing::Pending => {
+                        c.total += 1;
+                        c.pending += 1;
+                    }
+                    Standing::Starting => {
+                        c.total += 1;
+                        c.placed += 1;
+                    }
+                    Standing::Ready => {
+                        c.total += 1;
+                        c.placed += 1;
+                        c.ready += 1;
+                    }
+                    Standing::Succeeded => {
+                        c.total += 1;
+                        c.succeeded += 1;
+                    }
+                    Standing::Failed(r) => {
+                        c.total += 1;
+                        c.failed += 1;
+                        if r == Reason::Unschedulable {
+                            c.pending += 1;
+                        } else {
+                            c.placed += 1;
+                        }
+                    }
+                    Standing::Evicted => {
+                        c.total += 1;
+                        c.failed += 1;
+                    }
+                }
+            }
+            let failed_reason = match standing {
+                Standing::Failed(r) => Some(r),
+                Standing::Evicted => Some(Reason::DiskPressureEviction),
+                _ => None,
+            };
+            if let Some(r) = failed_reason {
+                *ws.by_reason.entry(r).or_default() += 1;
+                if !wp.system {
+                    *by_reason.entry(r).or_default() += 1;
+                }
+                top.entry((r, message.clone().unwrap_or_default()))
+                    .or_default()
+                    .push(cp.name.clone());
+            }
+            if wp.system {
+                continue;
+            }
+            // Time to ready, pending time and the allPlaced target (workload pods only).
+            if let (Some(r), Some(n)) = (p.ready, p.last_node) {
+                let v = r.since(p.created);
+                ttr.entry(cluster.nodes[n.idx()].os.label().to_owned())
+                    .or_default()
+                    .push(v);
+                ttr_all.push(v);
+            } else if standing != Standing::Gone && standing != Standing::Succeeded {
+                ttr_all.push(u64::MAX);
+            }
+            let pend_end = p.started.or(p.ended).unwrap_or(horizon);
+            max_pending = max_pending.max(pend_end.since(p.created));
+            if !matches!(standing, Standing::Gone | Standing::Succeeded) {
+                all_placed.1 += 1;
+                if standing == Standing::Ready {
+                    all_placed.0 += 1;
+                }
+            }
+        }
+
+        // Nodes.
+        let mut nodes = Vec::new();
+        let mut by_pool: BTreeMap<String, PoolSummary> = BTreeMap::new();
+        for p in &self.plan.pools {
+            by_pool.insert(
+                p.name.clone(),
+                PoolSummary {
+                    os: p.os.label().to_owned(),
+                    vm_size: p.vm_size.clone(),
+                    nodes: 0,
+                    price_per_node_hour: p.price_per_hour.map(round4),
+                    cost_per_hour: None,
+                },
+            );
+        }
+        for (i, n) in cluster.nodes.iter().enumerate() {
+            let rt = &self.nodes[i];
+            let k = &self.kubelets[i];
+            let pool = &self.plan.pools[n.pool.idx()];
+            if n.live {
+                if let Some(ps) = by_pool.get_mut(&pool.name) {
+                    ps.nodes += 1;
+                }
+            }
+            let state = if rt.failed.is_some() {
+                "NotReady"
+            } else if n.unschedulable {
+                "Ready,SchedulingDisabled"
+            } else {
+                "Ready"
+            };
+            nodes.push(NodeRecord {
+                name: n.name.clone(),
+                pool: pool.name.clone(),
+                os: n.os.label().to_owned(),
+                windows_build: n.windows_build.map(|b| format!("10.0.{b}")),
+                vm_size: pool.vm_size.clone(),
+                zone: rt.zone.clone(),
+                state: state.to_owned(),
+                created_ms: rt.created.ms(),
+                failed_ms: rt.failed.map(SimTime::ms),
+                allocatable: res_record(&n.allocatable),
+                requested: res_record(&n.requested),
+                pods: n.pods.len() as u32,
+                images: n
+                    .images
+                    .iter()
+                    .map(|&im| cluster.images[im.idx()].name.clone())
+                    .collect(),
+                disk_capacity_bytes: k.params.disk_capacity,
+                disk_used_bytes: k.disk_used,
+                disk_pressure: k.disk_pressure,
+                taints: n.taints.iter().map(|t| t.to_string()).collect(),
+            });
+        }
+        let mut per_hour = 0.0;
+        let mut complete = true;
+        for ps in by_pool.values_mut() {
+            match ps.price_per_node_hour {
+                Some(p) => {
+                    let c = p * f64::from(ps.nodes);
+                    ps.cost_per_hour = Some(round4(c));
+                    per_hour += c;
+                }
+                None if ps.nodes > 0 => complete = false,
+                None => {}
+            }
+        }
+
+        // Peaks.
+        let mut peak = BTreeMap::new();
+        for (name, s) in &self.series.pools {
+            let pi = self.plan.pools.iter().position(|p| &p.name == name);
+            peak.insert(
+                name.clone(),
+                Utilisation {
+                    cpu: s.cpu.iter().copied().fold(0.0, f64::max),
+                    memory: s.memory.iter().copied().fold(0.0, f64::max),
+                    pods: round4(pi.map_or(0.0, |pi| self.peak_pods[pi])),
+                },
+            );
+        }
+
+        let time_to_ready = ttr
+            .into_iter()
+            .map(|(os, mut v)| {
+                v.sort_unstable();
+                (
+                    os,
+                    Percentiles {
+                        count: v.len() as u32,
+                        p50_ms: percentile(&v, 50),
+                        p95_ms: percentile(&v, 95),
+                        max_ms: v.last().copied().unwrap_or(0),
+                    },
+                )
+            })
+            .collect();
+
+        let mut top_failures: Vec<TopFailure> = top
+            .into_iter()
+            .map(|((reason, message), pods)| TopFailure {
+                reason,
+                message,
+                count: pods.len() as u32,
+                pods,
+            })
+            .collect();
+        top_failures.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.reason.cmp(&b.reason))
+                .then(a.message.cmp(&b.message))
+        });
+        top_failures.truncate(10);
+
+        // Targets.
+        let mut targets = Vec::new();
+        if let Some(t) = self.scenario.targets {
+            if t.all_placed {
+                targets.push(TargetResult {
+                    name: "allPlaced".into(),
+                    target: "every workload pod ready".into(),
+                    actual: format!("{}/{} ready", all_placed.0, all_placed.1),
+                    met: all_placed.0 == all_placed.1,
+                });
+            }
+            if let Some(d) = t.max_pending {
+                targets.push(TargetResult {
+                    name: "maxPending".into(),
+                    target: d.to_string(),
+                    actual: poolcast_model::Duration(max_pending).to_string(),
+                    met: max_pending <= d.as_ms(),
+                });
+            }
+            if let Some(d) = t.p95_time_to_ready {
+                ttr_all.sort_unstable();
+                let p95 = percentile(&ttr_all, 95);
+                targets.push(TargetResult {
+                    name: "p95TimeToReady".into(),
+                    target: d.to_string(),
+                    actual: if p95 == u64::MAX {
+                        "never (over 5% of pods not ready)".into()
+                    } else {
+                        poolcast_model::Duration(p95).to_string()
+                    },
+                    met: !ttr_all.is_empty() && p95 <= d.as_ms(),
+                });
+            }
+            if let Some(h) = t.headroom {
+                let want = h.fraction();
+                let worst = peak
+                    .iter()
+                    .map(|(n, u)| (1.0 - u.cpu.max(u.memory), n.clone()))
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let (left, pool) = worst.unwrap_or((1.0, String::new()));
+                targets.push(TargetResult {
+                    name: "headroom".into(),
+                    target: h.to_string(),
+                    actual: format!("{:.1}% on pool {pool}", round4(left) * 100.0),
+                    met: left + 1e-9 >= want,
+                });
+            }
+        }
+        for t in targets.iter().filter(|t| !t.met) {
+            failures.push(FailureRecord {
+                at_ms: horizon.ms(),
+                pod: None,
+                workload: None,
+                node: None,
+                reason: Reason::TargetMissed,
+                message: format!("target {} {} missed: {}", t.name, t.target, t.actual),
+            });
+        }
+        failures.sort_by_key(|f| f.at_ms);
+
+        let mut assumptions = self.plan.assumptions.clone();
+        assumptions.extend(engine_assumptions());
+
+        Outcome {
+            schema: SCHEMA,
+            scenario: self.plan.name.clone(),
+            seed: self.plan.seed,
+            horizon_ms: horizon.ms(),
+            summary: Summary {
+                pods: counts,
+                system_pods: sys_counts,
+                by_reason,
+                by_workload,
+                nodes_by_pool: by_pool,
+                cost: Cost {
+                    currency: "USD",
+                    per_hour: round4(per_hour),
+                    per_month: round4(per_hour * HOURS_PER_MONTH),
+                    complete,
+                },
+                peak_utilisation: peak,
+                time_to_ready,
+                top_failures,
+            },
+            pods,
+            nodes,
+            failures,
+            series: self.series.clone(),
+            targets,
+            assumptions,
+        }
+    }
+}
+
+fn engine_assumptions() -> Vec<Assumption> {
+    let a = |topic: &str, text: &str, source: &str| Assumption {
+        topic: topic.into(),
+        text: text.into(),
+        source: source.into(),
+    };
+    vec![
+        a(
+            "scheduling",
+            "each scheduling attempt takes no virtual time and binds at once",
+            "poolcast convention; kube-scheduler SLO p99 pod startup <= 5 s (sig-scalability slos.md)",
+        ),
+        a(
+            "node-failure",
+            "a failed node is marked unreachable after node-monitor-grace-period (40 s, 50 s from 1.32) and its pods are deleted 300 s later (DefaultTolerationSeconds)",
+            "kube-controller-manager node lifecycle controller; DefaultTolerationSeconds admission plugin",
+        ),
+        a(
+            "start-timeout",
+            "a pod bound 10 min before the horizon and not ready by then is reported StartTimeout",
+            "poolcast convention (AKS drain timeout 10 min, Azure/AKS#2114)",
+        ),
+        a(
+            "os-version",
+            "an image of an incompatible Windows build pulls, then fails at container creation (HCS_E_IMAGE_MISMATCH), retried with the kubelet back-off",
+            "containerd/platforms checkWindowsHostAndContainerCompat; microsoft/hcsshim",
+        ),
+        a(
+            "disk",
+            "image GC runs as soon as a pull completes above the high threshold (the kubelet checks every 5 min)",
+            "pkg/kubelet/images/image_gc_manager.go",
+        ),
+        a(
+            "os",
+            "Windows nodes run without eviction thresholds (AKS empty --eviction-hard): a full disk fails pulls instead of evicting",
+            "AgentBaker kubeletfunc.ps1; facts.md §5",
+        ),
+    ]
+}

@@ -1,0 +1,269 @@
+//! The shape of a pool's nodes: VM size, price, allocatable, OS disk and the kubelet's pull,
+//! extraction, I/O and start-up parameters. Every Azure/AKS number comes from
+//! `poolcast_model::catalog` (reservations, disks, provisioning, aks); this module only
+//! combines them for one pool and applies the scenario's overrides.
+
+use std::collections::BTreeMap;
+
+use poolcast_model::catalog::{self, Arch, Catalog, VmSku};
+use poolcast_model::scenario::{Os, OsSku, Pool, Provider, Scenario, VmSize};
+use poolcast_model::Bytes;
+
+use crate::cluster::Res;
+use crate::kubelet::{FileCosts, KubeletParams, IMAGE_GC_HIGH_PERCENT, IMAGE_GC_LOW_PERCENT};
+use crate::outcome::Assumption;
+use crate::SimError;
+
+/// Registry bandwidth when the scenario gives none: Azure Container Registry Premium's
+/// stated minimum download estimate, 100 MB/s (`container-registry-limits.md`, io-costs.md
+/// §1.7). Basic and Standard state 30 and 60 MB/s.
+pub const DEFAULT_REGISTRY_BPS: u64 = 100_000_000;
+
+/// OS disk space an AKS Linux node image takes before any container image, `[U]`: the
+/// Ubuntu/Azure Linux VHDs are built as 30 GB images (AgentBaker packer settings), of which
+/// the pre-cached container images are accounted separately by their layers.
+pub const LINUX_OS_FOOTPRINT: u64 = 30_000_000_000;
+
+/// A node template's sizes.
+#[derive(Debug, Clone)]
+pub struct NodeShape {
+    /// VM size name.
+    pub vm_size: String,
+    /// `kubernetes.io/arch`.
+    pub arch: &'static str,
+    /// USD per hour.
+    pub price_per_hour: Option<f64>,
+    /// Allocatable.
+    pub allocatable: Res,
+    /// Kubelet parameters.
+    pub kubelet: KubeletParams,
+    /// Add-nodes to Ready.
+    pub provision_ms: u64,
+}
+
+/// Registry bandwidth when the scenario gives none.
+pub fn default_registry_bps() -> u64 {
+    DEFAULT_REGISTRY_BPS
+}
+
+/// Uncompressed size of a layer that states none (catalog `DEFAULT_EXPANSION`, x2.5).
+pub fn default_uncompressed(_os: Os, compressed: u64) -> u64 {
+    catalog::disks::default_uncompressed_size(Bytes(compressed)).get()
+}
+
+/// An inline VM size as a catalog record, so the same disk and reservation rules apply.
+fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
+    let temp = i.temp_disk.unwrap_or_default();
+    VmSku {
+        name: i.name.clone().unwrap_or_else(|| "inline".to_owned()),
+        family: "inline".to_owned(),
+        vcpu: u32::try_from(i.cpu.millis().div_ceil(1000)).unwrap_or(u32::MAX),
+        memory: i.memory,
+        temp_disk: temp,
+        network_mbps: None,
+        max_uncached_disk_mbps: None,
+        max_uncached_disk_iops: None,
+        max_uncached_disk_bandwidth: None,
+        ephemeral_os_disk: temp.get() > 0,
+        accelerated_networking: String::new(),
+        arch: Arch::Amd64,
+        prices: BTreeMap::new(),
+        source: "inline in the scenario".to_owned(),
+    }
+}
+
+/// The shape of `pool`'s nodes.
+pub fn node_shape(
+    scn: &Scenario,
+    pool: &Pool,
+    os_sku: OsSku,
+    minor: u32,
+    region: &str,
+) -> Result<NodeShape, SimError> {
+    let cat = Catalog::builtin();
+    let aks = scn.cluster.provider == Provider::Aks;
+    let k8s = (1, minor);
+    // Azure Hybrid Benefit removes the Windows licence: Windows nodes at the Linux rate.
+    let price_os = if pool.azure_hybrid_benefit {
+        Os::Linux
+    } else {
+        pool.os
+    };
+    let owned;
+    let (sku, price): (&VmSku, Option<f64>) = match &pool.vm_size {
+        VmSize::Inline(i) => {
+            owned = inline_sku(i);
+            (&owned, i.price_per_hour)
+        }
+        v => {
+            let name = v.primary_name().unwrap_or_default();
+            let sku = cat
+                .vm_sku(name)
+                .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?;
+            (sku, sku.price(region, price_os))
+        }
+    };
+    let disk = catalog::disks::os_disk_for(sku, pool.os_disk.as_ref())
+        .map_err(|e| SimError::Invalid(format!("pool {}: {e}", pool.name)))?;
+    let max_pods = pool.max_pods.unwrap_or_else(|| {
+        if aks {
+            catalog::aks::default_max_pods(scn.cluster.network_plugin)
+        } else {
+            // kubelet `maxPods` default (pkg/kubelet/apis/config/v1beta1/defaults.go).
+            110
+        }
+    });
+    let allocatable = if aks {
+        let r = catalog::reservations::node_allocatable(
+            sku.vcpu, sku.memory, pool.os, k8s, max_pods, disk.size,
+        );
+        Res {
+            cpu: r.allocatable.cpu.millis(),
+            memory: r.allocatable.memory.get(),
+            ephemeral: r.allocatable.ephemeral_storage.get(),
+            pods: u64::from(r.allocatable.pods),
+        }
+    } else {
+        // provider generic: no reservations beyond what the scenario states.
+        Res {
+            cpu: u64::from(sku.vcpu) * 1000,
+            memory: sku.memory.get(),
+            ephemeral: disk.size.get(),
+            pods: u64::from(max_pods),
+        }
+    };
+    let kcfg = scn.cluster.kubelet.clone().unwrap_or_default();
+    // kubelet: serializeImagePulls is true unless maxParallelImagePulls >= 2
+    // (v1beta1/defaults.go); AKS pulls in parallel from 1.31.
+    let serialize = kcfg.serialize_image_pulls.unwrap_or_else(|| {
+        if kcfg.max_parallel_image_pulls.is_some_and(|m| m >= 2) {
+            false
+        } else if aks {
+            catalog::aks::default_serialize_image_pulls(k8s)
+        } else {
+            true
+        }
+    });
+    let windows_build = os_sku.windows_build().filter(|_| pool.os == Os::Windows);
+    let base_used = match windows_build {
+        Some(b) => catalog::disks::windows_vhd_footprint(b)
+            .or_else(|| catalog::disks::windows_vhd_footprint(20348))
+            .map(Bytes::get)
+            .unwrap_or(0),
+        None => LINUX_OS_FOOTPRINT,
+    };
+    let costs = catalog::disks::per_file_costs(pool.os);
+    let nic_bps = sku
+        .network_mbps
+        .map_or(u64::MAX, |m| u64::from(m) * 1_000_000 / 8);
+    let provision = match pool.os {
+        Os::Linux => scn
+            .cluster
+            .autoscaler
+            .as_ref()
+            .and_then(|a| a.linux_provision_time),
+        Os::Windows => scn
+            .cluster
+            .autoscaler
+            .as_ref()
+            .and_then(|a| a.windows_provision_time),
+    }
+    .unwrap_or(catalog::provisioning::node_ready_time(pool.os).default);
+    Ok(NodeShape {
+        vm_size: sku.name.clone(),
+        arch: sku.arch.label(),
+        price_per_hour: price,
+        allocatable,
+        kubelet: KubeletParams {
+            os: pool.os,
+            windows_build,
+            serialize_image_pulls: serialize,
+            max_parallel_image_pulls: kcfg.max_parallel_image_pulls,
+            nic_bps,
+            extract_bps: catalog::disks::extraction_rate(pool.os, &disk, false).bytes_per_sec(),
+            extract_burst_bps: catalog::disks::extraction_rate(pool.os, &disk, true)
+                .bytes_per_sec(),
+            disk_bps: disk.throughput.bytes_per_sec(),
+            disk_burst_bps: disk.burst_throughput.bytes_per_sec(),
+            burst_ms: disk.burst_duration.as_ms(),
+            disk_capacity: disk.size.get(),
+            disk_base_used: base_used.min(disk.size.get()),
+            gc_high_percent: kcfg
+                .image_gc_high_threshold_percent
+                .unwrap_or(IMAGE_GC_HIGH_PERCENT),
+            gc_low_percent: kcfg
+                .image_gc_low_threshold_percent
+                .unwrap_or(IMAGE_GC_LOW_PERCENT),
+            // AKS Windows nodes run with an empty --eviction-hard (facts.md §5).
+            eviction_percent: match pool.os {
+                Os::Linux => Some(catalog::reservations::LINUX_NODEFS_EVICTION.0 / 100),
+                Os::Windows => None,
+            },
+            start_overhead_ms: catalog::provisioning::container_start(pool.os)
+                .default
+                .as_ms(),
+            file_costs: FileCosts {
+                open_us: costs.open_us.default,
+                create_us: costs.create_us.default,
+                layer_multiplier_permille: costs.container_layer_permille.default,
+                first_open_scan_us: costs.defender_first_open_us.default,
+                write_scan_us: costs.defender_write_us.default,
+            },
+        },
+        provision_ms: provision.as_ms(),
+    })
+}
+
+/// The approximations behind node shapes, for `Outcome::assumptions`.
+pub fn assumptions(aks: bool) -> Vec<Assumption> {
+    let a = |topic: &str, text: &str, source: &str| Assumption {
+        topic: topic.into(),
+        text: text.into(),
+        source: source.into(),
+    };
+    let mut v = vec![
+        a(
+            "pull",
+            "layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls split the link equally among the pulls running when one starts",
+            "containerd unpacker; io-costs.md §3.3, §5.4",
+        ),
+        a(
+            "extraction",
+            "unpack rate = OS format rate (Linux gzip 150 MB/s, Windows NTFS 20 MB/s) capped by the OS disk, at the burst rate during a managed disk's first 30 min",
+            catalog::disks::WINDOWS_NTFS_EXTRACT.source,
+        ),
+        a(
+            "registry",
+            "registry bandwidth 100 MB/s unless the scenario sets registry.bandwidth",
+            "container-registry-limits.md (ACR Premium minimum estimate); io-costs.md §1.7",
+        ),
+        a(
+            "container-start",
+            "container start overhead: Linux 1 s, Windows 5 s, plus the workload's startup and I/O cost",
+            catalog::provisioning::WINDOWS_CONTAINER_START.source,
+        ),
+        a(
+            "io",
+            "start-up I/O: per opened file open cost x container-layer multiplier + Defender first-open scan; per written file create cost x multiplier + Defender write scan; bytes at the OS disk rate",
+            "io-costs.md §5.1, §5.4",
+        ),
+        a(
+            "disk",
+            "Linux node image takes 30 GB of the OS disk, Windows 35 GB (WS2022) / 45 GB (WS2025)",
+            "AgentBaker windows_settings.json; Linux [U]",
+        ),
+    ];
+    if aks {
+        v.push(a(
+            "allocatable",
+            "AKS kube-reserved CPU brackets and memory rules on nominal MiB; Linux capacity 3% below nominal",
+            "node-resource-reservations.md; facts.md §5",
+        ));
+        v.push(a(
+            "provisioning",
+            "added nodes are Ready after 3 min (Linux) / 7 min (Windows) unless the scenario overrides it",
+            catalog::provisioning::WINDOWS_NODE_READY.source,
+        ));
+    }
+    v
+}

@@ -711,7 +711,7 @@ impl<'s> Engine<'s> {
                 ScheduleResult::Unschedulable(fe) => {
                     self.record_failure(pod, Reason::Unschedulable, fe.message());
                     let rejected = fe.unschedulable_plugins();
-                    self.queue.add_unschedulable(pod, now, &rejected);
+                    self.queue.add_unschedulable_by(pod, now, &rejected);
                 }
             }
         }

@@ -24,6 +24,12 @@ pub enum Command {
     /// Reports every problem of every file at once, each with file, line, column and
     /// field path. Exit status: 0 clean, 1 warnings only (with --strict), 2 errors.
     Validate(ValidateArgs),
+    /// Print the embedded catalogs: VM sizes and prices, well-known images, AKS system
+    /// pods, and the allocatable AKS leaves on each VM size.
+    Catalog(CatalogArgs),
+    /// Turn a cluster dump (kubectl get nodes,pods -A -o json) and/or Kubernetes manifests
+    /// into a scenario, with comments on what was inferred and what to fill in.
+    Import(crate::import::ImportArgs),
     /// Simulate a scenario and summarise what happened.
     ///
     /// Prints pods ready/pending/failed by reason and workload, nodes by pool, time to
@@ -149,4 +155,79 @@ pub struct ValidateArgs {
     /// Exit with status 1 when there are warnings but no errors.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// `poolcast catalog`.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Which catalog.
+    #[command(subcommand)]
+    pub what: CatalogWhat,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
+    pub format: OutputFormat,
+}
+
+/// A network plugin given on the command line (`azure-cni-overlay`, `kubenet`, ...).
+#[derive(Debug, Clone, Copy)]
+pub struct PluginArg(pub poolcast_model::scenario::NetworkPlugin);
+
+impl std::str::FromStr for PluginArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map(PluginArg)
+            .map_err(|_| {
+                format!(
+                    "unknown network plugin '{s}'; use azure-cni-overlay, azure-cni-pod-subnet, \
+                     azure-cni-node-subnet, azure-cni-cilium or kubenet"
+                )
+            })
+    }
+}
+
+/// An OS on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OsArg {
+    /// Linux.
+    Linux,
+    /// Windows.
+    Windows,
+}
+
+/// The catalogs.
+#[derive(Debug, Subcommand)]
+pub enum CatalogWhat {
+    /// Azure VM sizes with specs, AKS default OS disk and prices.
+    Skus {
+        /// Region of the prices.
+        #[arg(long, default_value = "eastus")]
+        region: String,
+    },
+    /// Well-known container images with layers, sizes and OS builds.
+    Images,
+    /// AKS's own DaemonSets and system Deployments, with requests and sources.
+    SystemPods,
+    /// Allocatable per VM size and OS from AKS's reservation formulas, minus AKS's system
+    /// DaemonSets.
+    Reservations {
+        /// Kubernetes version (MAJOR.MINOR).
+        #[arg(long = "kubernetes-version", default_value = "1.33")]
+        kubernetes_version: String,
+        /// Network plugin.
+        #[arg(long = "network-plugin", default_value = "azure-cni-overlay")]
+        network_plugin: PluginArg,
+        /// Enabled add-ons (repeatable): monitoring, managed-prometheus, ...
+        #[arg(long)]
+        addon: Vec<String>,
+        /// maxPods per node (default: the network plugin's default).
+        #[arg(long = "max-pods")]
+        max_pods: Option<u32>,
+        /// Only these VM sizes (repeatable).
+        #[arg(long = "vm-size")]
+        vm_size: Vec<String>,
+        /// Only this OS.
+        #[arg(long, value_enum)]
+        os: Option<OsArg>,
+    },
 }

@@ -9,7 +9,9 @@
 //! 2 bad input or usage.
 
 mod args;
+mod catalog;
 mod explain;
+mod import;
 mod load;
 mod plan;
 mod render;
@@ -48,6 +50,10 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Validate(a) => validate::run(&a),
+        Command::Catalog(a) => catalog::run(&a),
+        Command::Import(a) => {
+            import::run_import(&a).map(|code| ExitCode::from(u8::try_from(code).unwrap_or(1)))
+        }
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Plan(a) => plan::run(&a),

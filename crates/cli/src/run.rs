@@ -159,7 +159,7 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         let _ = writeln!(out, "\nTargets:\n{}", t.render(2));
     }
     if !s.top_failures.is_empty() {
-        let _ = writeln!(out, "\nTop failures:");
+        let _ = writeln!(out, "Top failures:");
         for f in &s.top_failures {
             let _ = writeln!(
                 out,

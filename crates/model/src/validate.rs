@@ -598,7 +598,7 @@ impl Validator<'_> {
                         format!("VM size '{name}' is not in the catalog"),
                     );
                     let d = match crate::load::did_you_mean(name, &all) {
-                        Some(m) => d.with_hint(format!("did you mean '{m}'? (poolcast catalog vm-sizes lists them; or give {{cpu, memory, pricePerHour}} inline)")),
+                        Some(m) => d.with_hint(format!("did you mean '{m}'? Or give the size inline as {{cpu, memory, pricePerHour}}")),
                         None => d.with_hint("give the size inline as {cpu, memory, pricePerHour}, or pick one from the catalog"),
                     };
                     self.push(d);

@@ -30,10 +30,6 @@ pub const IMAGE_MINIMUM_GC_AGE_MS: u64 = 120_000;
 pub const IMAGE_GC_HIGH_PERCENT: u32 = 85;
 /// See [`IMAGE_GC_HIGH_PERCENT`].
 pub const IMAGE_GC_LOW_PERCENT: u32 = 80;
-/// Windows Server build from which process isolation accepts older images
-/// (`ltsc2022` in containerd/platforms `platform_windows_compat.go`).
-pub const WINDOWS_LTSC2022_BUILD: u32 = 20348;
-
 /// The back-off after the `failures`-th consecutive failure (1-based): 10 s, 20 s, 40 s,
 /// ... capped at 300 s (kubelet `flowcontrol.Backoff` with the constants above).
 pub fn image_backoff_ms(failures: u32) -> u64 {
@@ -42,15 +38,12 @@ pub fn image_backoff_ms(failures: u32) -> u64 {
 }
 
 /// containerd's `checkWindowsHostAndContainerCompat` (containerd/platforms
-/// `platform_windows_compat.go`): a host older than Windows Server 2022 runs only images of
-/// its exact build; a newer host runs images from the previous LTSC (20348) up to its own
-/// build. Process isolation is the only mode AKS supports (`windows-best-practices.md`).
+/// `platform_windows_compat.go`), shared with validation in `poolcast_model::windows`: a
+/// host older than Windows Server 2022 runs only images of its exact build; a newer host
+/// runs images from the previous LTSC (20348) up to its own build. Process isolation is
+/// the only mode AKS supports (`windows-best-practices.md`).
 pub fn windows_compatible(host_build: u32, image_build: u32) -> bool {
-    if host_build < WINDOWS_LTSC2022_BUILD {
-        host_build == image_build
-    } else {
-        (WINDOWS_LTSC2022_BUILD..=host_build).contains(&image_build)
-    }
+    poolcast_model::windows::windows_build_runs(host_build, image_build)
 }
 
 /// Why an image cannot run on a node, found before or after the pull.

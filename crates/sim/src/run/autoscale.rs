@@ -11,6 +11,7 @@ use crate::autoscaler::{Action, ScanView};
 use crate::cluster::{NodeId, PodId, PoolId};
 use crate::engine::SimTime;
 use crate::outcome::Reason;
+use crate::scheduler::queue::ClusterEvent;
 
 impl Engine<'_> {
     /// One autoscaler loop, then the next one a scan interval later.
@@ -78,8 +79,6 @@ impl Engine<'_> {
         if let Some(a) = self.autoscaler.as_mut() {
             a.node_joined(pool, &name, now);
         }
-        self.queue.move_all(now);
-        self.kick_scheduler();
     }
 
     /// Scale-down of one node: its pods are evicted (controllers recreate them, the
@@ -116,7 +115,6 @@ impl Engine<'_> {
         self.nodes[node.idx()].removed = Some(now);
         self.kubelets[node.idx()].fail();
         self.plan.cluster.remove_node(node);
-        self.queue.move_all(now);
-        self.kick_scheduler();
+        self.cluster_event(ClusterEvent::NodeDelete);
     }
 }

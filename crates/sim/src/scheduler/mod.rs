@@ -146,8 +146,10 @@ impl FitError {
                 msg.push_str(&format!(" {}.", parts.join(", ")));
             }
         }
+        // `reasonMsg += fmt.Sprintf(" %v", postFilterMsg)`: no period of its own (the
+        // preemption message already ends with one).
         if let Some(post) = &self.post_filter_msg {
-            msg.push_str(&format!(" {post}."));
+            msg.push_str(&format!(" {post}"));
         }
         msg
     }
@@ -216,6 +218,10 @@ pub struct NodeVerdict {
 }
 
 /// The scheduler: the plugin set of one profile and the rotating start index.
+///
+/// A scheduler serves one `Cluster` for its whole life: its caches (node-local filter
+/// verdicts and raw scores per template, spreading counts, affinity relations) follow that
+/// cluster's change log and template ids. Use a new scheduler for a new or cloned cluster.
 pub struct Scheduler {
     settings: SchedulerSettings,
     filters: Vec<Box<dyn FilterPlugin + Send>>,
@@ -964,6 +970,34 @@ mod tests {
         assert_eq!(
             e.message(),
             "0/12 nodes are available: 3 node(s) had untolerated taint {os: windows}, 9 Insufficient cpu."
+        );
+    }
+
+    #[test]
+    fn fit_error_message_with_absent_nodes_and_post_filter() {
+        let e = FitError {
+            num_all_nodes: 4,
+            pre_filter_msg: None,
+            node_statuses: vec![(
+                NodeId(2),
+                Status::new(Code::Unschedulable, "NodeResourcesFit", "Insufficient cpu"),
+            )],
+            absent_nodes_status: Some(absent_status(&["NodeAffinity"])),
+            post_filter_msg: Some(
+                "preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."
+                    .into(),
+            ),
+        };
+        assert_eq!(
+            e.message(),
+            "0/4 nodes are available: 1 Insufficient cpu, 3 node(s) didn't satisfy plugin(s) \
+             [NodeAffinity]. preemption: 0/4 nodes are available: 4 No preemption victims found \
+             for incoming pod."
+        );
+        assert!(e.any_resolvable());
+        assert_eq!(
+            e.unschedulable_plugins(),
+            ["NodeAffinity", "NodeResourcesFit"]
         );
     }
 

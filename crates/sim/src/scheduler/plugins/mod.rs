@@ -4,6 +4,7 @@
 pub mod balanced_allocation;
 pub mod helper;
 pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
@@ -27,6 +28,7 @@ pub fn default_filters(settings: &SchedulerSettings) -> Vec<Box<dyn FilterPlugin
         Box::new(node_affinity::NodeAffinity::default()),
         Box::new(node_resources_fit::NodeResourcesFit::new(settings.scoring)),
         Box::new(pod_topology_spread::PodTopologySpread::default()),
+        Box::new(inter_pod_affinity::InterPodAffinity::default()),
     ]
 }
 
@@ -37,6 +39,7 @@ pub fn default_scorers(settings: &SchedulerSettings) -> Vec<Box<dyn ScorePlugin 
         Box::new(node_affinity::NodeAffinity::default()),
         Box::new(node_resources_fit::NodeResourcesFit::new(settings.scoring)),
         Box::new(pod_topology_spread::PodTopologySpread::default()),
+        Box::new(inter_pod_affinity::InterPodAffinity::default()),
         Box::new(balanced_allocation::BalancedAllocation::default()),
         Box::new(image_locality::ImageLocality),
     ]

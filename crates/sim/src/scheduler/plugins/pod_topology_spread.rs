@@ -191,6 +191,14 @@ impl DomainCounts {
             }
             None => c.count_all(cluster, domains, counted, &mut self.by_domain),
         }
+        if cfg!(debug_assertions) {
+            let mut fresh = Vec::new();
+            c.count_all(cluster, domains, counted, &mut fresh);
+            fresh.resize(self.by_domain.len().max(fresh.len()), 0);
+            let mut kept = self.by_domain.clone();
+            kept.resize(fresh.len(), 0);
+            assert_eq!(kept, fresh, "spreading counts drifted from the placements");
+        }
         self.built = true;
         self.cursor = cluster.change_cursor();
         self.label_generation = cluster.label_generation;

@@ -10,7 +10,7 @@ use poolcast_sim::{simulate, RunOptions};
 
 use crate::common::*;
 
-const ESTATE: &str = include_str!("../../../../scenarios/plan-hybrid-estate.yaml");
+const ESTATE: &str = include_str!("../../../scenarios/plan-hybrid-estate.yaml");
 
 fn estate() -> Scenario {
     scenario(ESTATE)

@@ -1,6 +1,8 @@
 //! End-to-end scheduling cycles on clusters built by hand: kube's messages to the letter,
 //! DaemonSet pinning, spreading, the queue loop, determinism.
 
+mod equivalence;
+
 use std::collections::BTreeMap;
 
 use poolcast_model::scenario::{
@@ -348,7 +350,7 @@ fn queue_loop_retries_after_a_node_is_added() {
                     q.on_event(ClusterEvent::AssignedPodAdd, now);
                 }
                 ScheduleResult::Unschedulable(e) => {
-                    q.add_unschedulable(p, now, &e.unschedulable_plugins())
+                    q.add_unschedulable_by(p, now, &e.unschedulable_plugins())
                 }
             }
         }
@@ -392,4 +394,71 @@ fn explain_lists_every_node() {
     // LeastAllocated: a = ((3000*100/4000) + mem)/2, b = ((7000*100/8000) + mem)/2.
     assert!(fit(b) > fit(a));
     assert!(v[1].total > 0 && v[2].total > 0);
+}
+
+#[test]
+fn required_anti_affinity_puts_one_replica_per_node() {
+    use poolcast_model::scenario::{Affinity, LabelSelector, PodAffinity, PodAffinityTerm};
+    let mut c = Cluster::default();
+    for i in 0..3 {
+        add_node(&mut c, &format!("n{i}"), Os::Linux, 4000, vec![]);
+    }
+    let mut s = spec("zk", 100);
+    s.affinity = Some(Affinity {
+        node_affinity: None,
+        pod_affinity: None,
+        pod_anti_affinity: Some(PodAffinity {
+            required_during_scheduling_ignored_during_execution: vec![PodAffinityTerm {
+                label_selector: Some(LabelSelector {
+                    match_labels: labels(&[("app", "zk")]),
+                    match_expressions: vec![],
+                }),
+                namespaces: vec![],
+                namespace_selector: None,
+                topology_key: "kubernetes.io/hostname".into(),
+                match_label_keys: vec![],
+                mismatch_label_keys: vec![],
+            }],
+            preferred_during_scheduling_ignored_during_execution: vec![],
+        }),
+    });
+    let s = c.add_spec(s);
+    let mut rng = rng_for(9, Stream::TieBreak);
+    let mut sched = scheduler();
+    let mut q = SchedulingQueue::new(QueueSettings::default());
+    let pods: Vec<PodId> = (0..4)
+        .map(|i| c.add_pod(format!("zk-{i}"), s, None))
+        .collect();
+    for &p in &pods {
+        q.add(p, 0, SimTime(0));
+    }
+    let mut last = None;
+    while let Some(p) = q.pop(SimTime(0)) {
+        match sched.schedule_one(&c, p, &mut rng) {
+            ScheduleResult::Scheduled { node, .. } => {
+                c.bind(p, node);
+                q.done(p);
+            }
+            ScheduleResult::Unschedulable(e) => {
+                q.add_unschedulable_by(p, SimTime(0), &e.unschedulable_plugins());
+                last = Some(e);
+            }
+        }
+    }
+    assert!(c.nodes.iter().all(|n| n.pods.len() == 1));
+    let e = last.unwrap();
+    assert_eq!(
+        e.message(),
+        "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."
+    );
+    assert_eq!(e.unschedulable_plugins(), ["InterPodAffinity"]);
+    // Deleting a replica frees its node; the pod event requeues the pending one.
+    let victim = c.nodes[1].pods[0];
+    c.unbind(victim);
+    q.on_event(ClusterEvent::AssignedPodDelete, SimTime(1000));
+    let p = q.pop(SimTime(3000)).unwrap();
+    match sched.schedule_one(&c, p, &mut rng) {
+        ScheduleResult::Scheduled { node, .. } => assert_eq!(node, NodeId(1)),
+        other => panic!("{other:?}"),
+    }
 }

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 use crate::common::*;
 
-const MORNING_BURST: &str = include_str!("../../../../scenarios/morning-burst.yaml");
+const MORNING_BURST: &str = include_str!("../../../scenarios/morning-burst.yaml");
 
 /// Live nodes of `pool` at every change (node joins or leaves), as `(ms, count)`.
 fn node_counts(o: &Outcome, pool: &str) -> Vec<(u64, i64)> {

@@ -1,0 +1,13 @@
+//! Integration tests of the `poolcast` binary and of scenario loading through it.
+//!
+//! One test binary (`tests/main.rs`) with a module per concern, so cargo links once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod catalog_cmd;
+mod common;
+mod corpus;
+mod formats;
+mod import;
+mod props;
+mod validate_cmd;

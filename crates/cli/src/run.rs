@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use poolcast_sim::outcome::{Outcome, PodCounts};
+use poolcast_sim::outcome::{NodeEventKind, Outcome, PodCounts};
 use poolcast_sim::{simulate, RunOptions};
 
 use crate::args::{OutputFormat, RunArgs};
@@ -146,6 +146,9 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
             "; some pools have no price"
         }
     );
+    if !o.node_events.is_empty() {
+        let _ = write!(out, "\nCluster autoscaler:\n{}", node_events_table(o));
+    }
     if !o.targets.is_empty() {
         let mut t = Table::new(&["TARGET", "WANTED", "ACTUAL", "RESULT"]);
         for tr in &o.targets {
@@ -184,6 +187,44 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         }
     }
     out
+}
+
+/// The autoscaler's events, joins and removals of one pool at one instant on one line.
+fn node_events_table(o: &Outcome) -> String {
+    let mut t = Table::new(&["TIME", "EVENT", "POOL", "NODES", "DETAIL"]);
+    let mut i = 0;
+    while i < o.node_events.len() {
+        let e = &o.node_events[i];
+        let mut j = i + 1;
+        let groups = matches!(e.kind, NodeEventKind::NodeJoined | NodeEventKind::ScaleDown);
+        while groups
+            && j < o.node_events.len()
+            && o.node_events[j].kind == e.kind
+            && o.node_events[j].at_ms == e.at_ms
+            && o.node_events[j].pool == e.pool
+        {
+            j += 1;
+        }
+        let count: u32 = o.node_events[i..j].iter().map(|x| x.count).sum();
+        let detail = if j - i > 1 {
+            let names: Vec<&str> = o.node_events[i..j]
+                .iter()
+                .filter_map(|x| x.node.as_deref())
+                .collect();
+            names.join(", ")
+        } else {
+            e.message.clone()
+        };
+        t.row(vec![
+            fmt_ms(e.at_ms),
+            format!("{:?}", e.kind),
+            e.pool.clone().unwrap_or_else(|| "-".into()),
+            count.to_string(),
+            detail,
+        ]);
+        i = j;
+    }
+    t.render(2)
 }
 
 #[cfg(test)]

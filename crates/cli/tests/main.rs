@@ -9,5 +9,6 @@ mod common;
 mod corpus;
 mod formats;
 mod import;
+mod plan_cmd;
 mod props;
 mod validate_cmd;

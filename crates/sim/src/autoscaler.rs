@@ -30,7 +30,7 @@ use rand::Rng;
 use crate::build::Plan;
 use crate::cluster::{Cluster, NodeId, PodId, PoolId, SpecId};
 use crate::engine::{rng_for, SimRng, SimTime, Stream};
-use crate::outcome::{NodeEvent, NodeEventKind};
+use crate::outcome::{Assumption, NodeEvent, NodeEventKind};
 use crate::scheduler::{Scheduler, SchedulerSettings};
 use crate::snapshot::{self, Snapshot};
 
@@ -1001,6 +1001,27 @@ impl Autoscaler {
             actions.push(Action::Delete { node });
         }
     }
+}
+
+/// The approximations behind the autoscaler model, for `Outcome::assumptions`.
+pub fn assumptions() -> Vec<Assumption> {
+    vec![
+        Assumption {
+            topic: "autoscaler".into(),
+            text: "template nodes see only their own pods: pod affinity and topology spread on a new node ignore pods on existing nodes".into(),
+            source: "poolcast simplification of cluster-autoscaler's ClusterSnapshot (docs/autoscaler.md)".into(),
+        },
+        Assumption {
+            topic: "autoscaler".into(),
+            text: "scale-down ignores PodDisruptionBudgets and graceful termination; a removed node leaves at once".into(),
+            source: "poolcast simplification (docs/autoscaler.md)".into(),
+        },
+        Assumption {
+            topic: "autoscaler".into(),
+            text: "a node whose provisioning exceeds max-node-provision-time never joins".into(),
+            source: "cluster-autoscaler FAQ.md (node group back-off); facts.md §7".into(),
+        },
+    ]
 }
 
 /// The expander's name as the profile spells it.

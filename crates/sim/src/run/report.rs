@@ -429,6 +429,9 @@ impl Engine<'_> {
 
         let mut assumptions = self.plan.assumptions.clone();
         assumptions.extend(engine_assumptions());
+        if self.autoscaler.is_some() {
+            assumptions.extend(crate::autoscaler::assumptions());
+        }
 
         Outcome {
             schema: SCHEMA,

@@ -80,6 +80,8 @@ fn morning_burst_scales_windows_once_within_bounds() {
             assert!((min..=max).contains(&c), "{pool} has {c} nodes at {t}");
         }
     }
+    let again = run(&s);
+    assert_eq!(o, again, "same scenario and seed, same outcome");
     let ttr = &o.summary.time_to_ready;
     assert!(ttr["windows"].p95_ms > 2 * ttr["linux"].p95_ms, "{ttr:?}");
     // Node events and the upcoming series agree: 7 Windows nodes in flight at some sample.

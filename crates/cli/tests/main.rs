@@ -10,4 +10,5 @@ mod corpus;
 mod formats;
 mod import;
 mod props;
+mod scenarios;
 mod validate_cmd;

@@ -178,3 +178,60 @@ fn a_yaml_dump_imports_like_the_json_one() {
     assert_eq!(a.workloads, b.workloads);
     assert_eq!(a.pools, b.pools);
 }
+
+/// The imported cluster, run through `poolcast run`, keeps every running pod where it runs
+/// now: per node and namespace, the pods bound at time zero without a scheduling attempt
+/// are exactly the dump's running pods, and the DaemonSet controller adds no second pod.
+#[test]
+fn a_run_of_the_imported_dump_puts_running_pods_back_where_they_are() {
+    use std::collections::BTreeMap;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("imported.yaml");
+    let dump = fixtures().join("aks-dump.json");
+    let o = poolcast(&["import", "--nodes", s(&dump), "-o", s(&out)]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = poolcast(&["run", "--format", "json", s(&out)]);
+    assert!(
+        matches!(r.status.code(), Some(0) | Some(1)),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let outcome: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+
+    let d: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&dump).unwrap()).unwrap();
+    let mut want: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for item in d["items"].as_array().unwrap() {
+        if item["kind"] == "Pod" && item["status"]["phase"] == "Running" {
+            let node = item["spec"]["nodeName"].as_str().unwrap().to_owned();
+            let ns = item["metadata"]["namespace"].as_str().unwrap().to_owned();
+            *want.entry((node, ns)).or_default() += 1;
+        }
+    }
+    let mut got: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for p in outcome["pods"].as_array().unwrap() {
+        if p["attempts"] == 0 && p["createdMs"] == 0 && p["node"].is_string() {
+            let node = p["node"].as_str().unwrap().to_owned();
+            let ns = p["namespace"].as_str().unwrap().to_owned();
+            *got.entry((node, ns)).or_default() += 1;
+        }
+    }
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+    // The dump's Pending pods are scheduled by the simulated scheduler instead.
+    let scheduled = outcome["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["attempts"].as_u64().unwrap_or(0) > 0)
+        .count();
+    assert!(
+        scheduled >= 1,
+        "the dump's pending pods go through the scheduler"
+    );
+}

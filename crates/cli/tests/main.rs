@@ -11,4 +11,5 @@ mod formats;
 mod import;
 mod plan_cmd;
 mod props;
+mod scenarios;
 mod validate_cmd;

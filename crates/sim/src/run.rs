@@ -301,7 +301,10 @@ impl<'s> Engine<'s> {
                     .iter()
                     .position(|n| n.name == name)
                     .map(|i| NodeId(i as u32));
-                let pod = self.create_pod(w as u32, None, false);
+                // A DaemonSet's pod is pinned to its node, as the controller pins it.
+                let pinned =
+                    node.filter(|_| self.plan.workloads[w].kind == WorkloadKind::DaemonSet);
+                let pod = self.create_pod(w as u32, pinned, false);
                 if let Some(node) = node {
                     let images = self.plan.cluster.spec_of(pod).images.clone();
                     for img in images {
@@ -518,6 +521,16 @@ impl<'s> Engine<'s> {
         // The DaemonSet controller creates a pod for every node its selector and taints
         // admit (`NodeShouldRunDaemonPod`); it is bound before any other pod competes.
         for w in daemonsets {
+            // An imported DaemonSet pod already running on this node stands for the
+            // controller's pod; it is bound from `bound_to` below, not created twice.
+            let node_name = &self.plan.cluster.nodes[id.idx()].name;
+            if self.plan.workloads[w as usize]
+                .bound_to
+                .iter()
+                .any(|n| n == node_name)
+            {
+                continue;
+            }
             let pod = self.create_pod(w, Some(id), false);
             let st = self.sched.filter_one(&self.plan.cluster, pod, id);
             if st.is_success() {

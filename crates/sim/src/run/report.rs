@@ -102,7 +102,9 @@ impl Engine<'_> {
         let mut by_reason: BTreeMap<Reason, u32> = BTreeMap::new();
         let mut by_workload: BTreeMap<String, WorkloadSummary> = BTreeMap::new();
         let mut ttr: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        let mut top: BTreeMap<(Reason, String), Vec<String>> = BTreeMap::new();
+        // Failures grouped by reason and message with the pod's and its node's names masked,
+        // so the same kubelet error on many pods is one line; the first message is shown.
+        let mut top: BTreeMap<(Reason, String), (String, Vec<String>)> = BTreeMap::new();
         let mut failures: Vec<FailureRecord> = self.failures.clone();
         let mut max_pending = 0u64;
         let mut ttr_all: Vec<u64> = Vec::new();
@@ -221,8 +223,14 @@ impl Engine<'_> {
                 if !wp.system {
                     *by_reason.entry(r).or_default() += 1;
                 }
-                top.entry((r, message.clone().unwrap_or_default()))
-                    .or_default()
+                let msg = message.clone().unwrap_or_default();
+                let mut key = msg.replace(cp.name.as_str(), "<pod>");
+                if let Some(n) = p.last_node {
+                    key = key.replace(self.plan.cluster.nodes[n.idx()].name.as_str(), "<node>");
+                }
+                top.entry((r, key))
+                    .or_insert_with(|| (msg, Vec::new()))
+                    .1
                     .push(cp.name.clone());
             }
             if wp.system {
@@ -352,7 +360,7 @@ impl Engine<'_> {
 
         let mut top_failures: Vec<TopFailure> = top
             .into_iter()
-            .map(|((reason, message), pods)| TopFailure {
+            .map(|((reason, _), (message, pods))| TopFailure {
                 reason,
                 message,
                 count: pods.len() as u32,

@@ -50,8 +50,9 @@ fn node_os(o: &serde_json::Value) -> BTreeMap<String, String> {
 
 #[test]
 fn every_bundled_scenario_validates_with_exactly_its_intended_warnings() {
-    let expected: [(&str, &[&str]); 5] = [
+    let expected: [(&str, &[&str]); 6] = [
         ("hybrid-medchart.yaml", &[]),
+        ("plan-hybrid-estate.yaml", &[]),
         ("large-estate.yaml", &[]),
         ("morning-burst.yaml", &[]),
         (

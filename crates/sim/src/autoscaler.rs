@@ -518,7 +518,8 @@ impl Autoscaler {
             .live_node_ids()
             .filter(|n| failed_since.get(n.idx()).copied().flatten().is_none())
             .collect();
-        let mut placed: Vec<PodId> = Vec::new();
+        // `bind` clears a preemption nomination; the simulation must not.
+        let mut placed: Vec<(PodId, Option<NodeId>)> = Vec::new();
         let mut rest: BTreeMap<SpecId, u32> = BTreeMap::new();
         for (spec, pods) in by_spec {
             // Pods of one template are identical: nodes that refused one refuse the next,
@@ -532,8 +533,8 @@ impl Autoscaler {
                 });
                 match hit {
                     Some(j) => {
+                        placed.push((p, cluster.pods[p.idx()].nominated_node));
                         cluster.bind(p, nodes[j]);
-                        placed.push(p);
                         from = j;
                     }
                     None => {
@@ -543,8 +544,9 @@ impl Autoscaler {
                 }
             }
         }
-        for p in placed.into_iter().rev() {
+        for (p, nominated) in placed.into_iter().rev() {
             cluster.unbind(p);
+            cluster.pods[p.idx()].nominated_node = nominated;
         }
         rest
     }

@@ -82,6 +82,16 @@ fn morning_burst_scales_windows_once_within_bounds() {
     }
     let again = run(&s);
     assert_eq!(o, again, "same scenario and seed, same outcome");
+    // The autoscaler's what-if moves leave no trace: the audited run is the same run, the
+    // accounting invariants hold at the end, and every real bind passed the filters within
+    // allocatable.
+    let (audited, audit) = poolcast_sim::simulate_audited(&s, &Default::default()).unwrap();
+    assert_eq!(audited, o);
+    assert_eq!(audit.invariants, Ok(()));
+    assert!(audit
+        .binds
+        .iter()
+        .all(|c| c.filters_passed && c.within_allocatable));
     let ttr = &o.summary.time_to_ready;
     assert!(ttr["windows"].p95_ms > 2 * ttr["linux"].p95_ms, "{ttr:?}");
     // Node events and the upcoming series agree: 7 Windows nodes in flight at some sample.

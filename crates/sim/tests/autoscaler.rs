@@ -360,10 +360,14 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     /// Whatever the load, expander and OS, an autoscaled pool never holds more than `max`
-    /// nodes (joined or requested) nor fewer than `min` live nodes.
+    /// nodes (joined or requested) nor fewer than `min` live nodes; the autoscaler's what-if
+    /// moves leave the accounting intact and every real bind legal.
     #[test]
     fn autoscaling_stays_within_min_and_max(c in case()) {
-        let o = run(&scenario(&case_yaml(&c)));
+        let (o, audit) =
+            poolcast_sim::simulate_audited(&scenario(&case_yaml(&c)), &Default::default()).unwrap();
+        prop_assert_eq!(&audit.invariants, &Ok(()));
+        prop_assert!(audit.binds.iter().all(|b| b.filters_passed && b.within_allocatable));
         let max = i64::from(c.min + c.span);
         let min = i64::from(c.min);
         for pool in ["a", "b"] {

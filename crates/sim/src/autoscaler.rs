@@ -341,9 +341,9 @@ impl Autoscaler {
             failed_since,
         } = view;
         let scaled_up = self.scale_up(now, plan, cluster, pending, failed_since, &mut actions);
-        self.update_unneeded(now, plan, cluster, failed_since);
+        self.update_unneeded(now, cluster, failed_since);
         if !scaled_up && !self.scale_down_in_cooldown(now) {
-            self.scale_down(now, plan, cluster, failed_since, &mut actions);
+            self.scale_down(now, cluster, failed_since, &mut actions);
         }
         actions
     }
@@ -831,11 +831,9 @@ impl Autoscaler {
     fn update_unneeded(
         &mut self,
         now: SimTime,
-        plan: &Plan,
         cluster: &mut Cluster,
         failed_since: &[Option<SimTime>],
     ) {
-        let _ = plan;
         let mut candidates: Vec<(f64, NodeId)> = Vec::new();
         for id in cluster.live_node_ids() {
             let n = &cluster.nodes[id.idx()];
@@ -903,7 +901,6 @@ impl Autoscaler {
     fn scale_down(
         &mut self,
         now: SimTime,
-        plan: &Plan,
         cluster: &mut Cluster,
         failed_since: &[Option<SimTime>],
         actions: &mut Vec<Action>,
@@ -986,7 +983,6 @@ impl Autoscaler {
                 ),
             ));
         }
-        let _ = plan;
         for (node, why) in deletions {
             let n = &cluster.nodes[node.idx()];
             let g = self.group_of[n.pool.idx()].map(|g| self.groups[g].name.clone());

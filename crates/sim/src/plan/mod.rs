@@ -426,6 +426,7 @@ impl Ctx {
                     VmSize::Named(n) => {
                         candidate(cat, &n, p.os, p.mode, pricing, &region, aks_rules)
                     }
+                    // `names` holds single sizes only.
                     VmSize::Candidates(_) => continue,
                 };
                 cands.push(c);

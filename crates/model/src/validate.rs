@@ -666,8 +666,10 @@ impl Validator<'_> {
                 if let Some(b) = &img.os_build {
                     self.os_build(&at, img, b);
                 }
+                self.platforms(&at, img);
                 continue;
             }
+            self.platforms(&at, img);
             match (img.os, &img.os_build) {
                 (None, _) => self.push(
                     Diagnostic::error(
@@ -689,6 +691,34 @@ impl Validator<'_> {
                 ),
                 (Some(_), Some(b)) => self.os_build(&at, img, b),
                 (Some(Os::Linux), None) => {}
+            }
+        }
+    }
+
+    /// Each further platform's `osBuild`, checked like the image's own; a Windows platform
+    /// may omit it (any build, as HostProcess images are published).
+    fn platforms(&mut self, at: &FieldPath, img: &Image) {
+        for (j, p) in img.platforms.iter().enumerate() {
+            let Some(b) = &p.os_build else { continue };
+            let at = at.key("platforms").index(j).key("osBuild");
+            if p.os == Os::Linux {
+                self.push(Diagnostic::error(
+                    codes::IMAGE_OS_BUILD,
+                    at,
+                    format!(
+                        "platform {j} of image '{}' is Linux; osBuild applies to Windows platforms only",
+                        img.name
+                    ),
+                ));
+            } else if parse_windows_build(b).is_none() {
+                self.push(
+                    Diagnostic::error(
+                        codes::IMAGE_OS_BUILD,
+                        at,
+                        format!("osBuild '{b}' is not a Windows version like 10.0.17763"),
+                    )
+                    .with_hint("write it in quotes: osBuild: \"10.0.20348\""),
+                );
             }
         }
     }
@@ -1243,12 +1273,13 @@ impl Validator<'_> {
                     .with_hint("add a toleration or fix the selector, or add a pool that matches"),
                 );
             }
-            let Some((os, build)) = image else {
+            let Some(&(os, _)) = image.first() else {
                 continue;
             };
+            let serves = |o: Os| image.iter().any(|(p, _)| *p == o);
             let wrong: Vec<&str> = hosts
                 .iter()
-                .filter(|p| p.os != os)
+                .filter(|p| !serves(p.os))
                 .map(|p| p.name.as_str())
                 .collect();
             if !wrong.is_empty() {
@@ -1276,29 +1307,49 @@ impl Validator<'_> {
                     .with_hint(format!("add nodeSelector: {{kubernetes.io/os: {os}}}")),
                 );
             }
-            if let Some(build) = build.filter(|_| os == Os::Windows) {
-                self.os_build_match(&at, w, build);
+            // A build mismatch matters where the pods can land on Windows: always for a
+            // Windows-only image, for a list that also serves Linux only when a Windows pool
+            // can host the workload.
+            let windows: Vec<Option<u32>> = image
+                .iter()
+                .filter(|(o, _)| *o == Os::Windows)
+                .map(|(_, b)| *b)
+                .collect();
+            let lands_on_windows = !serves(Os::Linux) || hosts.iter().any(|p| p.os == Os::Windows);
+            // A Windows platform without a build matches every host (HostProcess).
+            let builds: Option<Vec<u32>> = windows.iter().copied().collect();
+            if let Some(builds) = builds.filter(|b| !b.is_empty() && lands_on_windows) {
+                self.os_build_match(&at, w, &builds);
             }
         }
     }
 
-    /// The OS and (Windows) build of an image: from the scenario's entry, completed by its
-    /// `catalog:` key, or from the catalog by reference. `None` when unknown.
-    fn image_info(&self, img: Option<&Image>, reference: &str) -> Option<(Os, Option<u32>)> {
+    /// The platforms (OS, Windows build) of an image, its own first: from the scenario's
+    /// entry, completed by its `catalog:` key, or from the catalog by reference. Empty when
+    /// the OS is unknown.
+    fn image_info(&self, img: Option<&Image>, reference: &str) -> Vec<(Os, Option<u32>)> {
         match img {
             Some(img) => {
                 let cat = img.catalog.as_deref().and_then(|k| self.catalog.image(k));
-                let os = img.os.or(cat.map(|c| c.os))?;
+                let Some(os) = img.os.or(cat.map(|c| c.os)) else {
+                    return Vec::new();
+                };
                 let build = match &img.os_build {
                     Some(b) => parse_windows_build(b),
                     None => cat.and_then(|c| c.windows_build()),
                 };
-                Some((os, build))
+                let mut out = vec![(os, build.filter(|_| os == Os::Windows))];
+                out.extend(img.platforms.iter().map(|p| {
+                    let b = p.os_build.as_deref().and_then(parse_windows_build);
+                    (p.os, b.filter(|_| p.os == Os::Windows))
+                }));
+                out
             }
             None => self
                 .catalog
                 .image(reference)
-                .map(|c| (c.os, c.windows_build())),
+                .map(|c| vec![(c.os, c.windows_build())])
+                .unwrap_or_default(),
         }
     }
 
@@ -1321,7 +1372,8 @@ impl Validator<'_> {
         }
     }
 
-    fn os_build_match(&mut self, at: &FieldPath, w: &Workload, build: u32) {
+    /// Warns when no Windows pool runs any of the image's Windows `builds`.
+    fn os_build_match(&mut self, at: &FieldPath, w: &Workload, builds: &[u32]) {
         let Some(version) = self.version else { return };
         let windows: Vec<(&str, u32)> = self
             .s
@@ -1335,10 +1387,15 @@ impl Validator<'_> {
             .collect();
         if windows
             .iter()
-            .any(|(_, host)| windows_build_runs(*host, build))
+            .any(|(_, host)| builds.iter().any(|b| windows_build_runs(*host, *b)))
         {
             return;
         }
+        let build = builds
+            .iter()
+            .map(|b| format!("10.0.{b}"))
+            .collect::<Vec<_>>()
+            .join(" or ");
         let pools = if windows.is_empty() {
             "there is no Windows pool".to_owned()
         } else {
@@ -1353,7 +1410,7 @@ impl Validator<'_> {
                 codes::OS_BUILD_MISMATCH,
                 at.key("image"),
                 format!(
-                    "workload '{}' runs image '{}' built for Windows 10.0.{build}, which no Windows pool can run: {pools}",
+                    "workload '{}' runs image '{}' built for Windows {build}, which no Windows pool can run: {pools}",
                     w.name, w.image
                 ),
             )

@@ -17,8 +17,8 @@ use poolcast_model::scenario::{
 };
 
 use crate::cluster::{
-    Cluster, ImageId, ImageInfo, Owner, PodSpec, PoolId, Res, SpecId, DEFAULT_MEMORY_REQUEST,
-    DEFAULT_MILLI_CPU_REQUEST,
+    Cluster, ImageId, ImageInfo, ImagePlatform, Owner, PodSpec, PoolId, Res, SpecId,
+    DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST,
 };
 use crate::kubelet::{KubeletParams, LayerInfo, LayerTable};
 use crate::outcome::Assumption;
@@ -239,6 +239,7 @@ impl<'a> Builder<'a> {
         name: &str,
         os: Os,
         build: Option<u32>,
+        platforms: Vec<ImagePlatform>,
         layers: &[poolcast_model::scenario::Layer],
     ) -> ImageId {
         let mut ids = Vec::with_capacity(layers.len());
@@ -261,12 +262,19 @@ impl<'a> Builder<'a> {
             size,
             os,
             windows_build: build,
+            platforms,
         });
         self.layers.push_image(ids);
         self.registry_bps.push(self.registry_bps_for(name));
-        self.image_index
-            .entry((catalog::normalize_reference(name), os))
-            .or_insert(id);
+        let norm = catalog::normalize_reference(name);
+        // A node of any of the list's OSes resolves the reference to this image.
+        let oses: Vec<Os> = self.cluster.images[id.idx()]
+            .all_platforms()
+            .map(|p| p.os)
+            .collect();
+        for o in oses {
+            self.image_index.entry((norm.clone(), o)).or_insert(id);
+        }
         id
     }
 
@@ -294,7 +302,19 @@ impl<'a> Builder<'a> {
                     img.name
                 ))
             })?;
-            self.add_image(&img.name, os, build, &layers);
+            let platforms = img
+                .platforms
+                .iter()
+                .map(|p| ImagePlatform {
+                    os: p.os,
+                    windows_build: p
+                        .os_build
+                        .as_deref()
+                        .and_then(catalog::images::parse_windows_build)
+                        .filter(|_| p.os == Os::Windows),
+                })
+                .collect();
+            self.add_image(&img.name, os, build, platforms, &layers);
         }
         Ok(())
     }
@@ -326,7 +346,26 @@ impl<'a> Builder<'a> {
             self.image_index.insert((norm, os), id);
             return Some(id);
         }
-        let id = self.add_image(&name, os, build, &layers);
+        // A workload's reference (no OS hint) that the catalog publishes for several OSes
+        // (the CSI sidecars) is a manifest list: its pods run on every one of them. Its
+        // layers are the first (Linux) entry's, the approximation `Image.platforms` makes.
+        let platforms = match os_hint {
+            Some(_) => Vec::new(),
+            None => self
+                .cat
+                .images()
+                .filter(|o| {
+                    o.os != os
+                        && o.references()
+                            .any(|r| catalog::normalize_reference(r) == norm)
+                })
+                .map(|o| ImagePlatform {
+                    os: o.os,
+                    windows_build: o.windows_build(),
+                })
+                .collect(),
+        };
+        let id = self.add_image(&name, os, build, platforms, &layers);
         self.image_index.insert((norm, os), id);
         Some(id)
     }
@@ -617,7 +656,7 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
                                 size,
                                 uncompressed_size: None,
                             };
-                            b.add_image(&pi.reference, sp.os, None, &[layer])
+                            b.add_image(&pi.reference, sp.os, None, Vec::new(), &[layer])
                         }
                     },
                 };

@@ -239,6 +239,36 @@ pub struct ImageInfo {
     pub os: Os,
     /// Windows build of the image.
     pub windows_build: Option<u32>,
+    /// Further platforms of a manifest list (`csi-node-driver-registrar`: Windows 17763
+    /// and 20348 besides Linux); empty for a single-platform image. The layers stand for
+    /// every platform.
+    pub platforms: Vec<ImagePlatform>,
+}
+
+/// One platform of a multi-platform image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ImagePlatform {
+    /// The platform's OS.
+    pub os: Os,
+    /// Its Windows build; `None` on Windows matches every host (HostProcess images).
+    pub windows_build: Option<u32>,
+}
+
+impl ImageInfo {
+    /// Every platform, the image's own first.
+    pub fn all_platforms(&self) -> impl Iterator<Item = ImagePlatform> + '_ {
+        std::iter::once(ImagePlatform {
+            os: self.os,
+            windows_build: self.windows_build,
+        })
+        .chain(self.platforms.iter().copied())
+    }
+
+    /// Whether the image runs on a node of `node_os` / `node_build`
+    /// ([`crate::kubelet::check_platforms`]).
+    pub fn check_on(&self, node_os: Os, node_build: Option<u32>) -> crate::kubelet::OsCheck {
+        crate::kubelet::check_platforms(node_os, node_build, self.all_platforms())
+    }
 }
 
 /// Where the bound pods of one template sit: a per-node count plus the list of nodes

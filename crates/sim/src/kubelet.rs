@@ -74,6 +74,27 @@ pub fn check_os(
     }
 }
 
+/// Checks a multi-platform image against the node: the image runs when any platform
+/// does, as containerd picks the manifest-list entry matching the host (containerd/platforms
+/// `windowsVersionMatcher`: an entry without `os.version` matches every Windows host).
+/// `OsMismatch` when no platform has the node's OS, `OsVersionMismatch` when some do but
+/// none of their builds runs on the host.
+pub fn check_platforms(
+    node_os: Os,
+    node_build: Option<u32>,
+    platforms: impl IntoIterator<Item = crate::cluster::ImagePlatform>,
+) -> OsCheck {
+    let mut worst = OsCheck::OsMismatch;
+    for p in platforms {
+        match check_os(node_os, node_build, p.os, p.windows_build) {
+            OsCheck::Ok => return OsCheck::Ok,
+            OsCheck::OsVersionMismatch => worst = OsCheck::OsVersionMismatch,
+            OsCheck::OsMismatch => {}
+        }
+    }
+    worst
+}
+
 /// A layer known to the run, deduplicated by digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerInfo {
@@ -685,6 +706,37 @@ mod tests {
             OsCheck::OsVersionMismatch
         );
         assert_eq!(check_os(Os::Linux, None, Os::Linux, None), OsCheck::Ok);
+    }
+
+    #[test]
+    fn manifest_lists_match_any_platform() {
+        use crate::cluster::ImagePlatform;
+        let p = |os, windows_build| ImagePlatform { os, windows_build };
+        let registrar = [
+            p(Os::Linux, None),
+            p(Os::Windows, Some(17763)),
+            p(Os::Windows, Some(20348)),
+        ];
+        let win22 = [p(Os::Windows, Some(20348))];
+        let host_process = [p(Os::Linux, None), p(Os::Windows, None)];
+        let cases: [(&[ImagePlatform], Os, Option<u32>, OsCheck); 9] = [
+            (&registrar, Os::Linux, None, OsCheck::Ok),
+            (&registrar, Os::Windows, Some(17763), OsCheck::Ok),
+            (&registrar, Os::Windows, Some(20348), OsCheck::Ok),
+            (&registrar, Os::Windows, Some(26100), OsCheck::Ok),
+            (&win22, Os::Windows, Some(17763), OsCheck::OsVersionMismatch),
+            (&win22, Os::Linux, None, OsCheck::OsMismatch),
+            (&host_process, Os::Windows, Some(17763), OsCheck::Ok),
+            (&host_process, Os::Windows, Some(26100), OsCheck::Ok),
+            (&[], Os::Linux, None, OsCheck::OsMismatch),
+        ];
+        for (platforms, os, build, want) in cases {
+            assert_eq!(
+                check_platforms(os, build, platforms.iter().copied()),
+                want,
+                "{platforms:?} on {os} {build:?}"
+            );
+        }
     }
 
     #[test]

@@ -17,8 +17,8 @@ use crate::build::{ArrivalPlan, Plan};
 use crate::cluster::{ImageId, NodeId, NodeInfo, PodId, PoolId, Res};
 use crate::engine::{rng_for, EventKey, EventQueue, SimRng, SimTime, Stream};
 use crate::kubelet::{
-    check_os, image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost,
-    PipelinedPull, PullLink, PullRequest, PullStart,
+    image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost, PipelinedPull,
+    PullLink, PullRequest, PullStart,
 };
 use crate::outcome::{FailureRecord, Reason, Series};
 use crate::scheduler::queue::{ClusterEvent, QueueSettings, SchedulingQueue};
@@ -849,12 +849,30 @@ impl<'s> Engine<'s> {
             }
             let img = self.plan.cluster.specs[spec.idx()].images[next];
             let info = &self.plan.cluster.images[img.idx()];
-            if check_os(node_os, node_build, info.os, info.windows_build) == OsCheck::OsMismatch {
+            let check = info.check_on(node_os, node_build);
+            if check == OsCheck::OsVersionMismatch && !info.platforms.is_empty() {
+                // A manifest list with no entry for the host's build fails the pull:
+                // containerd's Windows matcher finds no manifest (containerd/platforms
+                // `windowsVersionMatcher`), so nothing downloads.
+                let builds: Vec<String> = info
+                    .all_platforms()
+                    .filter_map(|p| p.windows_build.map(|b| format!("10.0.{b}")))
+                    .collect();
+                let msg = format!(
+                    "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: failed to pull and unpack image \"{0}\": no match for platform in manifest: not found (image Windows builds {1}, node is 10.0.{2})",
+                    info.name,
+                    builds.join(", "),
+                    node_build.unwrap_or(0)
+                );
+                self.kubelet_failure(pod, node, Reason::OsVersionMismatch, msg);
+                return;
+            }
+            if check == OsCheck::OsMismatch {
                 // kubelet: ErrImagePull, then ImagePullBackOff while it backs off.
                 let msg = format!(
                     "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: failed to pull and unpack image \"{0}\": no match for platform in manifest: not found (image os {1}, node os {2})",
                     info.name,
-                    info.os,
+                    image_oses(info),
                     node_os
                 );
                 self.kubelet_failure(pod, node, Reason::OsMismatch, msg);
@@ -885,9 +903,7 @@ impl<'s> Engine<'s> {
         for i in 0..n_images {
             let img = self.plan.cluster.specs[spec.idx()].images[i];
             let info = &self.plan.cluster.images[img.idx()];
-            if check_os(node_os, node_build, info.os, info.windows_build)
-                == OsCheck::OsVersionMismatch
-            {
+            if info.check_on(node_os, node_build) == OsCheck::OsVersionMismatch {
                 let msg = format!(
                     "CreateContainerError: failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem {}: The container operating system does not match the host operating system.: unknown (image {} is Windows build 10.0.{}, node {} is 10.0.{})",
                     self.plan.cluster.pods[pod.idx()].name,
@@ -1342,4 +1358,12 @@ pub(crate) fn frac(a: u64, b: u64) -> f64 {
     } else {
         a as f64 / b as f64
     }
+}
+
+/// The OSes an image serves, `linux` or `linux/windows` for a manifest list.
+fn image_oses(info: &crate::cluster::ImageInfo) -> String {
+    let mut oses: Vec<Os> = info.all_platforms().map(|p| p.os).collect();
+    oses.sort_unstable();
+    oses.dedup();
+    oses.iter().map(|o| o.label()).collect::<Vec<_>>().join("/")
 }

@@ -11,4 +11,5 @@ mod explain;
 mod invariants;
 mod outcomes;
 mod plan;
+mod platforms;
 mod scheduler;

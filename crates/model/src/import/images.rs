@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::cluster::ClusterInfo;
 use super::{Draft, NoteKind, Notes, Subject};
 use crate::catalog::{normalize_reference, Catalog};
-use crate::scenario::v1::{Image, Layer, Os, Pool};
+use crate::scenario::v1::{Image, Layer, Os, Platform, Pool};
 use crate::units::Bytes;
 
 /// What is known of one image.
@@ -181,16 +181,6 @@ pub(crate) fn build(
                 Os::Linux
             }
         };
-        if per_os.len() > 1 {
-            notes.push(
-                NoteKind::Warning,
-                subject(),
-                format!(
-                    "multi-platform image, seen on linux and windows nodes; a scenario image has one OS, so {os} (most nodes) is used"
-                ),
-            );
-        }
-
         if let Some(c) = catalog.image_for_os(&e.display, os) {
             notes.push(
                 NoteKind::Inferred,
@@ -200,6 +190,7 @@ pub(crate) fn build(
                     c.key, c.source, c.date
                 ),
             );
+            let platforms = further_platforms(&e, os, c.os_build.as_deref(), tag_build, notes);
             out.insert(
                 e.display.clone(),
                 Image {
@@ -208,6 +199,7 @@ pub(crate) fn build(
                     os_build: None,
                     layers: Vec::new(),
                     catalog: Some(c.key.clone()),
+                    platforms,
                 },
             );
             continue;
@@ -226,18 +218,6 @@ pub(crate) fn build(
                     .iter()
                     .max_by_key(|(_, n)| **n)
                     .map(|(b, _)| (*b).to_owned());
-                if builds.len() > 1 {
-                    let list: Vec<&str> = builds.keys().copied().collect();
-                    notes.push(
-                        NoteKind::Warning,
-                        subject(),
-                        format!(
-                            "runs on Windows {} nodes (a multi-build manifest list); a scenario image has one osBuild, so {} (most nodes) is used",
-                            list.join(" and "),
-                            chosen.as_deref().unwrap_or("?")
-                        ),
-                    );
-                }
                 match (chosen, tag_build) {
                     (Some(b), _) => Some(b),
                     (None, Some(b)) => {
@@ -287,6 +267,17 @@ pub(crate) fn build(
                 Vec::new()
             }
         };
+        let platforms = further_platforms(&e, os, os_build.as_deref(), tag_build, notes);
+        if !platforms.is_empty() && layers.len() == 1 {
+            notes.push(
+                NoteKind::Inferred,
+                subject(),
+                format!(
+                    "a manifest list on {} platforms; its one layer (the size a node reports) stands for every platform",
+                    platforms.len() + 1
+                ),
+            );
+        }
         out.insert(
             e.display.clone(),
             Image {
@@ -295,6 +286,7 @@ pub(crate) fn build(
                 os_build,
                 layers,
                 catalog: None,
+                platforms,
             },
         );
     }
@@ -309,6 +301,61 @@ pub(crate) fn build(
         );
     }
     out.into_values().collect()
+}
+
+/// The platforms besides (`os`, `os_build`) that nodes and workloads show the image on: a
+/// reference on nodes of several OSes or Windows builds is a manifest list, and containerd
+/// picks each node's entry. `os_build: None` on Windows is any build, which covers every
+/// Windows build seen.
+fn further_platforms(
+    e: &Entry,
+    os: Os,
+    os_build: Option<&str>,
+    tag_build: Option<&str>,
+    notes: &mut Notes,
+) -> Vec<Platform> {
+    let covered = |o: Os, b: Option<&str>| {
+        o == os && (o == Os::Linux || os_build.is_none() || b.is_none() || b == os_build)
+    };
+    let mut out: BTreeSet<Platform> = BTreeSet::new();
+    let mut windows_without_build = false;
+    for (o, b) in e.platforms.keys() {
+        if covered(*o, b.as_deref()) {
+            continue;
+        }
+        match (o, b) {
+            (Os::Linux, _) => {
+                out.insert(Platform {
+                    os: Os::Linux,
+                    os_build: None,
+                });
+            }
+            (Os::Windows, Some(b)) => {
+                out.insert(Platform {
+                    os: Os::Windows,
+                    os_build: Some(b.clone()),
+                });
+            }
+            (Os::Windows, None) => windows_without_build = true,
+        }
+    }
+    if windows_without_build && !out.iter().any(|p| p.os == Os::Windows) {
+        // Only a workload pins Windows; no node shows the build.
+        let os_build = tag_build.map(str::to_owned);
+        if os_build.is_none() {
+            notes.push(
+                NoteKind::FillIn,
+                Subject::Image(e.display.clone()),
+                "platforms: a Windows workload uses it but no node shows its build; any Windows build assumed (add osBuild to the windows platform unless it is a HostProcess image)"
+                    .to_owned(),
+            );
+        }
+        out.insert(Platform {
+            os: Os::Windows,
+            os_build,
+        });
+    }
+    out.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -666,6 +666,26 @@ pub struct Image {
     /// then any `layers` listed here (the app's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<String>,
+    /// Further platforms the same reference resolves to when it names a manifest list
+    /// (`csi-node-driver-registrar`: linux, windows 10.0.17763 and 10.0.20348). A node
+    /// runs the image when `os`/`osBuild` or any of these fits it, as containerd picks the
+    /// matching manifest. Approximation: `layers` (and the catalog's) stand for every
+    /// platform, so a Windows node pulls the Linux sizes of a Linux-first list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<Platform>,
+}
+
+/// One further platform of a multi-platform image (an entry of its manifest list).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Platform {
+    /// The platform's OS.
+    pub os: Os,
+    /// Windows build, `10.0.20348`. Absent on a Windows platform means any build: a
+    /// manifest without `os.version` matches every Windows host (containerd/platforms
+    /// `windowsVersionMatcher`), as HostProcess images are published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_build: Option<String>,
 }
 
 /// One image layer.

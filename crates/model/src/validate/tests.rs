@@ -170,6 +170,53 @@ fn each_rule() {
     }
 }
 
+/// Multi-platform images (`platforms`): each edit with the diagnostics it must produce.
+#[test]
+fn manifest_lists() {
+    type Want<'a> = &'a [(&'a str, &'a str)];
+    let win_lin = "    layers: [{digest: \"sha256:l\", size: 100Mi}]\n";
+    let cases: &[(&str, &str, Want)] = &[
+        // A Windows 20348-only list: no pool runs it (win19 is 17763).
+        ("    osBuild: \"10.0.17763\"\n", "    osBuild: \"10.0.20348\"\n    platforms: [{os: windows, osBuild: \"10.0.26100\"}]\n", &[(codes::OS_BUILD_MISMATCH, "workloads[0].image")]),
+        // A second build that win19 runs clears the mismatch.
+        ("    osBuild: \"10.0.17763\"\n", "    osBuild: \"10.0.20348\"\n    platforms: [{os: windows, osBuild: \"10.0.17763\"}]\n", &[]),
+        // A Windows platform without a build (HostProcess) runs on any host.
+        ("    osBuild: \"10.0.17763\"\n", "    osBuild: \"10.0.20348\"\n    platforms: [{os: windows}]\n", &[]),
+        // Platform builds are checked like osBuild.
+        (win_lin, "    layers: [{digest: \"sha256:l\", size: 100Mi}]\n    platforms: [{os: windows, osBuild: \"ltsc2019\"}]\n", &[(codes::IMAGE_OS_BUILD, "images[1].platforms[0].osBuild")]),
+        (win_lin, "    layers: [{digest: \"sha256:l\", size: 100Mi}]\n    platforms: [{os: windows}, {os: linux, osBuild: \"10.0.17763\"}]\n", &[(codes::IMAGE_OS_BUILD, "images[1].platforms[1].osBuild")]),
+    ];
+    for (from, to, want) in cases {
+        assert!(BASE.contains(from), "case edit not found: {from}");
+        let text = BASE.replacen(from, to, 1);
+        let mut want: Vec<(&'static str, String)> =
+            want.iter().map(|(c, p)| (*c, (*p).to_owned())).collect();
+        want.sort();
+        assert_eq!(run(&text), want, "edit {from:?} -> {to:?}");
+    }
+}
+
+/// A Linux image that is also a Windows manifest: without an OS selector its pods may land
+/// on win19, which is no OS warning when the list serves win19's build, and a build
+/// warning only when it does not (and only once the workload can land on Windows).
+#[test]
+fn linux_and_windows_list_without_os_selector() {
+    let with_build = |b: &str| {
+        BASE.replacen(
+            "    layers: [{digest: \"sha256:l\", size: 100Mi}]\n",
+            &format!("    layers: [{{digest: \"sha256:l\", size: 100Mi}}]\n    platforms: [{{os: windows, osBuild: \"{b}\"}}]\n"),
+            1,
+        )
+    };
+    let unpinned = |t: String| t.replacen("    nodeSelector: {kubernetes.io/os: linux}\n", "", 1);
+    assert_eq!(run(&unpinned(with_build("10.0.17763"))), vec![]);
+    assert_eq!(run(&with_build("10.0.20348")), vec![], "pinned to linux");
+    assert_eq!(
+        run(&unpinned(with_build("10.0.20348"))),
+        vec![(codes::OS_BUILD_MISMATCH, "workloads[1].image".to_owned())]
+    );
+}
+
 #[test]
 fn tolerated_taint_and_affinity_make_a_host() {
     let text = BASE

@@ -124,12 +124,16 @@ mod tests {
             size: 1024 * MB as u64,
             os: Os::Windows,
             windows_build: Some(17763),
+
+            platforms: Vec::new(),
         });
         let app = c.add_image(ImageInfo {
             name: "app".into(),
             size: 250 * MB as u64,
             os: Os::Windows,
             windows_build: Some(17763),
+
+            platforms: Vec::new(),
         });
         let mut nodes = Vec::new();
         for (name, imgs) in [

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod explain;
 pub mod kubelet;
 pub mod outcome;
+pub mod pdb;
 pub mod run;
 pub mod scheduler;
 pub mod shape;

@@ -116,6 +116,8 @@ pub struct Audit {
     pub binds: Vec<run::BindCheck>,
     /// `Cluster::check_invariants` at the end of the run.
     pub invariants: Result<(), String>,
+    /// Every preemption, with its priorities, PDB violations and the oracle's witness.
+    pub preemptions: Vec<run::PreemptionCheck>,
 }
 
 /// Runs `scenario` re-checking every bind (filters and allocatable at that moment) and the
@@ -133,6 +135,7 @@ pub fn simulate_audited(
     let audit = Audit {
         binds: engine.audit.take().unwrap_or_default(),
         invariants: engine.plan.cluster.check_invariants(),
+        preemptions: std::mem::take(&mut engine.audit_preemptions),
     };
     Ok((engine.outcome(), audit))
 }

@@ -185,6 +185,20 @@ pub struct BindCheck {
     pub within_allocatable: bool,
 }
 
+/// A preemption the property tests re-check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreemptionCheck {
+    /// The preemptor's priority.
+    pub preemptor_priority: i32,
+    /// Each victim's priority.
+    pub victim_priorities: Vec<i32>,
+    /// Victims whose eviction broke a PodDisruptionBudget.
+    pub pdb_violations: usize,
+    /// A witness that some node could be freed without breaking a budget: removing only
+    /// lower-priority pods while every covering budget keeps a disruption in hand.
+    pub non_breaking_existed: bool,
+}
+
 /// The engine.
 pub(crate) struct Engine<'s> {
     pub plan: Plan,
@@ -210,6 +224,8 @@ pub(crate) struct Engine<'s> {
     pub captured: Option<Captured>,
     /// When set, every bind is re-checked (tests).
     pub audit: Option<Vec<BindCheck>>,
+    /// When `audit` is set, every preemption is re-checked too.
+    pub audit_preemptions: Vec<PreemptionCheck>,
     /// Reused buffers, so handling an event does not allocate.
     scratch_starts: Vec<PullStart>,
     scratch_pods: Vec<PodId>,
@@ -257,6 +273,7 @@ impl<'s> Engine<'s> {
             explain: None,
             captured: None,
             audit: None,
+            audit_preemptions: Vec::new(),
             scratch_starts: Vec::new(),
             scratch_pods: Vec::new(),
             plan,
@@ -1342,6 +1359,19 @@ impl<'s> Engine<'s> {
         );
         match result {
             Preemption::Nominated(c) => {
+                if self.audit.is_some() {
+                    let check = PreemptionCheck {
+                        preemptor_priority: self.plan.cluster.spec_of(pod).priority,
+                        victim_priorities: c
+                            .victims
+                            .iter()
+                            .map(|&v| self.plan.cluster.spec_of(v).priority)
+                            .collect(),
+                        pdb_violations: c.pdb_violations,
+                        non_breaking_existed: self.non_breaking_witness(pod, &statuses),
+                    };
+                    self.audit_preemptions.push(check);
+                }
                 self.plan.cluster.pods[pod.idx()].nominated_node = Some(c.node);
                 for &v in &c.victims {
                     self.preempt_victim(v, pod, c.node);
@@ -1356,6 +1386,52 @@ impl<'s> Engine<'s> {
                 Some(msg)
             }
         }
+    }
+
+    /// The audit's oracle, independent of the preemption code: is there a live node where
+    /// `pod` passes every filter once lower-priority pods are removed (least important
+    /// first) only while each budget covering them keeps `disruptionsAllowed >= 0`?
+    fn non_breaking_witness(&mut self, pod: PodId, statuses: &[BudgetStatus]) -> bool {
+        let prio = self.plan.cluster.spec_of(pod).priority;
+        let nodes: Vec<NodeId> = self.plan.cluster.live_node_ids().collect();
+        for node in nodes {
+            let mut allowed: Vec<i64> = statuses
+                .iter()
+                .map(|s| i64::from(s.disruptions_allowed))
+                .collect();
+            let mut cand: Vec<PodId> = self.plan.cluster.nodes[node.idx()]
+                .pods
+                .iter()
+                .copied()
+                .filter(|&p| self.plan.cluster.spec_of(p).priority < prio)
+                .collect();
+            cand.sort_by_key(|&p| (self.plan.cluster.spec_of(p).priority, p));
+            let mut removed = Vec::new();
+            for p in cand {
+                let spec = self.plan.cluster.spec_of(p);
+                let covering: Vec<usize> = (0..self.budgets.len())
+                    .filter(|&i| self.budgets[i].covers(spec))
+                    .collect();
+                if covering.iter().all(|&i| allowed[i] > 0) {
+                    for i in covering {
+                        allowed[i] -= 1;
+                    }
+                    self.plan.cluster.unbind(p);
+                    removed.push(p);
+                }
+            }
+            let fits = self
+                .sched
+                .filter_one(&self.plan.cluster, pod, node)
+                .is_success();
+            for p in removed {
+                self.plan.cluster.bind(p, node);
+            }
+            if fits {
+                return true;
+            }
+        }
+        false
     }
 
     /// Deletes a victim gracefully (`prepareCandidate`): it keeps its node for the grace

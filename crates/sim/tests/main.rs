@@ -9,4 +9,5 @@ mod determinism;
 mod explain;
 mod invariants;
 mod outcomes;
+mod preemption;
 mod scheduler;

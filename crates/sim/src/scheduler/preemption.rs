@@ -613,6 +613,44 @@ mod tests {
     }
 
     #[test]
+    fn terminating_victims_on_the_nominated_node_block_a_second_preemption() {
+        let mut w = World::new(1);
+        let (low, hi) = (w.spec("low", 4000, 0), w.spec("hi", 4000, 100));
+        let victim = w.run(low, 0, 0);
+        let p = w.c.add_pod("hi-0".into(), hi, None);
+        w.c.pods[p.idx()].nominated_node = Some(NodeId(0));
+        let mut rng = rng_for(1, Stream::Preemption);
+        let ScheduleResult::Unschedulable(fe) = w.s.schedule_one(&w.c, p, &mut rng) else {
+            panic!("fits")
+        };
+        let ctx = PreemptionContext {
+            budgets: &[],
+            statuses: &[],
+            start_time: &|_| 0,
+            terminating: &|q| q == victim,
+        };
+        assert_eq!(
+            preempt(&mut w.s, &mut w.c, p, &fe, &ctx, &mut rng),
+            Preemption::NotEligible(
+                "preemption: not eligible due to a terminating pod on the nominated node.".into()
+            )
+        );
+        // Once the victim is no longer terminating (say, a new pod took its place), the pod
+        // may preempt again.
+        let ctx = PreemptionContext {
+            terminating: &|_| false,
+            ..ctx
+        };
+        assert!(matches!(
+            preempt(&mut w.s, &mut w.c, p, &fe, &ctx, &mut rng),
+            Preemption::Nominated(Candidate {
+                node: NodeId(0),
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn num_candidates_is_ten_percent_at_least_a_hundred() {
         assert_eq!(num_candidates(5), 5);
         assert_eq!(num_candidates(500), 100);

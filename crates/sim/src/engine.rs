@@ -192,6 +192,8 @@ pub enum Stream {
     Jitter = 4,
     /// Choice of nodes for failure events.
     Failures = 5,
+    /// DefaultPreemption's random offset into the candidate nodes.
+    Preemption = 6,
 }
 
 /// Creates the RNG of `stream` for a run seeded with `seed`.

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod explain;
 pub mod kubelet;
 pub mod outcome;
+pub mod pdb;
 pub mod plan;
 pub mod run;
 pub mod scheduler;
@@ -118,6 +119,8 @@ pub struct Audit {
     pub binds: Vec<run::BindCheck>,
     /// `Cluster::check_invariants` at the end of the run.
     pub invariants: Result<(), String>,
+    /// Every preemption, with its priorities, PDB violations and the oracle's witness.
+    pub preemptions: Vec<run::PreemptionCheck>,
 }
 
 /// Runs `scenario` re-checking every bind (filters and allocatable at that moment) and the
@@ -135,6 +138,7 @@ pub fn simulate_audited(
     let audit = Audit {
         binds: engine.audit.take().unwrap_or_default(),
         invariants: engine.plan.cluster.check_invariants(),
+        preemptions: std::mem::take(&mut engine.audit_preemptions),
     };
     Ok((engine.outcome(), audit))
 }

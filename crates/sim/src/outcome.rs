@@ -35,6 +35,9 @@ pub enum Reason {
     OsVersionMismatch,
     /// The kubelet evicted the pod because the node ran short of disk.
     DiskPressureEviction,
+    /// Deleted by kube-scheduler's preemption to make room for a higher-priority pod
+    /// (after its graceful termination); the controller created a replacement.
+    Preempted,
     /// Bound but not ready by the end of the run, without another failure.
     StartTimeout,
     /// A scenario target was missed.
@@ -50,6 +53,7 @@ impl Reason {
             Reason::OsMismatch => "OsMismatch",
             Reason::OsVersionMismatch => "OsVersionMismatch",
             Reason::DiskPressureEviction => "DiskPressureEviction",
+            Reason::Preempted => "Preempted",
             Reason::StartTimeout => "StartTimeout",
             Reason::TargetMissed => "TargetMissed",
         }

@@ -21,8 +21,10 @@ use crate::kubelet::{
     PullLink, PullRequest, PullStart,
 };
 use crate::outcome::{FailureRecord, Reason, Series};
+use crate::pdb::{self, Budget, BudgetStatus, Eviction, PodView};
+use crate::scheduler::preemption::{self, Preemption, PreemptionContext};
 use crate::scheduler::queue::{ClusterEvent, QueueSettings, SchedulingQueue};
-use crate::scheduler::{NodeVerdict, ScheduleResult, Scheduler};
+use crate::scheduler::{FitError, NodeVerdict, ScheduleResult, Scheduler};
 
 mod autoscale;
 mod report;
@@ -35,6 +37,12 @@ const PRESSURE_TRANSITION_MS: u64 = 300_000;
 /// Taints the node lifecycle controller and the kubelet put on nodes.
 const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 const TAINT_DISK_PRESSURE: &str = "node.kubernetes.io/disk-pressure";
+/// `terminationGracePeriodSeconds` default (30 s, `pkg/apis/core/v1/defaults.go`): a
+/// preempted pod holds its node this long before it is gone.
+pub const TERMINATION_GRACE_MS: u64 = 30_000;
+/// `kubectl drain` retries an eviction the API refused (429) after 5 s
+/// (`k8s.io/kubectl/pkg/drain`, `evictPods`).
+pub const DRAIN_RETRY_MS: u64 = 5_000;
 
 /// `node-monitor-grace-period`: 40 s up to Kubernetes 1.31, 50 s from 1.32
 /// (kube-controller-manager defaults, kubernetes/kubernetes#125900).
@@ -75,6 +83,10 @@ pub(crate) enum Event {
     NodeTaintEviction { node: NodeId },
     /// The eviction manager checks a node's disk.
     DiskCheck { node: NodeId },
+    /// A preempted pod's graceful termination is over: it is gone.
+    VictimGone { pod: PodId, node: NodeId },
+    /// `kubectl drain` retries the evictions a PodDisruptionBudget refused.
+    DrainRetry { node: NodeId },
     /// A time-series sample.
     Sample,
     /// A cluster-autoscaler loop.
@@ -126,6 +138,10 @@ pub(crate) struct PodRt {
     pub last_node: Option<NodeId>,
     /// Shown in the output (DaemonSet pods for ineligible nodes are never created).
     pub visible: bool,
+    /// Deleted by preemption, in its grace period (deletionTimestamp set).
+    pub terminating: bool,
+    /// Its controller already created a replacement.
+    pub replaced: bool,
 }
 
 /// Engine-side record of a node.
@@ -176,6 +192,20 @@ pub struct BindCheck {
     pub within_allocatable: bool,
 }
 
+/// A preemption the property tests re-check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreemptionCheck {
+    /// The preemptor's priority.
+    pub preemptor_priority: i32,
+    /// Each victim's priority.
+    pub victim_priorities: Vec<i32>,
+    /// Victims whose eviction broke a PodDisruptionBudget.
+    pub pdb_violations: usize,
+    /// A witness that some node could be freed without breaking a budget: removing only
+    /// lower-priority pods while every covering budget keeps a disruption in hand.
+    pub non_breaking_existed: bool,
+}
+
 /// The engine.
 pub(crate) struct Engine<'s> {
     pub plan: Plan,
@@ -201,11 +231,19 @@ pub(crate) struct Engine<'s> {
     pub captured: Option<Captured>,
     /// When set, every bind is re-checked (tests).
     pub audit: Option<Vec<BindCheck>>,
+    /// When `audit` is set, every preemption is re-checked too.
+    pub audit_preemptions: Vec<PreemptionCheck>,
     /// Reused buffers, so handling an event does not allocate.
     scratch_starts: Vec<PullStart>,
     scratch_pods: Vec<PodId>,
     /// The cluster-autoscaler, when a pool autoscales.
     pub autoscaler: Option<crate::autoscaler::Autoscaler>,
+    /// PodDisruptionBudgets of the scenario.
+    pub budgets: Vec<Budget>,
+    /// DefaultPreemption's random offsets.
+    preempt_rng: SimRng,
+    /// Every preemption: (time, preemptor, node, victims), for tests and reports.
+    pub preemptions: Vec<(SimTime, PodId, NodeId, Vec<PodId>)>,
 }
 
 impl<'s> Engine<'s> {
@@ -218,6 +256,13 @@ impl<'s> Engine<'s> {
         Engine {
             autoscaler,
             tie: rng_for(plan.seed, Stream::TieBreak),
+            preempt_rng: rng_for(plan.seed, Stream::Preemption),
+            budgets: scenario
+                .disruption_budgets
+                .iter()
+                .map(Budget::from_scenario)
+                .collect(),
+            preemptions: Vec::new(),
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
             sched,
@@ -239,6 +284,7 @@ impl<'s> Engine<'s> {
             explain: None,
             captured: None,
             audit: None,
+            audit_preemptions: Vec::new(),
             scratch_starts: Vec::new(),
             scratch_pods: Vec::new(),
             plan,
@@ -448,6 +494,13 @@ impl<'s> Engine<'s> {
             Event::NodeUnreachable { node } => self.node_unreachable(node),
             Event::NodeTaintEviction { node } => self.node_taint_eviction(node),
             Event::DiskCheck { node } => self.disk_check(node),
+            Event::VictimGone { pod, node } => {
+                let cp = &self.plan.cluster.pods[pod.idx()];
+                if cp.active && cp.node == Some(node) {
+                    self.end_pod(pod, Phase::Failed);
+                }
+            }
+            Event::DrainRetry { node } => self.drain_node(node),
             Event::Sample => {
                 self.sample();
                 let next = self.now().plus_ms(self.plan.sample_every_ms);
@@ -600,6 +653,8 @@ impl<'s> Engine<'s> {
             kubelet_failures: 0,
             last_node: None,
             visible: true,
+            terminating: false,
+            replaced: false,
         });
         self.workloads[w as usize].live.push(pod);
         if enqueue {
@@ -675,6 +730,9 @@ impl<'s> Engine<'s> {
 
     /// The controller replaces a pod it lost (Deployment, StatefulSet, Job not yet done).
     fn replace(&mut self, pod: PodId) {
+        if std::mem::replace(&mut self.pods[pod.idx()].replaced, true) {
+            return;
+        }
         let w = self.pods[pod.idx()].workload;
         let kind = self.plan.workloads[w as usize].kind;
         if matches!(
@@ -738,9 +796,10 @@ impl<'s> Engine<'s> {
                     self.queue.done(pod);
                     self.bind(pod, node);
                 }
-                ScheduleResult::Unschedulable(fe) => {
-                    self.record_failure(pod, Reason::Unschedulable, fe.message());
+                ScheduleResult::Unschedulable(mut fe) => {
                     let rejected = fe.unschedulable_plugins();
+                    fe.post_filter_msg = self.post_filter(pod, &fe);
+                    self.record_failure(pod, Reason::Unschedulable, fe.message());
                     self.queue.add_unschedulable_by(pod, now, &rejected);
                 }
             }
@@ -1196,18 +1255,7 @@ impl<'s> Engine<'s> {
         if let Some(sel) = &e.drain {
             for n in self.pool_nodes_newest_first(&sel.pool, sel.count.unwrap_or(1), |_| true) {
                 self.plan.cluster.set_node_unschedulable(n, true);
-                let victims: Vec<PodId> = self.plan.cluster.nodes[n.idx()]
-                    .pods
-                    .iter()
-                    .copied()
-                    .filter(|&p| {
-                        self.plan.cluster.spec_of(p).owner.kind() != WorkloadKind::DaemonSet
-                    })
-                    .collect();
-                for p in victims {
-                    self.end_pod(p, Phase::Deleted);
-                    self.replace(p);
-                }
+                self.drain_node(n);
             }
         }
         if let Some(sel) = &e.add_nodes {
@@ -1294,6 +1342,199 @@ impl<'s> Engine<'s> {
         for p in victims {
             self.end_pod(p, Phase::Deleted);
             self.replace(p);
+        }
+    }
+
+    // ---- preemption and disruption budgets -------------------------------------------
+
+    /// How the disruption controller sees a pod: healthy when Ready and not terminating;
+    /// its controller's scale from the workload's desired replicas.
+    fn pdb_view(&self, p: PodId) -> Option<PodView> {
+        let rt = self.pods.get(p.idx())?;
+        if !rt.visible || rt.ended.is_some() {
+            return None;
+        }
+        let w = rt.workload as usize;
+        let controller = match self.plan.workloads[w].kind {
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet => Some((
+                w as u32,
+                self.workloads[w]
+                    .desired
+                    .unwrap_or(self.workloads[w].live.len() as u32),
+            )),
+            // The disruption controller finds no scale for DaemonSets and Jobs: each pod
+            // counts as one expected pod.
+            _ => None,
+        };
+        Some(PodView {
+            healthy: rt.is_ready && !rt.terminating,
+            controller,
+        })
+    }
+
+    /// The budgets' statuses now (`disruptionsAllowed` and friends).
+    pub(crate) fn pdb_statuses(&self) -> Vec<BudgetStatus> {
+        pdb::statuses(&self.budgets, &self.plan.cluster, &|p| self.pdb_view(p))
+    }
+
+    /// The eviction API's answer for `pod` now (drain; the autoscaler's scale-down).
+    pub(crate) fn can_evict(&self, pod: PodId) -> Eviction {
+        let statuses = self.pdb_statuses();
+        let healthy = self.pdb_view(pod).is_some_and(|v| v.healthy);
+        pdb::can_evict(&self.budgets, &statuses, &self.plan.cluster, pod, healthy)
+    }
+
+    /// DefaultPreemption after a failed cycle: on success the victims start their graceful
+    /// termination and the pod is nominated; otherwise the PostFilter message to append.
+    fn post_filter(&mut self, pod: PodId, fe: &FitError) -> Option<String> {
+        let statuses = self.pdb_statuses();
+        let pods = &self.pods;
+        let ctx = PreemptionContext {
+            budgets: &self.budgets,
+            statuses: &statuses,
+            start_time: &|p| pods[p.idx()].scheduled.map_or(0, SimTime::ms),
+            terminating: &|p| pods[p.idx()].terminating,
+        };
+        let result = preemption::preempt(
+            &mut self.sched,
+            &mut self.plan.cluster,
+            pod,
+            fe,
+            &ctx,
+            &mut self.preempt_rng,
+        );
+        match result {
+            Preemption::Nominated(c) => {
+                if self.audit.is_some() {
+                    let check = PreemptionCheck {
+                        preemptor_priority: self.plan.cluster.spec_of(pod).priority,
+                        victim_priorities: c
+                            .victims
+                            .iter()
+                            .map(|&v| self.plan.cluster.spec_of(v).priority)
+                            .collect(),
+                        pdb_violations: c.pdb_violations,
+                        non_breaking_existed: self.non_breaking_witness(pod, &statuses),
+                    };
+                    self.audit_preemptions.push(check);
+                }
+                self.plan.cluster.pods[pod.idx()].nominated_node = Some(c.node);
+                for &v in &c.victims {
+                    self.preempt_victim(v, pod, c.node);
+                }
+                let now = self.now();
+                self.preemptions.push((now, pod, c.node, c.victims));
+                None
+            }
+            Preemption::NotEligible(msg) => Some(msg),
+            Preemption::NoCandidates(msg) => {
+                self.plan.cluster.pods[pod.idx()].nominated_node = None;
+                Some(msg)
+            }
+        }
+    }
+
+    /// The audit's oracle, independent of the preemption code: is there a live node where
+    /// `pod` passes every filter once lower-priority pods are removed (least important
+    /// first) only while each budget covering them keeps `disruptionsAllowed >= 0`?
+    fn non_breaking_witness(&mut self, pod: PodId, statuses: &[BudgetStatus]) -> bool {
+        let prio = self.plan.cluster.spec_of(pod).priority;
+        let nodes: Vec<NodeId> = self.plan.cluster.live_node_ids().collect();
+        for node in nodes {
+            let mut allowed: Vec<i64> = statuses
+                .iter()
+                .map(|s| i64::from(s.disruptions_allowed))
+                .collect();
+            let mut cand: Vec<PodId> = self.plan.cluster.nodes[node.idx()]
+                .pods
+                .iter()
+                .copied()
+                .filter(|&p| self.plan.cluster.spec_of(p).priority < prio)
+                .collect();
+            cand.sort_by_key(|&p| (self.plan.cluster.spec_of(p).priority, p));
+            let mut removed = Vec::new();
+            for p in cand {
+                let spec = self.plan.cluster.spec_of(p);
+                let covering: Vec<usize> = (0..self.budgets.len())
+                    .filter(|&i| self.budgets[i].covers(spec))
+                    .collect();
+                if covering.iter().all(|&i| allowed[i] > 0) {
+                    for i in covering {
+                        allowed[i] -= 1;
+                    }
+                    self.plan.cluster.unbind(p);
+                    removed.push(p);
+                }
+            }
+            let fits = self
+                .sched
+                .filter_one(&self.plan.cluster, pod, node)
+                .is_success();
+            for p in removed {
+                self.plan.cluster.bind(p, node);
+            }
+            if fits {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Deletes a victim gracefully (`prepareCandidate`): it keeps its node for the grace
+    /// period, its controller replaces it at once (the ReplicaSet and StatefulSet
+    /// controllers do not count terminating pods), and it ends `Preempted`.
+    fn preempt_victim(&mut self, victim: PodId, preemptor: PodId, node: NodeId) {
+        if std::mem::replace(&mut self.pods[victim.idx()].terminating, true) {
+            return;
+        }
+        let spec = self.plan.cluster.spec_of(preemptor);
+        // kube's event names the preemptor by UID; poolcast pods have none, so by name.
+        let msg = format!(
+            "Preempted by pod {}/{} on node {}",
+            spec.namespace,
+            self.plan.cluster.pods[preemptor.idx()].name,
+            self.plan.cluster.nodes[node.idx()].name
+        );
+        self.record_failure(victim, Reason::Preempted, msg);
+        let w = self.pods[victim.idx()].workload as usize;
+        self.workloads[w].live.retain(|&p| p != victim);
+        self.replace(victim);
+        self.q.schedule_in(
+            TERMINATION_GRACE_MS,
+            Event::VictimGone { pod: victim, node },
+        );
+    }
+
+    /// `kubectl drain`'s eviction pass over a cordoned node: every non-DaemonSet pod is
+    /// evicted through the eviction API; one a PodDisruptionBudget refuses stays and is
+    /// retried every 5 s until the budget allows it.
+    fn drain_node(&mut self, node: NodeId) {
+        if !self.plan.cluster.nodes[node.idx()].live {
+            return;
+        }
+        let mut pods: Vec<PodId> = self.plan.cluster.nodes[node.idx()]
+            .pods
+            .iter()
+            .copied()
+            .filter(|&p| {
+                self.plan.cluster.spec_of(p).owner.kind() != WorkloadKind::DaemonSet
+                    && !self.pods[p.idx()].terminating
+            })
+            .collect();
+        pods.sort_unstable();
+        let mut refused = false;
+        for p in pods {
+            match self.can_evict(p) {
+                Eviction::Allowed => {
+                    self.end_pod(p, Phase::Deleted);
+                    self.replace(p);
+                }
+                Eviction::Refused { .. } => refused = true,
+            }
+        }
+        if refused {
+            self.q
+                .schedule_in(DRAIN_RETRY_MS, Event::DrainRetry { node });
         }
     }
 

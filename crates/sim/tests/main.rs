@@ -12,4 +12,5 @@ mod invariants;
 mod outcomes;
 mod plan;
 mod platforms;
+mod preemption;
 mod scheduler;

@@ -171,12 +171,13 @@ sim: {horizon: 10m}
         assert_eq!(p.reason, Some(Reason::Unschedulable));
         assert!(p.node.is_none());
         let m = p.message.as_deref().unwrap();
-        assert!(
-            m.starts_with(
-                "0/5 nodes are available: 2 node(s) had untolerated taint {os: windows}, \
-                 3 node(s) didn't match Pod's node affinity/selector."
-            ),
-            "{m}"
+        // Taints and node selectors are UnschedulableAndUnresolvable: preemption skips
+        // every node, and says so as kube does.
+        assert_eq!(
+            m,
+            "0/5 nodes are available: 2 node(s) had untolerated taint {os: windows}, \
+             3 node(s) didn't match Pod's node affinity/selector. preemption: 0/5 nodes are \
+             available: 5 Preemption is not helpful for scheduling."
         );
     }
     assert_eq!(o.summary.pods.pending, 2);

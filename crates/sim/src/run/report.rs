@@ -215,7 +215,7 @@ impl Engine<'_> {
             }
             let failed_reason = match standing {
                 Standing::Failed(r) => Some(r),
-                Standing::Evicted => Some(Reason::DiskPressureEviction),
+                Standing::Evicted => Some(p.reason.unwrap_or(Reason::DiskPressureEviction)),
                 _ => None,
             };
             if let Some(r) = failed_reason {

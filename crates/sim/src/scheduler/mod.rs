@@ -11,6 +11,7 @@
 mod feasibility;
 pub mod framework;
 pub mod plugins;
+pub mod preemption;
 pub mod queue;
 mod score_cache;
 

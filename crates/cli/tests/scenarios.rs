@@ -50,17 +50,29 @@ fn node_os(o: &serde_json::Value) -> BTreeMap<String, String> {
 
 #[test]
 fn every_bundled_scenario_validates_with_exactly_its_intended_warnings() {
-    let expected: [(&str, &[&str]); 6] = [
-        ("hybrid-medchart.yaml", &[]),
-        ("plan-hybrid-estate.yaml", &[]),
+    let expected: BTreeMap<&str, &[&str]> = [
+        ("hybrid-medchart.yaml", &[][..]),
         ("large-estate.yaml", &[]),
         ("morning-burst.yaml", &[]),
+        ("plan-hybrid-estate.yaml", &[]),
+        ("priority-preemption.yaml", &[]),
         (
             "windows-missing-selector.yaml",
             &["placement.os-selector-missing"],
         ),
         ("ltsc2019-on-ws2022.yaml", &["placement.os-build-mismatch"]),
-    ];
+    ]
+    .into_iter()
+    .collect();
+    // Every bundled scenario has an entry here, so a new one cannot skip this check.
+    let mut on_disk: Vec<String> = std::fs::read_dir(workspace().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".json"))
+        .collect();
+    on_disk.sort();
+    let listed: Vec<String> = expected.keys().map(|k| (*k).to_owned()).collect();
+    assert_eq!(on_disk, listed);
     for (name, warnings) in expected {
         let path = workspace().join("scenarios").join(name);
         let (c, report) = validate_json(&path, false);
@@ -171,4 +183,41 @@ fn the_large_estate_places_every_pod() {
         .find(|t| t["name"] == "allPlaced")
         .expect("allPlaced target reported");
     assert_eq!(all_placed["met"], true, "{all_placed}");
+}
+
+#[test]
+fn the_morning_burst_scales_the_windows_pool_within_its_bounds() {
+    let o = run_json("morning-burst.yaml");
+    let win_nodes = o["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["pool"] == "win")
+        .count();
+    // autoscale {min: 2, max: 20}: the burst to 60 replicas needs more than the minimum.
+    assert!((3..=20).contains(&win_nodes), "{win_nodes} Windows nodes");
+    let events = o["nodeEvents"]
+        .as_array()
+        .expect("nodeEvents in the outcome");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["pool"] == "win" && e["kind"] == "TriggeredScaleUp"),
+        "the autoscaler scaled the Windows pool: {events:?}"
+    );
+    for w in ["claims-web", "rates-api"] {
+        assert!(pods_of(&o, w).iter().all(|p| p["ready"] == true), "{w}");
+    }
+    // Windows pods created by the burst wait for a node to boot and pull the image.
+    let os = node_os(&o);
+    let late_windows: Vec<u64> = pods_of(&o, "claims-web")
+        .iter()
+        .filter(|p| p["createdMs"].as_u64().unwrap() >= 600_000)
+        .filter(|p| os[p["node"].as_str().unwrap()] == "windows")
+        .map(|p| p["readyMs"].as_u64().unwrap() - p["createdMs"].as_u64().unwrap())
+        .collect();
+    assert!(
+        late_windows.iter().any(|t| *t > 7 * 60_000),
+        "{late_windows:?}"
+    );
 }

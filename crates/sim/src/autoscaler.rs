@@ -166,6 +166,10 @@ pub struct ScanView<'a> {
     pub pending: &'a [PodId],
     /// When each node failed (not Ready), by node index.
     pub failed_since: &'a [Option<SimTime>],
+    /// Pods whose eviction a PodDisruptionBudget refuses now, sorted. A node holding one is
+    /// not scaled down: cluster-autoscaler's drain check (`drain.GetPodsToMove`,
+    /// `checkPdbs`) skips it with "not enough pod disruption budget to move".
+    pub pdb_blocked: &'a [PodId],
 }
 
 /// A scale-up option: a pool and the pods a number of its nodes would take.
@@ -339,11 +343,12 @@ impl Autoscaler {
             cluster,
             pending,
             failed_since,
+            pdb_blocked,
         } = view;
         let scaled_up = self.scale_up(now, plan, cluster, pending, failed_since, &mut actions);
         self.update_unneeded(now, cluster, failed_since);
         if !scaled_up && !self.scale_down_in_cooldown(now) {
-            self.scale_down(now, cluster, failed_since, &mut actions);
+            self.scale_down(now, cluster, failed_since, pdb_blocked, &mut actions);
         }
         actions
     }
@@ -903,6 +908,7 @@ impl Autoscaler {
         now: SimTime,
         cluster: &mut Cluster,
         failed_since: &[Option<SimTime>],
+        pdb_blocked: &[PodId],
         actions: &mut Vec<Action>,
     ) {
         let live = self.live_per_group(cluster);
@@ -948,6 +954,9 @@ impl Autoscaler {
             let Some(pods) = self.pods_to_move(cluster, node) else {
                 continue;
             };
+            if pods.iter().any(|p| pdb_blocked.binary_search(p).is_ok()) {
+                continue;
+            }
             // Empty nodes in bulk (max-empty-bulk-delete), one drained node per loop
             // (max-drain-parallelism 1).
             if pods.is_empty() {

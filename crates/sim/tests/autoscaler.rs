@@ -381,3 +381,50 @@ proptest! {
         }
     }
 }
+
+/// DROP plus a small `ledger` Deployment spread over the nodes, optionally protected by a
+/// PodDisruptionBudget that allows no disruption.
+fn drop_with_ledger(pdb: bool) -> String {
+    let mut s = DROP.replace(
+        "events:",
+        r#"  - name: ledger
+    kind: Deployment
+    replicas: 6
+    image: "api:8"
+    requests: {cpu: 100m, memory: 128Mi}
+    arrival: {at: 12m}
+events:"#,
+    );
+    if pdb {
+        s = s.replace(
+            "workloads:",
+            "disruptionBudgets:\n  - {name: ledger, selector: {matchLabels: {app: ledger}}, minAvailable: 6}\nworkloads:",
+        );
+    }
+    s
+}
+
+/// cluster-autoscaler never drains a node whose pods a PodDisruptionBudget would refuse
+/// to evict (`drain.GetPodsToMove` / `checkPdbs`); without the budget the same nodes go.
+#[test]
+fn scale_down_skips_nodes_whose_pods_a_pdb_protects() {
+    let free = run(&scenario(&drop_with_ledger(false)));
+    let guarded = run(&scenario(&drop_with_ledger(true)));
+    // Without a budget, scale-down evicts ledger pods and the controller replaces them.
+    let created = |o: &Outcome| o.pods.iter().filter(|p| p.workload == "ledger").count();
+    assert!(created(&free) > 6, "control run moved no ledger pod");
+    assert_eq!(created(&guarded), 6);
+    // With it, the six ledger pods are never evicted...
+    let ledger = pods_of(&guarded, "ledger");
+    assert_eq!(ledger.len(), 6);
+    assert!(ledger.iter().all(|p| p.ready));
+    // ...so every node that holds one stays.
+    let kept: std::collections::BTreeSet<&str> =
+        ledger.iter().filter_map(|p| p.node.as_deref()).collect();
+    for e in &guarded.node_events {
+        if e.kind == NodeEventKind::ScaleDown {
+            let n = e.node.as_deref().unwrap();
+            assert!(!kept.contains(n), "{n} removed with a protected pod");
+        }
+    }
+}

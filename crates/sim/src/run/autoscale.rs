@@ -35,6 +35,7 @@ impl Engine<'_> {
             .map(|(i, _)| PodId(i as u32))
             .collect();
         let failed: Vec<Option<SimTime>> = self.nodes.iter().map(|n| n.failed).collect();
+        let pdb_blocked = self.pdb_blocked_pods();
         // The autoscaler reads pool and workload templates from the plan and the live state
         // from the cluster, lent separately so both borrows hold.
         let mut cluster = std::mem::take(&mut self.plan.cluster);
@@ -45,6 +46,7 @@ impl Engine<'_> {
                 cluster: &mut cluster,
                 pending: &pending,
                 failed_since: &failed,
+                pdb_blocked: &pdb_blocked,
             },
         );
         self.plan.cluster = cluster;
@@ -69,6 +71,25 @@ impl Engine<'_> {
         if next <= self.horizon {
             self.q.schedule(next, Event::AutoscalerScan);
         }
+    }
+
+    /// Bound pods a PodDisruptionBudget would not let the eviction API take now, sorted.
+    fn pdb_blocked_pods(&self) -> Vec<PodId> {
+        if self.budgets.is_empty() {
+            return Vec::new();
+        }
+        let statuses = self.pdb_statuses();
+        (0..self.plan.cluster.pods.len())
+            .map(|i| PodId(i as u32))
+            .filter(|&p| self.plan.cluster.pods[p.idx()].node.is_some())
+            .filter(|&p| {
+                let healthy = self.pdb_view(p).is_some_and(|v| v.healthy);
+                !matches!(
+                    crate::pdb::can_evict(&self.budgets, &statuses, &self.plan.cluster, p, healthy),
+                    crate::pdb::Eviction::Allowed
+                )
+            })
+            .collect()
     }
 
     /// A node the autoscaler requested joins Ready; pending pods get another chance.

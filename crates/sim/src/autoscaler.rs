@@ -18,7 +18,7 @@
 //! [`ScanView`] of the run and returns [`Action`]s; the engine applies them and reports
 //! joined nodes back with [`Autoscaler::node_joined`]. Simplifications (docs/plan.md):
 //! pods that would fit an existing node are left to the scheduler, which retries them on
-//! every cluster change; PodDisruptionBudgets do not block scale-down; a node whose
+//! every cluster change; graceful termination is not waited for on scale-down; a node whose
 //! provisioning exceeds `max-node-provision-time` never joins.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -1020,7 +1020,7 @@ pub fn assumptions() -> Vec<Assumption> {
         },
         Assumption {
             topic: "autoscaler".into(),
-            text: "scale-down ignores PodDisruptionBudgets and graceful termination; a removed node leaves at once".into(),
+            text: "scale-down skips nodes whose pods a PodDisruptionBudget protects but does not wait for graceful termination: a removed node leaves at once".into(),
             source: "poolcast simplification (docs/autoscaler.md)".into(),
         },
         Assumption {

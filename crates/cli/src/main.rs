@@ -1,5 +1,46 @@
 //! The `poolcast` binary: CLI definition and glue.
+//!
+//! `main` maps the outcome of [`run`] to a process exit code; `run` parses the arguments
+//! (clap, [`args`]) and hands them to one module per subcommand. This crate is the only
+//! one that reads files or prints.
+//!
+//! Exit codes, for every subcommand: 0 success, 1 a finding the user asked to fail on
+//! (warnings with `validate --strict`), 2 bad input or usage.
 
-fn main() {
-    println!("poolcast");
+mod args;
+mod render;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// Bad input or usage.
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("poolcast: error: {err:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version are not errors; everything else clap refuses is usage.
+            let code = if err.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = err.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Validate(a) => validate::run(&a),
+    }
 }

@@ -5,10 +5,16 @@
 //! I/O beyond parsing text it is given, knows nothing of the engine, and never panics on
 //! input.
 
+pub mod aks;
 pub mod catalog;
+pub mod diagnostic;
+pub mod load;
 pub mod scenario;
 pub mod units;
+pub mod validate;
 
 pub use catalog::Catalog;
+pub use diagnostic::{Diagnostic, FieldPath, Severity};
+pub use load::{parse_scenario, Format};
 pub use scenario::Scenario;
 pub use units::{Bandwidth, Bytes, Cpu, Duration, Percent};

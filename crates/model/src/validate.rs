@@ -1,0 +1,1318 @@
+//! Semantic checks of a deserialized scenario: references, AKS rules, value ranges, and
+//! warnings for risks a reviewer should see.
+//!
+//! Every finding carries a stable code (see [`crate::diagnostic::codes`]), the path of the
+//! offending field and, where there is something specific to say, a hint. Diagnostics come
+//! out unlocated; [`crate::load::parse_scenario`] adds file, line and column.
+//!
+//! AKS rules apply only to `provider: aks`; their sources are in [`crate::aks`]. The upper
+//! limits on replicas, pods, events, horizon and pools exist so that a typo (`replicas:
+//! 10000000`) is refused here instead of exhausting memory in the engine.
+
+mod placement;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::aks::{self, KubernetesVersion};
+use crate::diagnostic::{codes, Diagnostic, FieldPath};
+use crate::scenario::{
+    Count, Event, Image, IntOrPercent, Os, Pool, PoolMode, Provider, Resources, Scenario, VmSize,
+    Workload, WorkloadKind,
+};
+use crate::units::{Bytes, Cpu, Duration};
+
+use self::placement::{constrains_os, selector_matches, untolerated, PoolLabels};
+
+/// Replicas one workload or scale event may ask for.
+pub const MAX_REPLICAS: u64 = 100_000;
+/// Pods a whole scenario may create.
+pub const MAX_TOTAL_PODS: u64 = 1_000_000;
+/// The longest horizon: 30 days.
+pub const MAX_HORIZON: Duration = Duration(30 * 24 * 3_600_000);
+/// Events a scenario may list.
+pub const MAX_EVENTS: usize = 100_000;
+/// Replications one run may ask for.
+pub const MAX_REPLICATIONS: u32 = 1000;
+/// Priority value user-defined PriorityClasses may use (`HighestUserDefinablePriority`).
+pub const MAX_USER_PRIORITY: i32 = 1_000_000_000;
+
+/// PriorityClasses every cluster has (`pkg/apis/scheduling/types.go`).
+const BUILTIN_PRIORITY_CLASSES: [&str; 2] = ["system-node-critical", "system-cluster-critical"];
+
+/// Checks `scenario` and returns every error and warning, in no particular order.
+pub fn validate(scenario: &Scenario) -> Vec<Diagnostic> {
+    let mut v = Validator {
+        s: scenario,
+        out: Vec::new(),
+        version: scenario.cluster.kubernetes_version.parse().ok(),
+        aks: scenario.cluster.provider == Provider::Aks,
+    };
+    v.cluster();
+    v.pools();
+    v.images();
+    v.workloads();
+    v.events();
+    v.priority_classes();
+    v.disruption_budgets();
+    v.registry();
+    v.sim();
+    v.totals();
+    v.placement();
+    v.out
+}
+
+struct Validator<'a> {
+    s: &'a Scenario,
+    out: Vec<Diagnostic>,
+    version: Option<KubernetesVersion>,
+    aks: bool,
+}
+
+fn root() -> FieldPath {
+    FieldPath::root()
+}
+
+/// The most nodes a pool can have; `None` for `count: auto` (sized by `plan`).
+fn max_nodes(p: &Pool) -> Option<u64> {
+    match (p.autoscale, p.count) {
+        (Some(a), _) => Some(u64::from(a.max)),
+        (None, Some(Count::Fixed(n))) => Some(u64::from(n)),
+        (None, Some(Count::Auto)) => None,
+        (None, None) => Some(0),
+    }
+}
+
+/// The fewest nodes a pool can have.
+fn min_nodes(p: &Pool) -> u64 {
+    match (p.autoscale, p.count) {
+        (Some(a), _) => u64::from(a.min),
+        (None, Some(Count::Fixed(n))) => u64::from(n),
+        (None, Some(Count::Auto)) => 1,
+        (None, None) => 0,
+    }
+}
+
+fn duplicates<'a>(
+    names: impl Iterator<Item = &'a str>,
+    list: &str,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, name) in names.enumerate() {
+        if let Some(first) = seen.get(name) {
+            out.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_NAME,
+                    root().key(list).index(i).key("name"),
+                    format!("{what} name '{name}' is already used by {list}[{first}]"),
+                )
+                .with_hint(format!("{what} names must be unique")),
+            );
+        } else {
+            seen.insert(name, i);
+        }
+    }
+}
+
+impl Validator<'_> {
+    fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+
+    fn cluster(&mut self) {
+        let c = &self.s.cluster;
+        let at = root().key("cluster");
+        if self.version.is_none() {
+            let msg = match c.kubernetes_version.parse::<KubernetesVersion>() {
+                Err(e) => e,
+                Ok(_) => String::new(),
+            };
+            self.push(
+                Diagnostic::error(codes::KUBERNETES_VERSION, at.key("kubernetesVersion"), msg)
+                    .with_hint("write the version in quotes, e.g. kubernetesVersion: \"1.33\""),
+            );
+        }
+        if let Some(k) = &c.kubelet {
+            let at = at.key("kubelet");
+            let high = k.image_gc_high_threshold_percent.unwrap_or(85);
+            let low = k.image_gc_low_threshold_percent.unwrap_or(80);
+            if high > 100 {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("imageGcHighThresholdPercent"),
+                    format!("imageGcHighThresholdPercent {high} is over 100"),
+                ));
+            }
+            if low >= high {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("imageGcLowThresholdPercent"),
+                    format!(
+                        "imageGcLowThresholdPercent {low} must be below the high threshold {high}"
+                    ),
+                ));
+            }
+            if k.max_parallel_image_pulls == Some(0) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("maxParallelImagePulls"),
+                    "maxParallelImagePulls must be at least 1",
+                ));
+            }
+        }
+        if let Some(sch) = &c.scheduler {
+            let at = at.key("scheduler");
+            if let Some(p) = sch.percentage_of_nodes_to_score.filter(|p| *p > 100) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("percentageOfNodesToScore"),
+                    format!("percentageOfNodesToScore {p} is over 100"),
+                ));
+            }
+            for (name, w) in &sch.weights {
+                if *w < 0 || *w > 100 {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        at.key("weights").key(name),
+                        format!("score plugin weight {w} is outside 0-100"),
+                    ));
+                }
+            }
+            if let (Some(i), Some(m)) = (sch.pod_initial_backoff, sch.pod_max_backoff) {
+                if i > m {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        at.key("podInitialBackoff"),
+                        format!("podInitialBackoff {i} is longer than podMaxBackoff {m}"),
+                    ));
+                }
+            }
+        }
+        if let Some(a) = &c.autoscaler {
+            let names: BTreeSet<&str> = self.s.pools.iter().map(|p| p.name.as_str()).collect();
+            for (i, p) in a.priorities.iter().enumerate() {
+                if !names.contains(p.as_str()) {
+                    self.push(
+                        self.unknown_pool(at.key("autoscaler").key("priorities").index(i), p),
+                    );
+                }
+            }
+        }
+    }
+
+    fn unknown_pool(&self, at: FieldPath, name: &str) -> Diagnostic {
+        let names: Vec<&str> = self.s.pools.iter().map(|p| p.name.as_str()).collect();
+        let d = Diagnostic::error(codes::REF_POOL, at, format!("no pool is named '{name}'"));
+        with_suggestion(d, name, &names, "pools")
+    }
+
+    fn pools(&mut self) {
+        let s = self.s;
+        duplicates(
+            s.pools.iter().map(|p| p.name.as_str()),
+            "pools",
+            "pool",
+            &mut self.out,
+        );
+        if s.pools.len() > aks::MAX_POOLS {
+            self.push(Diagnostic::error(
+                codes::LIMIT_POOLS,
+                root().key("pools"),
+                format!(
+                    "{} pools; AKS allows at most {}",
+                    s.pools.len(),
+                    aks::MAX_POOLS
+                ),
+            ));
+        }
+        if self.aks && !s.pools.iter().any(|p| p.mode == PoolMode::System) {
+            self.push(
+                Diagnostic::error(
+                    codes::AKS_SYSTEM_POOL_MISSING,
+                    root().key("pools"),
+                    "an AKS cluster needs at least one System pool (Linux) for its system pods",
+                )
+                .with_hint("add a Linux pool with mode: System"),
+            );
+        }
+        let mut total: u64 = 0;
+        for (i, p) in s.pools.iter().enumerate() {
+            self.pool(i, p);
+            total = total.saturating_add(max_nodes(p).unwrap_or(0));
+        }
+        if self.aks && total > aks::MAX_NODES_PER_CLUSTER {
+            self.push(Diagnostic::error(
+                codes::AKS_CLUSTER_NODES,
+                root().key("pools"),
+                format!(
+                    "the pools can grow to {total} nodes; an AKS cluster holds at most {}",
+                    aks::MAX_NODES_PER_CLUSTER
+                ),
+            ));
+        }
+    }
+
+    fn pool(&mut self, i: usize, p: &Pool) {
+        let at = root().key("pools").index(i);
+        self.pool_count(&at, p);
+        self.pool_size(&at, p);
+        if let Some(sku) = p.os_sku {
+            if sku.os() != p.os {
+                self.push(
+                    Diagnostic::error(
+                        codes::POOL_OS_SKU,
+                        at.key("osSku"),
+                        format!(
+                            "osSku {sku:?} is a {} SKU but the pool's os is {}",
+                            sku.os(),
+                            p.os
+                        ),
+                    )
+                    .with_hint(match p.os {
+                        Os::Linux => "Linux SKUs: Ubuntu, AzureLinux",
+                        Os::Windows => "Windows SKUs: Windows2019, Windows2022, Windows2025",
+                    }),
+                );
+            }
+        }
+        if let Some(d) = p.os_disk {
+            if d.size_gib == Some(0) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("osDisk").key("sizeGiB"),
+                    "an OS disk of 0 GiB",
+                ));
+            }
+        }
+        if p.name.is_empty() {
+            self.push(Diagnostic::error(
+                codes::AKS_POOL_NAME,
+                at.key("name"),
+                "empty pool name",
+            ));
+        }
+        if !self.aks {
+            if p.max_pods == Some(0) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("maxPods"),
+                    "maxPods 0: no pod could run on these nodes",
+                ));
+            }
+            return;
+        }
+        self.aks_pool(&at, p);
+    }
+
+    fn pool_count(&mut self, at: &FieldPath, p: &Pool) {
+        match (p.count, p.autoscale) {
+            (None, None) => self.push(
+                Diagnostic::error(
+                    codes::POOL_COUNT,
+                    at.key("count"),
+                    format!("pool '{}' has neither count nor autoscale", p.name),
+                )
+                .with_hint("add count: 3, or autoscale: {min: 1, max: 5}"),
+            ),
+            (_, Some(a)) if a.min > a.max => self.push(Diagnostic::error(
+                codes::POOL_COUNT,
+                at.key("autoscale").key("min"),
+                format!("autoscale min {} is above max {}", a.min, a.max),
+            )),
+            (Some(Count::Fixed(n)), Some(a)) if n < a.min || n > a.max => self.push(
+                Diagnostic::error(
+                    codes::AKS_COUNT_RANGE,
+                    at.key("count"),
+                    format!(
+                        "count {n} is outside autoscale min {} - max {}",
+                        a.min, a.max
+                    ),
+                )
+                .with_hint("the initial node count must lie within the autoscaler's bounds"),
+            ),
+            _ => {}
+        }
+        if self.aks {
+            if let Some(n) = max_nodes(p).filter(|n| *n > aks::MAX_NODES_PER_POOL) {
+                let field = if p.autoscale.is_some() {
+                    at.key("autoscale").key("max")
+                } else {
+                    at.key("count")
+                };
+                self.push(Diagnostic::error(
+                    codes::AKS_POOL_NODES,
+                    field,
+                    format!(
+                        "pool '{}' can grow to {n} nodes; AKS allows at most {} per pool",
+                        p.name,
+                        aks::MAX_NODES_PER_POOL
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn pool_size(&mut self, at: &FieldPath, p: &Pool) {
+        let at = at.key("vmSize");
+        match &p.vm_size {
+            VmSize::Inline(v) => {
+                if v.cpu == Cpu(0) {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_ZERO_SIZE,
+                        at.key("cpu"),
+                        "a node with zero CPU",
+                    ));
+                }
+                if v.memory == Bytes(0) {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_ZERO_SIZE,
+                        at.key("memory"),
+                        "a node with zero memory",
+                    ));
+                }
+                if let Some(price) = v.price_per_hour.filter(|x| !x.is_finite() || *x < 0.0) {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        at.key("pricePerHour"),
+                        format!("pricePerHour {price} is not a price"),
+                    ));
+                }
+            }
+            VmSize::Candidates(c) if c.is_empty() => self.push(Diagnostic::error(
+                codes::VALUE_RANGE,
+                at,
+                "an empty list of candidate VM sizes",
+            )),
+            VmSize::Named(n) if n.is_empty() => self.push(Diagnostic::error(
+                codes::VALUE_RANGE,
+                at,
+                "an empty VM size name",
+            )),
+            _ => {}
+        }
+    }
+
+    fn aks_pool(&mut self, at: &FieldPath, p: &Pool) {
+        let plugin = self.s.cluster.network_plugin;
+        let name_ok = p
+            .name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase())
+            && p.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let limit = aks::max_pool_name_len(p.os);
+        let len = p.name.chars().count();
+        if !p.name.is_empty() && !name_ok {
+            self.push(
+                Diagnostic::error(
+                    codes::AKS_POOL_NAME,
+                    at.key("name"),
+                    format!(
+                        "pool name '{}' must be lowercase letters and digits, starting with a letter",
+                        p.name
+                    ),
+                )
+                .with_hint(format!(
+                    "e.g. '{}'",
+                    suggest_pool_name(&p.name, limit)
+                )),
+            );
+        } else if len > limit {
+            let code = match p.os {
+                Os::Windows => codes::AKS_WINDOWS_POOL_NAME,
+                Os::Linux => codes::AKS_POOL_NAME,
+            };
+            self.push(
+                Diagnostic::error(
+                    code,
+                    at.key("name"),
+                    format!(
+                        "{} pool name '{}' is {len} characters; AKS allows 1-{limit}",
+                        if p.os == Os::Windows {
+                            "Windows"
+                        } else {
+                            "Linux"
+                        },
+                        p.name
+                    ),
+                )
+                .with_hint(format!(
+                    "shorten it, e.g. '{}'",
+                    suggest_pool_name(&p.name, limit)
+                )),
+            );
+        }
+        if p.mode == PoolMode::System && p.os == Os::Windows {
+            self.push(
+                Diagnostic::error(
+                    codes::AKS_SYSTEM_POOL_OS,
+                    at.key("mode"),
+                    format!(
+                        "System pool '{}' is Windows; AKS System pools must be Linux",
+                        p.name
+                    ),
+                )
+                .with_hint("make this pool mode: User and add a Linux System pool"),
+            );
+        }
+        let max_pods = p.max_pods.unwrap_or_else(|| aks::default_max_pods(plugin));
+        if let Some(m) = p.max_pods {
+            if !(aks::MIN_MAX_PODS..=aks::MAX_MAX_PODS).contains(&m) {
+                self.push(
+                    Diagnostic::error(
+                        codes::AKS_MAX_PODS,
+                        at.key("maxPods"),
+                        format!(
+                            "maxPods {m} is outside AKS's {}-{}",
+                            aks::MIN_MAX_PODS,
+                            aks::MAX_MAX_PODS
+                        ),
+                    )
+                    .with_hint(format!(
+                        "leave it out for the {plugin:?} default of {}",
+                        aks::default_max_pods(plugin)
+                    )),
+                );
+            }
+        }
+        if p.mode == PoolMode::System {
+            let min = min_nodes(p);
+            if min == 0 {
+                self.push(Diagnostic::error(
+                    codes::AKS_SYSTEM_POOL_SIZE,
+                    at.key(if p.autoscale.is_some() {
+                        "autoscale"
+                    } else {
+                        "count"
+                    }),
+                    format!(
+                        "System pool '{}' can have no nodes; it needs at least one",
+                        p.name
+                    ),
+                ));
+            } else if u64::from(max_pods) * min < aks::MIN_POOL_POD_SLOTS {
+                self.push(Diagnostic::error(
+                    codes::AKS_SYSTEM_POOL_SIZE,
+                    at.key("maxPods"),
+                    format!(
+                        "System pool '{}' has room for {} pods ({max_pods} x {min} nodes); AKS needs at least {}",
+                        p.name,
+                        u64::from(max_pods) * min,
+                        aks::MIN_POOL_POD_SLOTS
+                    ),
+                ));
+            }
+        } else if u64::from(max_pods) < aks::MIN_POOL_POD_SLOTS {
+            let most = max_nodes(p).unwrap_or(u64::from(aks::MAX_MAX_PODS));
+            if u64::from(max_pods) * most < aks::MIN_POOL_POD_SLOTS && most > 0 {
+                self.push(Diagnostic::error(
+                    codes::AKS_MAX_PODS,
+                    at.key("maxPods"),
+                    format!(
+                        "maxPods {max_pods} with at most {most} nodes leaves room for fewer than {} pods, which AKS refuses",
+                        aks::MIN_POOL_POD_SLOTS
+                    ),
+                ));
+            }
+        }
+        if p.os == Os::Windows {
+            if !aks::plugin_supports_windows(plugin) {
+                self.push(
+                    Diagnostic::error(
+                        codes::AKS_WINDOWS_NETWORK,
+                        at.key("os"),
+                        format!("Windows pool '{}' on network plugin {plugin:?}; Windows nodes need Azure CNI", p.name),
+                    )
+                    .with_hint("set cluster.networkPlugin: azure-cni-overlay"),
+                );
+            }
+            let sku = self
+                .version
+                .map(|v| p.os_sku.unwrap_or(aks::default_os_sku(p.os, v)));
+            if sku == Some(crate::scenario::OsSku::Windows2019)
+                && plugin == crate::scenario::NetworkPlugin::AzureCniPodSubnet
+            {
+                self.push(Diagnostic::error(
+                    codes::AKS_WINDOWS_NETWORK,
+                    at.key("osSku"),
+                    "Windows Server 2019 pools are not supported with Azure CNI Pod Subnet",
+                ));
+            }
+        }
+        if let (Some(sku), Some(v)) = (p.os_sku, self.version) {
+            let (from, until) = aks::os_sku_versions(sku);
+            if let Some(u) = until.filter(|u| v >= *u) {
+                self.push(
+                    Diagnostic::error(
+                        codes::AKS_WINDOWS_VERSION,
+                        at.key("osSku"),
+                        format!("{sku:?} pools are not offered on Kubernetes {u} and later (cluster is {v})"),
+                    )
+                    .with_hint(format!(
+                        "use kubernetesVersion below {u}, or a newer Windows SKU (upgrading Windows means a new pool)"
+                    )),
+                );
+            }
+            if let Some(f) = from.filter(|f| v < *f) {
+                self.push(
+                    Diagnostic::error(
+                        codes::AKS_WINDOWS_VERSION,
+                        at.key("osSku"),
+                        format!("{sku:?} pools need Kubernetes {f} or later (cluster is {v})"),
+                    )
+                    .with_hint(format!("use kubernetesVersion \"{f}\" or later")),
+                );
+            }
+        }
+    }
+
+    fn images(&mut self) {
+        let s = self.s;
+        duplicates(
+            s.images.iter().map(|i| i.name.as_str()),
+            "images",
+            "image",
+            &mut self.out,
+        );
+        for (i, img) in s.images.iter().enumerate() {
+            let at = root().key("images").index(i);
+            if img.catalog.is_some() {
+                // OS and build may come from the catalog.
+                if let Some(b) = &img.os_build {
+                    self.os_build(&at, img, b);
+                }
+                continue;
+            }
+            match (img.os, &img.os_build) {
+                (None, _) => self.push(
+                    Diagnostic::error(
+                        codes::IMAGE_OS,
+                        at.key("os"),
+                        format!("image '{}' has no os", img.name),
+                    )
+                    .with_hint("add os: linux or os: windows, or catalog: <key>"),
+                ),
+                (Some(Os::Windows), None) => self.push(
+                    Diagnostic::error(
+                        codes::IMAGE_OS_BUILD,
+                        at.key("osBuild"),
+                        format!("Windows image '{}' has no osBuild", img.name),
+                    )
+                    .with_hint(
+                        "Windows hosts run only matching builds: add osBuild: \"10.0.17763\" (ltsc2019), \"10.0.20348\" (ltsc2022) or \"10.0.26100\" (ltsc2025)",
+                    ),
+                ),
+                (Some(_), Some(b)) => self.os_build(&at, img, b),
+                (Some(Os::Linux), None) => {}
+            }
+        }
+    }
+
+    fn os_build(&mut self, at: &FieldPath, img: &Image, b: &str) {
+        if img.os == Some(Os::Linux) {
+            self.push(Diagnostic::error(
+                codes::IMAGE_OS_BUILD,
+                at.key("osBuild"),
+                format!(
+                    "image '{}' is Linux; osBuild applies to Windows images only",
+                    img.name
+                ),
+            ));
+        } else if aks::parse_os_build(b).is_none() {
+            self.push(
+                Diagnostic::error(
+                    codes::IMAGE_OS_BUILD,
+                    at.key("osBuild"),
+                    format!("osBuild '{b}' is not a Windows version like 10.0.17763"),
+                )
+                .with_hint("write it in quotes: osBuild: \"10.0.20348\""),
+            );
+        }
+    }
+
+    fn image_names(&self) -> Vec<&str> {
+        self.s.images.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    fn check_image_ref(&mut self, at: FieldPath, name: &str) {
+        let names = self.image_names();
+        if !names.contains(&name) {
+            let d = Diagnostic::error(
+                codes::REF_IMAGE,
+                at,
+                format!("image '{name}' is not listed under images"),
+            );
+            let d = with_suggestion(d, name, &names, "images");
+            self.push(d);
+        }
+    }
+
+    fn workloads(&mut self) {
+        let s = self.s;
+        duplicates(
+            s.workloads.iter().map(|w| w.name.as_str()),
+            "workloads",
+            "workload",
+            &mut self.out,
+        );
+        let classes: BTreeSet<&str> = s
+            .priority_classes
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(BUILTIN_PRIORITY_CLASSES)
+            .collect();
+        for (i, w) in s.workloads.iter().enumerate() {
+            let at = root().key("workloads").index(i);
+            self.check_image_ref(at.key("image"), &w.image);
+            for (j, e) in w.extra_images.iter().enumerate() {
+                self.check_image_ref(at.key("extraImages").index(j), e);
+            }
+            if let Some(pc) = &w.priority_class_name {
+                if !classes.contains(pc.as_str()) {
+                    let names: Vec<&str> = classes.iter().copied().collect();
+                    let d = Diagnostic::error(
+                        codes::REF_PRIORITY_CLASS,
+                        at.key("priorityClassName"),
+                        format!("no PriorityClass is named '{pc}'"),
+                    );
+                    self.push(with_suggestion(d, pc, &names, "priorityClasses"));
+                }
+            }
+            self.workload_spec(&at, w);
+        }
+    }
+
+    fn workload_spec(&mut self, at: &FieldPath, w: &Workload) {
+        match (w.kind, w.replicas) {
+            (WorkloadKind::DaemonSet, Some(_)) => self.push(
+                Diagnostic::error(
+                    codes::WORKLOAD_SPEC,
+                    at.key("replicas"),
+                    "a DaemonSet has no replicas: it runs one pod per matching node",
+                )
+                .with_hint("remove replicas, or use kind: Deployment"),
+            ),
+            (_, Some(r)) if u64::from(r) > MAX_REPLICAS => {
+                self.push(replicas_limit(at.key("replicas"), r))
+            }
+            _ => {}
+        }
+        if let Some(l) = &w.limits {
+            for (field, req, lim) in resource_pairs(&w.requests, l) {
+                self.push(
+                    Diagnostic::error(
+                        codes::WORKLOAD_SPEC,
+                        at.key("requests").key(field),
+                        format!("request {field} is above its limit ({req} > {lim})"),
+                    )
+                    .with_hint("Kubernetes refuses a request above its limit"),
+                );
+            }
+        }
+        if let Some(a) = &w.arrival {
+            let at = at.key("arrival");
+            if a.at.is_some() && a.poisson.is_some() {
+                self.push(Diagnostic::error(
+                    codes::WORKLOAD_SPEC,
+                    at.key("poisson"),
+                    "arrival has both at and poisson; give one",
+                ));
+            }
+            if let Some(p) = &a.poisson {
+                let at = at.key("poisson");
+                if !p.rate_per_minute.is_finite() || p.rate_per_minute <= 0.0 {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        at.key("ratePerMinute"),
+                        format!(
+                            "ratePerMinute {} must be a positive number",
+                            p.rate_per_minute
+                        ),
+                    ));
+                } else if p.rate_per_minute > MAX_REPLICAS as f64 {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        at.key("ratePerMinute"),
+                        format!(
+                            "ratePerMinute {} is above {MAX_REPLICAS}",
+                            p.rate_per_minute
+                        ),
+                    ));
+                }
+                if let (Some(f), Some(u)) = (p.from, p.until) {
+                    if f > u {
+                        self.push(Diagnostic::error(
+                            codes::VALUE_RANGE,
+                            at.key("from"),
+                            format!("poisson from {f} is after until {u}"),
+                        ));
+                    }
+                }
+            }
+        }
+        for (j, t) in w.topology_spread_constraints.iter().enumerate() {
+            let at = at.key("topologySpreadConstraints").index(j);
+            if t.max_skew < 1 {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("maxSkew"),
+                    format!("maxSkew {} must be at least 1", t.max_skew),
+                ));
+            }
+            if t.min_domains.is_some_and(|m| m < 1) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("minDomains"),
+                    "minDomains must be at least 1",
+                ));
+            }
+        }
+        if let Some(aff) = &w.affinity {
+            let at = at.key("affinity");
+            if let Some(na) = &aff.node_affinity {
+                for (j, t) in na
+                    .preferred_during_scheduling_ignored_during_execution
+                    .iter()
+                    .enumerate()
+                {
+                    self.weight(
+                        at.key("nodeAffinity")
+                            .key("preferredDuringSchedulingIgnoredDuringExecution")
+                            .index(j)
+                            .key("weight"),
+                        t.weight,
+                    );
+                }
+            }
+            for (key, pa) in [
+                ("podAffinity", &aff.pod_affinity),
+                ("podAntiAffinity", &aff.pod_anti_affinity),
+            ] {
+                if let Some(pa) = pa {
+                    for (j, t) in pa
+                        .preferred_during_scheduling_ignored_during_execution
+                        .iter()
+                        .enumerate()
+                    {
+                        self.weight(
+                            at.key(key)
+                                .key("preferredDuringSchedulingIgnoredDuringExecution")
+                                .index(j)
+                                .key("weight"),
+                            t.weight,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn weight(&mut self, at: FieldPath, w: i32) {
+        if !(1..=100).contains(&w) {
+            self.push(Diagnostic::error(
+                codes::VALUE_RANGE,
+                at,
+                format!("weight {w} is outside 1-100"),
+            ));
+        }
+    }
+
+    fn events(&mut self) {
+        let s = self.s;
+        if s.events.len() > MAX_EVENTS {
+            self.push(Diagnostic::error(
+                codes::LIMIT_EVENTS,
+                root().key("events"),
+                format!("{} events; at most {MAX_EVENTS}", s.events.len()),
+            ));
+            return;
+        }
+        let workloads: BTreeMap<&str, &Workload> =
+            s.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
+        let pools: BTreeSet<&str> = s.pools.iter().map(|p| p.name.as_str()).collect();
+        for (i, e) in s.events.iter().enumerate() {
+            let at = root().key("events").index(i);
+            self.event(&at, e, &workloads, &pools);
+        }
+    }
+
+    fn event(
+        &mut self,
+        at: &FieldPath,
+        e: &Event,
+        workloads: &BTreeMap<&str, &Workload>,
+        pools: &BTreeSet<&str>,
+    ) {
+        let selections = [
+            ("failNodes", &e.fail_nodes),
+            ("cordon", &e.cordon),
+            ("drain", &e.drain),
+            ("addNodes", &e.add_nodes),
+        ];
+        let actions =
+            usize::from(e.scale.is_some()) + selections.iter().filter(|(_, s)| s.is_some()).count();
+        if actions != 1 {
+            self.push(
+                Diagnostic::error(
+                    codes::EVENT_SPEC,
+                    at.clone(),
+                    format!("an event has exactly one action; this one has {actions}"),
+                )
+                .with_hint("actions: scale, failNodes, cordon, drain, addNodes; split it into several events at the same time"),
+            );
+        }
+        if e.at > self.s.sim.horizon {
+            self.push(
+                Diagnostic::warning(
+                    codes::EVENT_AFTER_HORIZON,
+                    at.key("at"),
+                    format!(
+                        "event at {} is after the horizon {}; it never happens",
+                        e.at, self.s.sim.horizon
+                    ),
+                )
+                .with_hint("move it earlier or raise sim.horizon"),
+            );
+        }
+        if let Some(sc) = &e.scale {
+            let at = at.key("scale");
+            match workloads.get(sc.workload.as_str()) {
+                None => {
+                    let names: Vec<&str> = workloads.keys().copied().collect();
+                    let d = Diagnostic::error(
+                        codes::REF_WORKLOAD,
+                        at.key("workload"),
+                        format!("no workload is named '{}'", sc.workload),
+                    );
+                    self.push(with_suggestion(d, &sc.workload, &names, "workloads"));
+                }
+                Some(w) if w.kind == WorkloadKind::DaemonSet => self.push(Diagnostic::error(
+                    codes::EVENT_SPEC,
+                    at.key("workload"),
+                    format!("'{}' is a DaemonSet; it cannot be scaled", sc.workload),
+                )),
+                Some(_) => {}
+            }
+            if u64::from(sc.replicas) > MAX_REPLICAS {
+                self.push(replicas_limit(at.key("replicas"), sc.replicas));
+            }
+        }
+        for (key, sel) in selections {
+            let Some(sel) = sel else { continue };
+            let at = at.key(key);
+            if !pools.contains(sel.pool.as_str()) {
+                self.push(self.unknown_pool(at.key("pool"), &sel.pool));
+            }
+            if sel.count == Some(0) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("count"),
+                    "count 0 selects no node",
+                ));
+            } else if let Some(c) = sel
+                .count
+                .filter(|c| u64::from(*c) > aks::MAX_NODES_PER_POOL)
+            {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("count"),
+                    format!("count {c} is more nodes than a pool can have"),
+                ));
+            }
+        }
+    }
+
+    fn priority_classes(&mut self) {
+        let s = self.s;
+        duplicates(
+            s.priority_classes.iter().map(|c| c.name.as_str()),
+            "priorityClasses",
+            "PriorityClass",
+            &mut self.out,
+        );
+        let mut default_seen = false;
+        for (i, c) in s.priority_classes.iter().enumerate() {
+            let at = root().key("priorityClasses").index(i);
+            if c.name.starts_with("system-") {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("name"),
+                    format!(
+                        "'{}': the system- prefix is reserved for built-in classes",
+                        c.name
+                    ),
+                ));
+            }
+            if c.value > MAX_USER_PRIORITY {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("value"),
+                    format!(
+                        "value {} is above {MAX_USER_PRIORITY}, the highest a user class may use",
+                        c.value
+                    ),
+                ));
+            }
+            if c.global_default {
+                if default_seen {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        at.key("globalDefault"),
+                        "only one PriorityClass may be the global default",
+                    ));
+                }
+                default_seen = true;
+            }
+        }
+    }
+
+    fn disruption_budgets(&mut self) {
+        let s = self.s;
+        duplicates(
+            s.disruption_budgets.iter().map(|b| b.name.as_str()),
+            "disruptionBudgets",
+            "PodDisruptionBudget",
+            &mut self.out,
+        );
+        for (i, b) in s.disruption_budgets.iter().enumerate() {
+            let at = root().key("disruptionBudgets").index(i);
+            if b.min_available.is_some() && b.max_unavailable.is_some() {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("maxUnavailable"),
+                    "minAvailable and maxUnavailable cannot both be set",
+                ));
+            }
+            for (key, v) in [
+                ("minAvailable", &b.min_available),
+                ("maxUnavailable", &b.max_unavailable),
+            ] {
+                if let Some(IntOrPercent::Percent(p)) = v {
+                    let ok = p
+                        .strip_suffix('%')
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .is_some_and(|n| n <= 100);
+                    if !ok {
+                        self.push(Diagnostic::error(
+                            codes::VALUE_RANGE,
+                            at.key(key),
+                            format!("'{p}' is not a percentage from 0% to 100%"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn registry(&mut self) {
+        let Some(r) = &self.s.registry else { return };
+        let names: Vec<String> = r.per_image.keys().cloned().collect();
+        for name in names {
+            self.check_image_ref(root().key("registry").key("perImage").key(&name), &name);
+        }
+    }
+
+    fn sim(&mut self) {
+        let sim = &self.s.sim;
+        let at = root().key("sim");
+        if sim.horizon == Duration::ZERO {
+            self.push(Diagnostic::error(
+                codes::LIMIT_HORIZON,
+                at.key("horizon"),
+                "horizon 0: nothing would happen",
+            ));
+        } else if sim.horizon > MAX_HORIZON {
+            self.push(Diagnostic::error(
+                codes::LIMIT_HORIZON,
+                at.key("horizon"),
+                format!("horizon {} is over the 30-day limit", sim.horizon),
+            ));
+        }
+        if sim.replications == 0 || sim.replications > MAX_REPLICATIONS {
+            self.push(Diagnostic::error(
+                codes::LIMIT_REPLICATIONS,
+                at.key("replications"),
+                format!(
+                    "replications {} is outside 1-{MAX_REPLICATIONS}",
+                    sim.replications
+                ),
+            ));
+        }
+        if sim.sample_every == Some(Duration::ZERO) {
+            self.push(Diagnostic::error(
+                codes::VALUE_RANGE,
+                at.key("sampleEvery"),
+                "sampleEvery 0 would sample without end",
+            ));
+        }
+    }
+
+    /// The most pods the scenario can create: per workload its largest replica count over
+    /// the spec and its scale events, Poisson arrivals without replicas estimated from rate
+    /// and window, DaemonSets one per node.
+    fn totals(&mut self) {
+        let s = self.s;
+        let mut scale_max: BTreeMap<&str, u64> = BTreeMap::new();
+        for e in &s.events {
+            if let Some(sc) = &e.scale {
+                let m = scale_max.entry(sc.workload.as_str()).or_default();
+                *m = (*m).max(u64::from(sc.replicas));
+            }
+        }
+        let nodes: u64 = s.pools.iter().map(|p| max_nodes(p).unwrap_or(0)).sum();
+        let mut total: u64 = 0;
+        for w in &s.workloads {
+            let own = match (w.kind, w.replicas, w.arrival.and_then(|a| a.poisson)) {
+                (WorkloadKind::DaemonSet, _, _) => nodes,
+                (_, Some(r), _) => u64::from(r),
+                (_, None, Some(p)) if p.rate_per_minute.is_finite() && p.rate_per_minute > 0.0 => {
+                    let from = p.from.unwrap_or(Duration::ZERO);
+                    let until = p.until.unwrap_or(s.sim.horizon);
+                    let minutes = until.as_ms().saturating_sub(from.as_ms()) as f64 / 60_000.0;
+                    let est = (p.rate_per_minute * minutes).ceil();
+                    if est >= u64::MAX as f64 {
+                        u64::MAX
+                    } else {
+                        est as u64
+                    }
+                }
+                _ => 1,
+            };
+            let peak = own.max(scale_max.get(w.name.as_str()).copied().unwrap_or(0));
+            total = total.saturating_add(peak);
+        }
+        if total > MAX_TOTAL_PODS {
+            self.push(
+                Diagnostic::error(
+                    codes::LIMIT_TOTAL_PODS,
+                    root().key("workloads"),
+                    format!("the workloads can create about {total} pods; the limit is {MAX_TOTAL_PODS}"),
+                )
+                .with_hint("check replicas and Poisson rates for a typo"),
+            );
+        }
+    }
+
+    /// Warnings about where pods can and cannot land.
+    fn placement(&mut self) {
+        let s = self.s;
+        let images: BTreeMap<&str, &Image> =
+            s.images.iter().map(|i| (i.name.as_str(), i)).collect();
+        let labels: Vec<PoolLabels> = s
+            .pools
+            .iter()
+            .map(|p| PoolLabels::of(s, p, self.version))
+            .collect();
+        for (i, w) in s.workloads.iter().enumerate() {
+            let at = root().key("workloads").index(i);
+            let image = images.get(w.image.as_str()).copied();
+            let mut hosts: Vec<&Pool> = Vec::new();
+            let mut no_nodes = 0;
+            let mut tainted: BTreeMap<String, usize> = BTreeMap::new();
+            let mut unselected = 0;
+            let mut small = 0;
+            for (p, l) in s.pools.iter().zip(&labels) {
+                if max_nodes(p) == Some(0) {
+                    no_nodes += 1;
+                } else if let Some(t) = untolerated(w, p) {
+                    let t = if t.value.is_empty() {
+                        format!("{{{}}}", t.key)
+                    } else {
+                        format!("{{{}: {}}}", t.key, t.value)
+                    };
+                    *tainted.entry(t).or_default() += 1;
+                } else if !selector_matches(w, l) {
+                    unselected += 1;
+                } else if !fits(&w.requests, p) {
+                    small += 1;
+                } else {
+                    hosts.push(p);
+                }
+            }
+            if hosts.is_empty() && !s.pools.is_empty() {
+                let mut why: Vec<String> = Vec::new();
+                if no_nodes > 0 {
+                    why.push(format!("{no_nodes} pool(s) can have no nodes"));
+                }
+                for (t, n) in &tainted {
+                    why.push(format!("{n} pool(s) had untolerated taint {t}"));
+                }
+                if unselected > 0 {
+                    why.push(format!(
+                        "{unselected} pool(s) didn't match the node affinity/selector"
+                    ));
+                }
+                if small > 0 {
+                    why.push(format!(
+                        "{small} pool(s) have nodes smaller than the pod's requests"
+                    ));
+                }
+                self.push(
+                    Diagnostic::warning(
+                        codes::NO_POOL,
+                        at.clone(),
+                        format!(
+                            "no pool can ever host workload '{}': 0/{} pools are available: {}",
+                            w.name,
+                            s.pools.len(),
+                            why.join(", ")
+                        ),
+                    )
+                    .with_hint("add a toleration or fix the selector, or add a pool that matches"),
+                );
+            }
+            let Some(os) = image.and_then(|img| img.os) else {
+                continue;
+            };
+            let wrong: Vec<&str> = hosts
+                .iter()
+                .filter(|p| p.os != os)
+                .map(|p| p.name.as_str())
+                .collect();
+            if !wrong.is_empty() {
+                let other = if os == Os::Windows {
+                    Os::Linux
+                } else {
+                    Os::Windows
+                };
+                let what = if constrains_os(w) {
+                    "its OS selector admits"
+                } else {
+                    "it has no kubernetes.io/os selector, and the scheduler can place it on"
+                };
+                self.push(
+                    Diagnostic::warning(
+                        codes::OS_SELECTOR_MISSING,
+                        at.key("nodeSelector"),
+                        format!(
+                            "workload '{}' runs {os} image '{}' but {what} {other} pool(s) {}; the pull fails there (no match for platform in manifest)",
+                            w.name,
+                            w.image,
+                            wrong.join(", ")
+                        ),
+                    )
+                    .with_hint(format!("add nodeSelector: {{kubernetes.io/os: {os}}}")),
+                );
+            }
+            self.os_build_match(&at, w, image);
+        }
+    }
+
+    fn os_build_match(&mut self, at: &FieldPath, w: &Workload, image: Option<&Image>) {
+        let Some(img) = image.filter(|i| i.os == Some(Os::Windows)) else {
+            return;
+        };
+        let Some(build) = img.os_build.as_deref().and_then(aks::parse_os_build) else {
+            return;
+        };
+        let Some(version) = self.version else { return };
+        let windows: Vec<(&str, u32)> = self
+            .s
+            .pools
+            .iter()
+            .filter(|p| p.os == Os::Windows)
+            .filter_map(|p| {
+                let sku = p.os_sku.unwrap_or(aks::default_os_sku(p.os, version));
+                sku.windows_build().map(|b| (p.name.as_str(), b))
+            })
+            .collect();
+        if windows
+            .iter()
+            .any(|(_, host)| aks::windows_build_runs(*host, build))
+        {
+            return;
+        }
+        let pools = if windows.is_empty() {
+            "there is no Windows pool".to_owned()
+        } else {
+            windows
+                .iter()
+                .map(|(n, b)| format!("'{n}' is 10.0.{b}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        self.push(
+            Diagnostic::warning(
+                codes::OS_BUILD_MISMATCH,
+                at.key("image"),
+                format!(
+                    "workload '{}' runs image '{}' built for Windows 10.0.{build}, which no Windows pool can run: {pools}",
+                    w.name, img.name
+                ),
+            )
+            .with_hint(
+                "process isolation needs the host's build (Windows Server 2022 and later also run 20348-based images); add a pool with the matching osSku or rebuild the image",
+            ),
+        );
+    }
+}
+
+fn replicas_limit(at: FieldPath, r: u32) -> Diagnostic {
+    Diagnostic::error(
+        codes::LIMIT_REPLICAS,
+        at,
+        format!("replicas {r} is above the limit of {MAX_REPLICAS}"),
+    )
+    .with_hint("check for a typo")
+}
+
+/// The resources whose request is above its limit: (field, request, limit).
+fn resource_pairs(req: &Resources, lim: &Resources) -> Vec<(&'static str, String, String)> {
+    let mut v = Vec::new();
+    if let (Some(r), Some(l)) = (req.cpu, lim.cpu) {
+        if r > l {
+            v.push(("cpu", r.to_string(), l.to_string()));
+        }
+    }
+    if let (Some(r), Some(l)) = (req.memory, lim.memory) {
+        if r > l {
+            v.push(("memory", r.to_string(), l.to_string()));
+        }
+    }
+    if let (Some(r), Some(l)) = (req.ephemeral_storage, lim.ephemeral_storage) {
+        if r > l {
+            v.push(("ephemeralStorage", r.to_string(), l.to_string()));
+        }
+    }
+    v
+}
+
+/// Whether requests fit the pool's VM size when the size is known (inline). Sizes from the
+/// catalog are unknown here and assumed to fit.
+fn fits(req: &Resources, p: &Pool) -> bool {
+    match &p.vm_size {
+        VmSize::Inline(v) => {
+            req.cpu.is_none_or(|c| c <= v.cpu) && req.memory.is_none_or(|m| m <= v.memory)
+        }
+        _ => true,
+    }
+}
+
+/// A pool name AKS would accept, derived from `name`.
+fn suggest_pool_name(name: &str, limit: usize) -> String {
+    let mut s: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .skip_while(|c| c.is_ascii_digit())
+        .take(limit)
+        .collect();
+    if s.is_empty() {
+        s.push('p');
+    }
+    s
+}
+
+fn with_suggestion(d: Diagnostic, name: &str, names: &[&str], list: &str) -> Diagnostic {
+    match crate::load::did_you_mean(name, names) {
+        Some(m) => d.with_hint(format!("did you mean '{m}'?")),
+        None if names.is_empty() => d.with_hint(format!("{list} is empty")),
+        None => d.with_hint(format!("known {list}: {}", names.join(", "))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

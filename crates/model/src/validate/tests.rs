@@ -1,0 +1,195 @@
+//! Table-driven tests of the semantic checks: a clean base scenario, one edit per case, and
+//! the (code, path) pairs the edit must produce, no more and no fewer.
+
+use super::*;
+
+const BASE: &str = r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: base}
+cluster: {kubernetesVersion: "1.32", networkPlugin: azure-cni-overlay}
+pools:
+  - name: system
+    mode: System
+    os: linux
+    vmSize: {cpu: 4, memory: 16Gi}
+    count: 3
+    taints: ["CriticalAddonsOnly=true:NoSchedule"]
+  - name: lin
+    os: linux
+    vmSize: {cpu: 8, memory: 32Gi}
+    autoscale: {min: 1, max: 5}
+  - name: win19
+    os: windows
+    osSku: Windows2019
+    vmSize: {cpu: 8, memory: 32Gi}
+    count: 2
+images:
+  - name: app-win
+    os: windows
+    osBuild: "10.0.17763"
+    layers: [{digest: "sha256:w", size: 2GiB}]
+  - name: app-lin
+    os: linux
+    layers: [{digest: "sha256:l", size: 100Mi}]
+workloads:
+  - name: web
+    kind: Deployment
+    replicas: 4
+    image: app-win
+    requests: {cpu: "1", memory: 2Gi}
+    nodeSelector: {kubernetes.io/os: windows}
+  - name: api
+    kind: Deployment
+    replicas: 2
+    image: app-lin
+    nodeSelector: {kubernetes.io/os: linux}
+events:
+  - {at: 30m, scale: {workload: web, replicas: 8}}
+  - {at: 40m, failNodes: {pool: win19}}
+sim: {horizon: 2h}
+"#;
+
+fn run(text: &str) -> Vec<(&'static str, String)> {
+    let s: Scenario = match serde_yaml_ng::from_str(text) {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario does not parse: {e}\n{text}"),
+    };
+    let mut got: Vec<_> = validate(&s)
+        .into_iter()
+        .map(|d| (d.code, d.path.to_string()))
+        .collect();
+    got.sort();
+    got
+}
+
+#[test]
+fn base_is_clean() {
+    assert_eq!(run(BASE), vec![]);
+}
+
+#[test]
+fn each_rule() {
+    type Want<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(&str, &str, Want)] = &[
+        // AKS: system pool must be Linux (and then there is no Linux System pool left)
+        (
+            "    mode: System\n    os: linux\n    vmSize: {cpu: 4, memory: 16Gi}\n    count: 3",
+            "    mode: System\n    os: windows\n    osSku: Windows2019\n    vmSize: {cpu: 4, memory: 16Gi}\n    count: 3",
+            &[(codes::AKS_SYSTEM_POOL_OS, "pools[0].mode")],
+        ),
+        ("    mode: System\n", "", &[(codes::AKS_SYSTEM_POOL_MISSING, "pools")]),
+        ("name: win19", "name: winpool1", &[
+            (codes::AKS_WINDOWS_POOL_NAME, "pools[2].name"),
+            (codes::REF_POOL, "events[1].failNodes.pool"),
+        ]),
+        ("name: lin\n", "name: Lin_1\n", &[(codes::AKS_POOL_NAME, "pools[1].name")]),
+        ("name: lin\n", "name: linuxpoolnumber1\n", &[(codes::AKS_POOL_NAME, "pools[1].name")]),
+        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 5}\n    maxPods: 300", &[(codes::AKS_MAX_PODS, "pools[1].maxPods")]),
+        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 2}\n    maxPods: 10", &[(codes::AKS_MAX_PODS, "pools[1].maxPods")]),
+        ("    count: 3\n    taints", "    count: 1\n    maxPods: 20\n    taints", &[(codes::AKS_SYSTEM_POOL_SIZE, "pools[0].maxPods")]),
+        ("    count: 3\n    taints", "    count: 0\n    taints", &[(codes::AKS_SYSTEM_POOL_SIZE, "pools[0].count")]),
+        ("networkPlugin: azure-cni-overlay", "networkPlugin: kubenet", &[(codes::AKS_WINDOWS_NETWORK, "pools[2].os")]),
+        ("networkPlugin: azure-cni-overlay", "networkPlugin: azure-cni-pod-subnet", &[(codes::AKS_WINDOWS_NETWORK, "pools[2].osSku")]),
+        ("kubernetesVersion: \"1.32\"", "kubernetesVersion: \"1.33\"", &[
+            (codes::AKS_WINDOWS_VERSION, "pools[2].osSku"),
+        ]),
+        ("osSku: Windows2019", "osSku: Windows2025", &[(codes::OS_BUILD_MISMATCH, "workloads[0].image")]),
+        ("kubernetesVersion: \"1.32\"", "kubernetesVersion: \"1.31\"", &[]),
+        ("osSku: Windows2019\n", "osSku: Ubuntu\n", &[
+            (codes::POOL_OS_SKU, "pools[2].osSku"),
+            (codes::OS_BUILD_MISMATCH, "workloads[0].image"),
+        ]),
+        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 5}\n    count: 9", &[(codes::AKS_COUNT_RANGE, "pools[1].count")]),
+        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 6, max: 5}", &[(codes::POOL_COUNT, "pools[1].autoscale.min")]),
+        ("autoscale: {min: 1, max: 5}", "maxPods: 110", &[
+            (codes::POOL_COUNT, "pools[1].count"),
+            (codes::NO_POOL, "workloads[1]"),
+        ]),
+        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 1001}", &[(codes::AKS_POOL_NODES, "pools[1].autoscale.max")]),
+        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 1000}\n    count: 1\n  - name: lin2\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000\n  - name: lin3\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000\n  - name: lin4\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000\n  - name: lin5\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000", &[(codes::AKS_CLUSTER_NODES, "pools")]),
+        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: {cpu: 0, memory: 32Gi}\n    autoscale", &[(codes::VALUE_ZERO_SIZE, "pools[1].vmSize.cpu")]),
+        ("kubernetesVersion: \"1.32\"", "kubernetesVersion: \"one\"", &[(codes::KUBERNETES_VERSION, "cluster.kubernetesVersion")]),
+        // references
+        ("    image: app-lin\n", "    image: app-linx\n", &[(codes::REF_IMAGE, "workloads[1].image")]),
+        ("workload: web,", "workload: webb,", &[(codes::REF_WORKLOAD, "events[0].scale.workload")]),
+        ("pool: win19}", "pool: win2}", &[(codes::REF_POOL, "events[1].failNodes.pool")]),
+        ("    replicas: 2\n", "    replicas: 2\n    priorityClassName: high\n", &[(codes::REF_PRIORITY_CLASS, "workloads[1].priorityClassName")]),
+        ("  - name: api\n", "  - name: web\n", &[(codes::DUPLICATE_NAME, "workloads[1].name")]),
+        // images
+        ("    osBuild: \"10.0.17763\"\n", "", &[(codes::IMAGE_OS_BUILD, "images[0].osBuild")]),
+        ("osBuild: \"10.0.17763\"", "osBuild: \"ltsc2019\"", &[(codes::IMAGE_OS_BUILD, "images[0].osBuild")]),
+        ("    os: linux\n    layers", "    layers", &[(codes::IMAGE_OS, "images[1].os")]),
+        // values and limits
+        ("replicas: 4", "replicas: 100001", &[(codes::LIMIT_REPLICAS, "workloads[0].replicas")]),
+        ("replicas: 8}", "replicas: 200000}", &[(codes::LIMIT_REPLICAS, "events[0].scale.replicas")]),
+        ("sim: {horizon: 2h}", "sim: {horizon: 31d}", &[(codes::LIMIT_HORIZON, "sim.horizon")]),
+        ("sim: {horizon: 2h}", "sim: {horizon: 0}", &[
+            (codes::EVENT_AFTER_HORIZON, "events[0].at"),
+            (codes::EVENT_AFTER_HORIZON, "events[1].at"),
+            (codes::LIMIT_HORIZON, "sim.horizon"),
+        ]),
+        ("sim: {horizon: 2h}", "sim: {horizon: 2h, replications: 0}", &[(codes::LIMIT_REPLICATIONS, "sim.replications")]),
+        ("{at: 40m, failNodes: {pool: win19}}", "{at: 40m, failNodes: {pool: win19}, cordon: {pool: lin}}", &[(codes::EVENT_SPEC, "events[1]")]),
+        ("{at: 40m,", "{at: 3h,", &[(codes::EVENT_AFTER_HORIZON, "events[1].at")]),
+        ("    kind: Deployment\n    replicas: 2\n", "    kind: DaemonSet\n    replicas: 2\n", &[(codes::WORKLOAD_SPEC, "workloads[1].replicas")]),
+        ("requests: {cpu: \"1\", memory: 2Gi}", "requests: {cpu: \"1\", memory: 2Gi}\n    limits: {cpu: 500m}", &[(codes::WORKLOAD_SPEC, "workloads[0].requests.cpu")]),
+        ("    replicas: 2\n", "    arrival: {poisson: {ratePerMinute: 20000}}\n", &[(codes::LIMIT_TOTAL_PODS, "workloads")]),
+        ("    replicas: 2\n", "    replicas: 2\n    arrival: {poisson: {ratePerMinute: .nan}}\n", &[(codes::VALUE_RANGE, "workloads[1].arrival.poisson.ratePerMinute")]),
+        // warnings
+        ("    nodeSelector: {kubernetes.io/os: windows}\n", "", &[(codes::OS_SELECTOR_MISSING, "workloads[0].nodeSelector")]),
+        ("    nodeSelector: {kubernetes.io/os: linux}\n", "", &[(codes::OS_SELECTOR_MISSING, "workloads[1].nodeSelector")]),
+        ("    nodeSelector: {kubernetes.io/os: linux}\n", "    nodeSelector: {kubernetes.io/os: linux, disk: ssd}\n", &[(codes::NO_POOL, "workloads[1]")]),
+        ("requests: {cpu: \"1\", memory: 2Gi}", "requests: {cpu: \"9\", memory: 2Gi}", &[(codes::NO_POOL, "workloads[0]")]),
+        ("    count: 2\nimages", "    count: 2\n    taints: [\"os=windows:NoSchedule\"]\nimages", &[(codes::NO_POOL, "workloads[0]")]),
+        ("osBuild: \"10.0.17763\"", "osBuild: \"10.0.20348\"", &[(codes::OS_BUILD_MISMATCH, "workloads[0].image")]),
+    ];
+    for (from, to, want) in cases {
+        assert!(BASE.contains(from), "case edit not found: {from}");
+        let text = BASE.replacen(from, to, 1);
+        let mut want: Vec<(&'static str, String)> =
+            want.iter().map(|(c, p)| (*c, (*p).to_owned())).collect();
+        want.sort();
+        // codes are &'static str constants; compare by value
+        let got = run(&text);
+        assert_eq!(got, want, "edit {from:?} -> {to:?}");
+    }
+}
+
+#[test]
+fn tolerated_taint_and_affinity_make_a_host() {
+    let text = BASE
+        .replacen(
+            "    count: 2\nimages",
+            "    count: 2\n    taints: [\"os=windows:NoSchedule\"]\nimages",
+            1,
+        )
+        .replacen(
+            "    nodeSelector: {kubernetes.io/os: windows}\n",
+            "    tolerations: [{key: os, operator: Equal, value: windows, effect: NoSchedule}]\n    affinity: {nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/os, operator: In, values: [windows]}]}]}}}\n",
+            1,
+        );
+    assert_eq!(run(&text), vec![]);
+}
+
+#[test]
+fn generic_provider_skips_aks_rules() {
+    let text = BASE
+        .replacen(
+            "kubernetesVersion",
+            "provider: generic, kubernetesVersion",
+            1,
+        )
+        .replacen("name: win19", "name: windowspool", 1)
+        .replacen("pool: win19}", "pool: windowspool}", 1)
+        .replacen("    mode: System\n", "", 1);
+    assert_eq!(run(&text), vec![]);
+}
+
+#[test]
+fn suggested_pool_names_are_valid() {
+    assert_eq!(suggest_pool_name("winpool1", 6), "winpoo");
+    assert_eq!(suggest_pool_name("Lin_1", 12), "lin1");
+    assert_eq!(suggest_pool_name("1_x", 12), "x");
+    assert_eq!(suggest_pool_name("__", 12), "p");
+}

@@ -20,6 +20,8 @@
 //!
 //! All arithmetic is integer; nothing here panics on any input.
 
+use super::disks::default_os_disk;
+use super::skus::VmSku;
 use crate::scenario::Os;
 use crate::units::{Bytes, Cpu, Percent};
 
@@ -153,6 +155,19 @@ pub fn node_allocatable(
         max_pods,
         os_disk,
         LINUX_CAPACITY_SHORTFALL,
+    )
+}
+
+/// [`node_allocatable`] for a catalog VM size with AKS's default OS disk for it
+/// ([`default_os_disk`]).
+pub fn sku_allocatable(sku: &VmSku, os: Os, k8s_minor: (u32, u32), max_pods: u32) -> NodeResources {
+    node_allocatable(
+        sku.vcpu,
+        sku.memory,
+        os,
+        k8s_minor,
+        max_pods,
+        default_os_disk(sku).size,
     )
 }
 
@@ -345,6 +360,19 @@ mod tests {
             d4s_v5(Os::Windows, (1, 30), 30).allocatable.memory,
             Bytes::mib(11_674)
         );
+    }
+
+    #[test]
+    fn catalog_sizes_use_their_default_os_disk() {
+        let c = crate::catalog::Catalog::builtin();
+        let d4ds = c.vm_sku("Standard_D4ds_v5").unwrap();
+        let r = sku_allocatable(d4ds, Os::Windows, (1, 33), 30);
+        assert_eq!(r.capacity.ephemeral_storage, Bytes::gib(150));
+        assert_eq!(r.allocatable.memory, Bytes::mib(11_674));
+        let d8 = c.vm_sku("Standard_D8s_v5").unwrap();
+        let r = sku_allocatable(d8, Os::Linux, (1, 33), 110);
+        assert_eq!(r.capacity.ephemeral_storage, Bytes::gib(256));
+        assert_eq!(r.allocatable.cpu, Cpu(8000 - 180));
     }
 
     #[test]

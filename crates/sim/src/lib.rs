@@ -10,6 +10,8 @@ pub mod engine;
 pub mod explain;
 pub mod kubelet;
 pub mod outcome;
+pub mod pullcost;
+pub mod replicate;
 pub mod run;
 pub mod scheduler;
 pub mod shape;

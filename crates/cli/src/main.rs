@@ -8,6 +8,8 @@
 //! (warnings with `validate --strict`), 2 bad input or usage.
 
 mod args;
+mod charts;
+mod figures;
 mod render;
 mod validate;
 

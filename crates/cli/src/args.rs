@@ -24,6 +24,61 @@ pub enum Command {
     /// Reports every problem of every file at once, each with file, line, column and
     /// field path. Exit status: 0 clean, 1 warnings only (with --strict), 2 errors.
     Validate(ValidateArgs),
+    /// Simulate a scenario and summarise what happened.
+    ///
+    /// Prints pods ready/pending/failed by reason and workload, nodes by pool, time to
+    /// ready by OS, cost, targets and the top failure messages; `--format json` prints the
+    /// full outcome (schema `poolcast.run/v1`, see docs/output.md). Exit status: 0 done,
+    /// 1 targets missed or pods failed (with --check), 2 bad input.
+    Run(RunArgs),
+    /// Explain one scheduling attempt of one pod: every node's filter verdict and every
+    /// score plugin's raw, normalised and weighted score.
+    Explain(ExplainArgs),
+}
+
+fn parse_duration(s: &str) -> Result<poolcast_model::Duration, String> {
+    s.parse()
+        .map_err(|e: poolcast_model::units::UnitError| e.message)
+}
+
+/// `poolcast run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (YAML, or JSON when the name ends in .json).
+    #[arg(value_name = "SCENARIO")]
+    pub file: PathBuf,
+    /// Seed instead of the scenario's `sim.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time span instead of `sim.horizon` (e.g. 90m, 2h).
+    #[arg(long, value_parser = parse_duration)]
+    pub horizon: Option<poolcast_model::Duration>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Exit with status 1 when a target is missed or any workload pod failed.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `poolcast explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Scenario file.
+    #[arg(value_name = "SCENARIO")]
+    pub file: PathBuf,
+    /// Pod name (`<workload>-<n>`, DaemonSet pods `<workload>-<node>`).
+    #[arg(long)]
+    pub pod: String,
+    /// Explain the first attempt at or after this time (default: the first attempt).
+    #[arg(long, value_parser = parse_duration)]
+    pub at: Option<poolcast_model::Duration>,
+    /// Seed instead of the scenario's `sim.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 /// How results are printed.

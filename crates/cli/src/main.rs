@@ -5,12 +5,17 @@
 //! one that reads files or prints.
 //!
 //! Exit codes, for every subcommand: 0 success, 1 a finding the user asked to fail on
-//! (warnings with `validate --strict`), 2 bad input or usage.
+//! (warnings with `validate --strict`, missed targets or failed pods with `run --check`),
+//! 2 bad input or usage.
 
 mod args;
 mod charts;
+mod explain;
 mod figures;
+mod load;
 mod render;
+mod run;
+mod table;
 mod validate;
 
 use std::process::ExitCode;
@@ -44,5 +49,7 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Validate(a) => validate::run(&a),
+        Command::Run(a) => run::run(&a),
+        Command::Explain(a) => explain::run(&a),
     }
 }

@@ -18,7 +18,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         let name = path.display().to_string();
         let diagnostics = match std::fs::read(path) {
             Err(e) => {
-                let mut d = Diagnostic::error(IO_READ, FieldPath::root(), format!("cannot read: {e}"));
+                let mut d =
+                    Diagnostic::error(IO_READ, FieldPath::root(), format!("cannot read: {e}"));
                 d.file = name.clone();
                 vec![d]
             }
@@ -27,7 +28,10 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
                     let mut d = Diagnostic::error(
                         IO_READ,
                         FieldPath::root(),
-                        format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                        format!(
+                            "not UTF-8 text (invalid byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        ),
                     );
                     d.file = name.clone();
                     vec![d]

@@ -265,13 +265,14 @@ pub mod codes {
     pub const AKS_SYSTEM_POOL_MISSING: &str = "aks.system-pool-missing";
     /// A System pool that is not Linux.
     pub const AKS_SYSTEM_POOL_OS: &str = "aks.system-pool-os";
-    /// A System pool that can have no nodes or fewer than 30 pod slots.
+    /// A System pool that can have no nodes.
     pub const AKS_SYSTEM_POOL_SIZE: &str = "aks.system-pool-size";
     /// Pool name not lowercase alphanumeric starting with a letter, or a Linux name over 12.
     pub const AKS_POOL_NAME: &str = "aks.pool-name";
     /// Windows pool name longer than 6 characters.
     pub const AKS_WINDOWS_POOL_NAME: &str = "aks.windows-pool-name";
-    /// maxPods outside 10-250, or a pool with room for fewer than 30 pods.
+    /// maxPods outside 10-250 (System pools 30-250), or a pool with room for fewer than 30
+    /// pods.
     pub const AKS_MAX_PODS: &str = "aks.max-pods";
     /// A Windows pool on a network plugin that does not support Windows.
     pub const AKS_WINDOWS_NETWORK: &str = "aks.windows-network-plugin";
@@ -279,6 +280,8 @@ pub mod codes {
     pub const AKS_WINDOWS_VERSION: &str = "aks.windows-version";
     /// A fixed count outside the autoscaler's min/max.
     pub const AKS_COUNT_RANGE: &str = "aks.count-range";
+    /// A VM size below AKS's minimum for the pool's mode.
+    pub const AKS_VM_SIZE: &str = "aks.vm-size";
     /// More than 1,000 nodes in one pool.
     pub const AKS_POOL_NODES: &str = "aks.pool-nodes";
     /// More than 5,000 nodes in the cluster.

@@ -5,13 +5,13 @@
 //! I/O beyond parsing text it is given, knows nothing of the engine, and never panics on
 //! input.
 
-pub mod aks;
 pub mod catalog;
 pub mod diagnostic;
 pub mod load;
 pub mod scenario;
 pub mod units;
 pub mod validate;
+pub mod windows;
 
 pub use catalog::Catalog;
 pub use diagnostic::{Diagnostic, FieldPath, Severity};

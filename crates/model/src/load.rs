@@ -307,7 +307,7 @@ fn check_header(map: &serde_yaml_ng::Mapping, diags: &mut Vec<Diagnostic>) {
             let d = Diagnostic::error(
                 code,
                 FieldPath::root().key(key),
-                format!("{key} is '{got}'; this poolcast reads {key}: {want}"),
+                format!("'{got}' is not a poolcast scenario {key}; expected {want}"),
             );
             let d = if did_you_mean(&got, &[want]).is_some() {
                 d.with_hint(format!("did you mean '{want}'?"))

@@ -13,7 +13,7 @@ mod placement;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::aks::{self, KubernetesVersion};
+use crate::catalog::{aks, Catalog};
 use crate::diagnostic::{codes, Diagnostic, FieldPath};
 use crate::scenario::{
     Count, Event, Image, IntOrPercent, Os, Pool, PoolMode, Provider, Resources, Scenario, VmSize,
@@ -21,8 +21,13 @@ use crate::scenario::{
 };
 use crate::units::{Bytes, Cpu, Duration};
 
+use crate::catalog::images::parse_windows_build;
+use crate::windows::windows_build_runs;
+
 use self::placement::{constrains_os, selector_matches, untolerated, PoolLabels};
 
+/// Pod slots (maxPods x nodes) a pool whose maxPods is below 30 must still offer.
+const MIN_POOL_POD_SLOTS: u64 = 30;
 /// Replicas one workload or scale event may ask for.
 pub const MAX_REPLICAS: u64 = 100_000;
 /// Pods a whole scenario may create.
@@ -44,7 +49,8 @@ pub fn validate(scenario: &Scenario) -> Vec<Diagnostic> {
     let mut v = Validator {
         s: scenario,
         out: Vec::new(),
-        version: scenario.cluster.kubernetes_version.parse().ok(),
+        version: aks::parse_k8s_version(&scenario.cluster.kubernetes_version),
+        catalog: Catalog::builtin(),
         aks: scenario.cluster.provider == Provider::Aks,
     };
     v.cluster();
@@ -64,7 +70,8 @@ pub fn validate(scenario: &Scenario) -> Vec<Diagnostic> {
 struct Validator<'a> {
     s: &'a Scenario,
     out: Vec<Diagnostic>,
-    version: Option<KubernetesVersion>,
+    version: Option<aks::K8sVersion>,
+    catalog: &'a Catalog,
     aks: bool,
 }
 
@@ -124,10 +131,10 @@ impl Validator<'_> {
         let c = &self.s.cluster;
         let at = root().key("cluster");
         if self.version.is_none() {
-            let msg = match c.kubernetes_version.parse::<KubernetesVersion>() {
-                Err(e) => e,
-                Ok(_) => String::new(),
-            };
+            let msg = format!(
+                "kubernetesVersion '{}' is not MAJOR.MINOR, e.g. \"1.33\"",
+                c.kubernetes_version
+            );
             self.push(
                 Diagnostic::error(codes::KUBERNETES_VERSION, at.key("kubernetesVersion"), msg)
                     .with_hint("write the version in quotes, e.g. kubernetesVersion: \"1.33\""),
@@ -215,14 +222,14 @@ impl Validator<'_> {
             "pool",
             &mut self.out,
         );
-        if s.pools.len() > aks::MAX_POOLS {
+        if s.pools.len() > aks::MAX_POOLS_PER_CLUSTER as usize {
             self.push(Diagnostic::error(
                 codes::LIMIT_POOLS,
                 root().key("pools"),
                 format!(
                     "{} pools; AKS allows at most {}",
                     s.pools.len(),
-                    aks::MAX_POOLS
+                    aks::MAX_POOLS_PER_CLUSTER
                 ),
             ));
         }
@@ -241,7 +248,7 @@ impl Validator<'_> {
             self.pool(i, p);
             total = total.saturating_add(max_nodes(p).unwrap_or(0));
         }
-        if self.aks && total > aks::MAX_NODES_PER_CLUSTER {
+        if self.aks && total > u64::from(aks::MAX_NODES_PER_CLUSTER) {
             self.push(Diagnostic::error(
                 codes::AKS_CLUSTER_NODES,
                 root().key("pools"),
@@ -334,7 +341,7 @@ impl Validator<'_> {
             _ => {}
         }
         if self.aks {
-            if let Some(n) = max_nodes(p).filter(|n| *n > aks::MAX_NODES_PER_POOL) {
+            if let Some(n) = max_nodes(p).filter(|n| *n > u64::from(aks::MAX_NODES_PER_POOL)) {
                 let field = if p.autoscale.is_some() {
                     at.key("autoscale").key("max")
                 } else {
@@ -395,55 +402,37 @@ impl Validator<'_> {
 
     fn aks_pool(&mut self, at: &FieldPath, p: &Pool) {
         let plugin = self.s.cluster.network_plugin;
-        let name_ok = p
-            .name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase())
-            && p.name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let limit = aks::max_pool_name_len(p.os);
-        let len = p.name.chars().count();
-        if !p.name.is_empty() && !name_ok {
-            self.push(
-                Diagnostic::error(
-                    codes::AKS_POOL_NAME,
-                    at.key("name"),
+        let limit = aks::pool_name_max_len(p.os);
+        match aks::check_pool_name(&p.name, p.os) {
+            Ok(()) | Err(aks::PoolNameError::Empty) => {}
+            Err(aks::PoolNameError::TooLong { len, max, .. }) => {
+                let (code, os) = match p.os {
+                    Os::Windows => (codes::AKS_WINDOWS_POOL_NAME, "Windows"),
+                    Os::Linux => (codes::AKS_POOL_NAME, "Linux"),
+                };
+                self.push(
+                    Diagnostic::error(
+                        code,
+                        at.key("name"),
+                        format!(
+                            "{os} pool name '{}' is {len} characters; AKS allows 1-{max}",
+                            p.name
+                        ),
+                    )
+                    .with_hint(format!(
+                        "shorten it, e.g. '{}'",
+                        suggest_pool_name(&p.name, limit)
+                    )),
+                );
+            }
+            Err(e) => self.push(
+                Diagnostic::error(codes::AKS_POOL_NAME, at.key("name"), e.to_string()).with_hint(
                     format!(
-                        "pool name '{}' must be lowercase letters and digits, starting with a letter",
-                        p.name
+                        "lowercase letters and digits, starting with a letter, e.g. '{}'",
+                        suggest_pool_name(&p.name, limit)
                     ),
-                )
-                .with_hint(format!(
-                    "e.g. '{}'",
-                    suggest_pool_name(&p.name, limit)
-                )),
-            );
-        } else if len > limit {
-            let code = match p.os {
-                Os::Windows => codes::AKS_WINDOWS_POOL_NAME,
-                Os::Linux => codes::AKS_POOL_NAME,
-            };
-            self.push(
-                Diagnostic::error(
-                    code,
-                    at.key("name"),
-                    format!(
-                        "{} pool name '{}' is {len} characters; AKS allows 1-{limit}",
-                        if p.os == Os::Windows {
-                            "Windows"
-                        } else {
-                            "Linux"
-                        },
-                        p.name
-                    ),
-                )
-                .with_hint(format!(
-                    "shorten it, e.g. '{}'",
-                    suggest_pool_name(&p.name, limit)
-                )),
-            );
+                ),
+            ),
         }
         if p.mode == PoolMode::System && p.os == Os::Windows {
             self.push(
@@ -458,113 +447,181 @@ impl Validator<'_> {
                 .with_hint("make this pool mode: User and add a Linux System pool"),
             );
         }
-        let max_pods = p.max_pods.unwrap_or_else(|| aks::default_max_pods(plugin));
-        if let Some(m) = p.max_pods {
-            if !(aks::MIN_MAX_PODS..=aks::MAX_MAX_PODS).contains(&m) {
+        self.aks_max_pods(at, p);
+        if p.mode == PoolMode::System && min_nodes(p) == 0 {
+            self.push(Diagnostic::error(
+                codes::AKS_SYSTEM_POOL_SIZE,
+                at.key(if p.autoscale.is_some() {
+                    "autoscale"
+                } else {
+                    "count"
+                }),
+                format!(
+                    "System pool '{}' can have no nodes; it needs at least one",
+                    p.name
+                ),
+            ));
+        }
+        let sku = self
+            .version
+            .map(|v| p.os_sku.unwrap_or(aks::default_os_sku(p.os, v)))
+            .filter(|s| s.os() == p.os);
+        if !aks::plugin_supports_os(plugin, p.os) {
+            self.push(
+                Diagnostic::error(
+                    codes::AKS_WINDOWS_NETWORK,
+                    at.key("os"),
+                    format!(
+                        "Windows pool '{}' on network plugin {plugin:?}; Windows nodes need Azure CNI",
+                        p.name
+                    ),
+                )
+                .with_hint("set cluster.networkPlugin: azure-cni-overlay"),
+            );
+        } else if let Some(sku) = sku.filter(|s| !aks::os_sku_supports_plugin(*s, plugin)) {
+            self.push(Diagnostic::error(
+                codes::AKS_WINDOWS_NETWORK,
+                at.key("osSku"),
+                format!("{sku:?} pools are not supported with network plugin {plugin:?}"),
+            ));
+        }
+        if let (Some(sku), Some(v)) = (p.os_sku, self.version) {
+            let support = aks::os_sku_versions(sku);
+            let show = |(a, b): (u32, u32)| format!("{a}.{b}");
+            if let Some(u) = support.until.filter(|u| v >= *u) {
                 self.push(
                     Diagnostic::error(
-                        codes::AKS_MAX_PODS,
-                        at.key("maxPods"),
+                        codes::AKS_WINDOWS_VERSION,
+                        at.key("osSku"),
                         format!(
-                            "maxPods {m} is outside AKS's {}-{}",
-                            aks::MIN_MAX_PODS,
-                            aks::MAX_MAX_PODS
+                            "{sku:?} pools are not offered on Kubernetes {} and later (cluster is {})",
+                            show(u),
+                            show(v)
                         ),
                     )
                     .with_hint(format!(
+                        "use kubernetesVersion below {}, or a newer Windows SKU (upgrading Windows means a new pool)",
+                        show(u)
+                    )),
+                );
+            }
+            if let Some(f) = support.from.filter(|f| v < *f) {
+                self.push(
+                    Diagnostic::error(
+                        codes::AKS_WINDOWS_VERSION,
+                        at.key("osSku"),
+                        format!(
+                            "{sku:?} pools need Kubernetes {} or later (cluster is {})",
+                            show(f),
+                            show(v)
+                        ),
+                    )
+                    .with_hint(format!("use kubernetesVersion \"{}\" or later", show(f))),
+                );
+            }
+        }
+        self.aks_vm_size(at, p);
+    }
+
+    /// maxPods within AKS's bounds (10-250, System pools from 30), and room for at least
+    /// 30 pods in a pool whose maxPods is below 30 ("10 only if each pool holds >= 30
+    /// pods").
+    fn aks_max_pods(&mut self, at: &FieldPath, p: &Pool) {
+        let plugin = self.s.cluster.network_plugin;
+        let bounds = aks::max_pods_bounds(p.mode);
+        let max_pods = p.max_pods.unwrap_or_else(|| aks::default_max_pods(plugin));
+        if !bounds.contains(&max_pods) {
+            let whose = match p.mode {
+                PoolMode::System => "for a System pool ",
+                PoolMode::User => "",
+            };
+            let (field, hint) = match p.max_pods {
+                Some(_) => (
+                    at.key("maxPods"),
+                    format!(
                         "leave it out for the {plugin:?} default of {}",
                         aks::default_max_pods(plugin)
-                    )),
-                );
-            }
-        }
-        if p.mode == PoolMode::System {
-            let min = min_nodes(p);
-            if min == 0 {
-                self.push(Diagnostic::error(
-                    codes::AKS_SYSTEM_POOL_SIZE,
-                    at.key(if p.autoscale.is_some() {
-                        "autoscale"
-                    } else {
-                        "count"
-                    }),
-                    format!(
-                        "System pool '{}' can have no nodes; it needs at least one",
-                        p.name
                     ),
-                ));
-            } else if u64::from(max_pods) * min < aks::MIN_POOL_POD_SLOTS {
-                self.push(Diagnostic::error(
-                    codes::AKS_SYSTEM_POOL_SIZE,
+                ),
+                None => (
                     at.key("maxPods"),
-                    format!(
-                        "System pool '{}' has room for {} pods ({max_pods} x {min} nodes); AKS needs at least {}",
-                        p.name,
-                        u64::from(max_pods) * min,
-                        aks::MIN_POOL_POD_SLOTS
-                    ),
-                ));
-            }
-        } else if u64::from(max_pods) < aks::MIN_POOL_POD_SLOTS {
-            let most = max_nodes(p).unwrap_or(u64::from(aks::MAX_MAX_PODS));
-            if u64::from(max_pods) * most < aks::MIN_POOL_POD_SLOTS && most > 0 {
-                self.push(Diagnostic::error(
+                    format!("{plugin:?} defaults to {max_pods}; set maxPods explicitly"),
+                ),
+            };
+            self.push(
+                Diagnostic::error(
                     codes::AKS_MAX_PODS,
-                    at.key("maxPods"),
+                    field,
                     format!(
-                        "maxPods {max_pods} with at most {most} nodes leaves room for fewer than {} pods, which AKS refuses",
-                        aks::MIN_POOL_POD_SLOTS
-                    ),
-                ));
-            }
+                        "maxPods {max_pods} is outside AKS's {}-{} {whose}",
+                        bounds.start(),
+                        bounds.end()
+                    )
+                    .trim_end()
+                    .to_owned(),
+                )
+                .with_hint(hint),
+            );
+            return;
         }
-        if p.os == Os::Windows {
-            if !aks::plugin_supports_windows(plugin) {
-                self.push(
-                    Diagnostic::error(
-                        codes::AKS_WINDOWS_NETWORK,
-                        at.key("os"),
-                        format!("Windows pool '{}' on network plugin {plugin:?}; Windows nodes need Azure CNI", p.name),
-                    )
-                    .with_hint("set cluster.networkPlugin: azure-cni-overlay"),
-                );
-            }
-            let sku = self
-                .version
-                .map(|v| p.os_sku.unwrap_or(aks::default_os_sku(p.os, v)));
-            if sku == Some(crate::scenario::OsSku::Windows2019)
-                && plugin == crate::scenario::NetworkPlugin::AzureCniPodSubnet
-            {
-                self.push(Diagnostic::error(
-                    codes::AKS_WINDOWS_NETWORK,
-                    at.key("osSku"),
-                    "Windows Server 2019 pools are not supported with Azure CNI Pod Subnet",
-                ));
-            }
+        let slots = u64::from(max_pods);
+        let most = max_nodes(p).unwrap_or(1);
+        if slots < MIN_POOL_POD_SLOTS && most > 0 && slots * most < MIN_POOL_POD_SLOTS {
+            self.push(Diagnostic::error(
+                codes::AKS_MAX_PODS,
+                at.key("maxPods"),
+                format!(
+                    "maxPods {max_pods} with at most {most} node(s) leaves room for fewer than {MIN_POOL_POD_SLOTS} pods, which AKS refuses"
+                ),
+            ));
         }
-        if let (Some(sku), Some(v)) = (p.os_sku, self.version) {
-            let (from, until) = aks::os_sku_versions(sku);
-            if let Some(u) = until.filter(|u| v >= *u) {
-                self.push(
-                    Diagnostic::error(
-                        codes::AKS_WINDOWS_VERSION,
-                        at.key("osSku"),
-                        format!("{sku:?} pools are not offered on Kubernetes {u} and later (cluster is {v})"),
-                    )
-                    .with_hint(format!(
-                        "use kubernetesVersion below {u}, or a newer Windows SKU (upgrading Windows means a new pool)"
-                    )),
-                );
-            }
-            if let Some(f) = from.filter(|f| v < *f) {
-                self.push(
-                    Diagnostic::error(
-                        codes::AKS_WINDOWS_VERSION,
-                        at.key("osSku"),
-                        format!("{sku:?} pools need Kubernetes {f} or later (cluster is {v})"),
-                    )
-                    .with_hint(format!("use kubernetesVersion \"{f}\" or later")),
-                );
+    }
+
+    /// The SKU exists in the catalog and is big enough for the pool's mode.
+    fn aks_vm_size(&mut self, at: &FieldPath, p: &Pool) {
+        let names: Vec<(FieldPath, &str)> = match &p.vm_size {
+            VmSize::Named(n) => vec![(at.key("vmSize"), n.as_str())],
+            VmSize::Candidates(c) => c
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (at.key("vmSize").index(i), n.as_str()))
+                .collect(),
+            VmSize::Inline(_) => Vec::new(),
+        };
+        for (field, name) in names {
+            match self.catalog.vm_sku(name) {
+                None => {
+                    let all: Vec<&str> = self.catalog.vm_skus().map(|s| s.name.as_str()).collect();
+                    let d = Diagnostic::error(
+                        codes::REF_VM_SIZE,
+                        field,
+                        format!("VM size '{name}' is not in the catalog"),
+                    );
+                    let d = match crate::load::did_you_mean(name, &all) {
+                        Some(m) => d.with_hint(format!("did you mean '{m}'? Or give the size inline as {{cpu, memory, pricePerHour}}")),
+                        None => d.with_hint("give the size inline as {cpu, memory, pricePerHour}, or pick one from the catalog"),
+                    };
+                    self.push(d);
+                }
+                Some(sku) if !aks::vm_size_allowed(sku.vcpu, sku.memory, &sku.family, p.mode) => {
+                    let (cpu, mem) = match p.mode {
+                        PoolMode::System => aks::MIN_SYSTEM_VM,
+                        PoolMode::User => aks::MIN_USER_VM,
+                    };
+                    self.push(Diagnostic::error(
+                        codes::AKS_VM_SIZE,
+                        field,
+                        format!(
+                            "{} ({} vCPU, {}) is below AKS's minimum for a {:?} pool: {cpu} vCPU, {mem}{}",
+                            sku.name,
+                            sku.vcpu,
+                            sku.memory,
+                            p.mode,
+                            if p.mode == PoolMode::System { ", not B-series" } else { "" }
+                        ),
+                    ));
+                }
+                Some(_) => {}
             }
         }
     }
@@ -579,8 +636,33 @@ impl Validator<'_> {
         );
         for (i, img) in s.images.iter().enumerate() {
             let at = root().key("images").index(i);
-            if img.catalog.is_some() {
-                // OS and build may come from the catalog.
+            if let Some(key) = &img.catalog {
+                // OS and build come from the catalog entry unless given here.
+                match self.catalog.image(key) {
+                    None => {
+                        let keys: Vec<&str> =
+                            self.catalog.images().map(|c| c.key.as_str()).collect();
+                        let d = Diagnostic::error(
+                            codes::REF_CATALOG_IMAGE,
+                            at.key("catalog"),
+                            format!("'{key}' is not in the image catalog"),
+                        );
+                        self.push(with_suggestion(d, key, &keys, "catalog images"));
+                    }
+                    Some(c) if img.os.is_some_and(|os| os != c.os) => self.push(
+                        Diagnostic::error(
+                            codes::IMAGE_OS,
+                            at.key("os"),
+                            format!(
+                                "os {} contradicts catalog image '{key}', which is {}",
+                                img.os.map_or("", Os::label),
+                                c.os
+                            ),
+                        )
+                        .with_hint("remove os: the catalog gives it"),
+                    ),
+                    Some(_) => {}
+                }
                 if let Some(b) = &img.os_build {
                     self.os_build(&at, img, b);
                 }
@@ -621,7 +703,7 @@ impl Validator<'_> {
                     img.name
                 ),
             ));
-        } else if aks::parse_os_build(b).is_none() {
+        } else if parse_windows_build(b).is_none() {
             self.push(
                 Diagnostic::error(
                     codes::IMAGE_OS_BUILD,
@@ -639,11 +721,11 @@ impl Validator<'_> {
 
     fn check_image_ref(&mut self, at: FieldPath, name: &str) {
         let names = self.image_names();
-        if !names.contains(&name) {
+        if !names.contains(&name) && self.catalog.image(name).is_none() {
             let d = Diagnostic::error(
                 codes::REF_IMAGE,
                 at,
-                format!("image '{name}' is not listed under images"),
+                format!("image '{name}' is neither listed under images nor a catalog image"),
             );
             let d = with_suggestion(d, name, &names, "images");
             self.push(d);
@@ -912,10 +994,7 @@ impl Validator<'_> {
                     at.key("count"),
                     "count 0 selects no node",
                 ));
-            } else if let Some(c) = sel
-                .count
-                .filter(|c| u64::from(*c) > aks::MAX_NODES_PER_POOL)
-            {
+            } else if let Some(c) = sel.count.filter(|c| *c > aks::MAX_NODES_PER_POOL) {
                 self.push(Diagnostic::error(
                     codes::VALUE_RANGE,
                     at.key("count"),
@@ -1108,7 +1187,7 @@ impl Validator<'_> {
             .collect();
         for (i, w) in s.workloads.iter().enumerate() {
             let at = root().key("workloads").index(i);
-            let image = images.get(w.image.as_str()).copied();
+            let image = self.image_info(images.get(w.image.as_str()).copied(), &w.image);
             let mut hosts: Vec<&Pool> = Vec::new();
             let mut no_nodes = 0;
             let mut tainted: BTreeMap<String, usize> = BTreeMap::new();
@@ -1126,7 +1205,7 @@ impl Validator<'_> {
                     *tainted.entry(t).or_default() += 1;
                 } else if !selector_matches(w, l) {
                     unselected += 1;
-                } else if !fits(&w.requests, p) {
+                } else if !self.fits(&w.requests, p) {
                     small += 1;
                 } else {
                     hosts.push(p);
@@ -1164,7 +1243,7 @@ impl Validator<'_> {
                     .with_hint("add a toleration or fix the selector, or add a pool that matches"),
                 );
             }
-            let Some(os) = image.and_then(|img| img.os) else {
+            let Some((os, build)) = image else {
                 continue;
             };
             let wrong: Vec<&str> = hosts
@@ -1197,17 +1276,52 @@ impl Validator<'_> {
                     .with_hint(format!("add nodeSelector: {{kubernetes.io/os: {os}}}")),
                 );
             }
-            self.os_build_match(&at, w, image);
+            if let Some(build) = build.filter(|_| os == Os::Windows) {
+                self.os_build_match(&at, w, build);
+            }
         }
     }
 
-    fn os_build_match(&mut self, at: &FieldPath, w: &Workload, image: Option<&Image>) {
-        let Some(img) = image.filter(|i| i.os == Some(Os::Windows)) else {
-            return;
+    /// The OS and (Windows) build of an image: from the scenario's entry, completed by its
+    /// `catalog:` key, or from the catalog by reference. `None` when unknown.
+    fn image_info(&self, img: Option<&Image>, reference: &str) -> Option<(Os, Option<u32>)> {
+        match img {
+            Some(img) => {
+                let cat = img.catalog.as_deref().and_then(|k| self.catalog.image(k));
+                let os = img.os.or(cat.map(|c| c.os))?;
+                let build = match &img.os_build {
+                    Some(b) => parse_windows_build(b),
+                    None => cat.and_then(|c| c.windows_build()),
+                };
+                Some((os, build))
+            }
+            None => self
+                .catalog
+                .image(reference)
+                .map(|c| (c.os, c.windows_build())),
+        }
+    }
+
+    /// Whether requests fit one node of the pool, when its size is known (inline or from
+    /// the catalog; for candidate lists, any candidate). Raw VM capacity, before
+    /// reservations: a pod refused here can never run there.
+    fn fits(&self, req: &Resources, p: &Pool) -> bool {
+        let fit = |cpu: Cpu, mem: Bytes| {
+            req.cpu.is_none_or(|c| c <= cpu) && req.memory.is_none_or(|m| m <= mem)
         };
-        let Some(build) = img.os_build.as_deref().and_then(aks::parse_os_build) else {
-            return;
+        let named = |n: &str| {
+            self.catalog
+                .vm_sku(n)
+                .is_none_or(|s| fit(Cpu::cores(u64::from(s.vcpu)), s.memory))
         };
+        match &p.vm_size {
+            VmSize::Inline(v) => fit(v.cpu, v.memory),
+            VmSize::Named(n) => named(n),
+            VmSize::Candidates(c) => c.is_empty() || c.iter().any(|n| named(n)),
+        }
+    }
+
+    fn os_build_match(&mut self, at: &FieldPath, w: &Workload, build: u32) {
         let Some(version) = self.version else { return };
         let windows: Vec<(&str, u32)> = self
             .s
@@ -1221,7 +1335,7 @@ impl Validator<'_> {
             .collect();
         if windows
             .iter()
-            .any(|(_, host)| aks::windows_build_runs(*host, build))
+            .any(|(_, host)| windows_build_runs(*host, build))
         {
             return;
         }
@@ -1240,7 +1354,7 @@ impl Validator<'_> {
                 at.key("image"),
                 format!(
                     "workload '{}' runs image '{}' built for Windows 10.0.{build}, which no Windows pool can run: {pools}",
-                    w.name, img.name
+                    w.name, w.image
                 ),
             )
             .with_hint(
@@ -1278,17 +1392,6 @@ fn resource_pairs(req: &Resources, lim: &Resources) -> Vec<(&'static str, String
         }
     }
     v
-}
-
-/// Whether requests fit the pool's VM size when the size is known (inline). Sizes from the
-/// catalog are unknown here and assumed to fit.
-fn fits(req: &Resources, p: &Pool) -> bool {
-    match &p.vm_size {
-        VmSize::Inline(v) => {
-            req.cpu.is_none_or(|c| c <= v.cpu) && req.memory.is_none_or(|m| m <= v.memory)
-        }
-        _ => true,
-    }
 }
 
 /// A pool name AKS would accept, derived from `name`.

@@ -168,14 +168,12 @@ pub struct Plan {
     pub assumptions: Vec<Assumption>,
 }
 
-/// Parses `MAJOR.MINOR` into the minor number (`1.33` -> 33).
+/// Parses `MAJOR.MINOR` into the minor number (`1.33` -> 33); Kubernetes 1.x only.
 pub fn k8s_minor(version: &str) -> Option<u32> {
-    let v = version.trim().trim_start_matches('v');
-    let mut it = v.split('.');
-    if it.next()? != "1" {
-        return None;
+    match catalog::aks::parse_k8s_version(version)? {
+        (1, minor) => Some(minor),
+        _ => None,
     }
-    it.next()?.parse().ok()
 }
 
 /// FNV-1a, used for the stable 8-digit part of AKS node names.
@@ -290,10 +288,12 @@ impl<'a> Builder<'a> {
                 build = build.or(c.windows_build());
             }
             layers.extend(img.layers.iter().cloned());
-            let os = os.ok_or_else(|| SimError::Invalid(format!(
-                "image {} has no os and no catalog entry to take it from",
-                img.name
-            )))?;
+            let os = os.ok_or_else(|| {
+                SimError::Invalid(format!(
+                    "image {} has no os and no catalog entry to take it from",
+                    img.name
+                ))
+            })?;
             self.add_image(&img.name, os, build, &layers);
         }
         Ok(())
@@ -394,11 +394,31 @@ pub fn add_default_tolerations(kind: WorkloadKind, tolerations: &mut Vec<Tolerat
     };
     if kind == WorkloadKind::DaemonSet {
         add("node.kubernetes.io/not-ready", TaintEffect::NoExecute, None);
-        add("node.kubernetes.io/unreachable", TaintEffect::NoExecute, None);
-        add("node.kubernetes.io/disk-pressure", TaintEffect::NoSchedule, None);
-        add("node.kubernetes.io/memory-pressure", TaintEffect::NoSchedule, None);
-        add("node.kubernetes.io/pid-pressure", TaintEffect::NoSchedule, None);
-        add("node.kubernetes.io/unschedulable", TaintEffect::NoSchedule, None);
+        add(
+            "node.kubernetes.io/unreachable",
+            TaintEffect::NoExecute,
+            None,
+        );
+        add(
+            "node.kubernetes.io/disk-pressure",
+            TaintEffect::NoSchedule,
+            None,
+        );
+        add(
+            "node.kubernetes.io/memory-pressure",
+            TaintEffect::NoSchedule,
+            None,
+        );
+        add(
+            "node.kubernetes.io/pid-pressure",
+            TaintEffect::NoSchedule,
+            None,
+        );
+        add(
+            "node.kubernetes.io/unschedulable",
+            TaintEffect::NoSchedule,
+            None,
+        );
     } else {
         let s = Some(DEFAULT_TOLERATION_SECONDS);
         add("node.kubernetes.io/not-ready", TaintEffect::NoExecute, s);
@@ -458,15 +478,11 @@ fn arrival_of(w: &Workload, horizon: u64) -> ArrivalPlan {
     }
 }
 
-/// The OS SKU a pool runs: its own, else Ubuntu for Linux and, for Windows, the AKS default
-/// of the Kubernetes version (Windows2022 up to 1.35, Windows2025 from 1.36;
-/// `windows-best-practices.md`, `upgrade-windows-os.md`).
+/// The OS SKU a pool runs: its own, else AKS's default for the OS and Kubernetes version
+/// (`catalog::aks::default_os_sku`).
 pub fn os_sku_of(pool: &poolcast_model::scenario::Pool, minor: u32) -> OsSku {
-    pool.os_sku.unwrap_or(match pool.os {
-        Os::Linux => OsSku::Ubuntu,
-        Os::Windows if minor >= 36 => OsSku::Windows2025,
-        Os::Windows => OsSku::Windows2022,
-    })
+    pool.os_sku
+        .unwrap_or_else(|| catalog::aks::default_os_sku(pool.os, (1, minor)))
 }
 
 /// Builds the run plan of `scn` with `seed`/`horizon` already resolved.
@@ -540,8 +556,10 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             requests,
             non_zero: non_zero(&requests),
             node_selector: w.node_selector.clone(),
-            required_node_affinity: node_aff
-                .and_then(|n| n.required_during_scheduling_ignored_during_execution.clone()),
+            required_node_affinity: node_aff.and_then(|n| {
+                n.required_during_scheduling_ignored_during_execution
+                    .clone()
+            }),
             preferred_node_affinity: node_aff
                 .map(|n| {
                     n.preferred_during_scheduling_ignored_during_execution
@@ -584,7 +602,11 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             }
             let mut images = Vec::new();
             for pi in &sp.images {
-                let id = match pi.catalog_key.as_deref().and_then(|k| b.resolve_image(k, Some(sp.os))) {
+                let id = match pi
+                    .catalog_key
+                    .as_deref()
+                    .and_then(|k| b.resolve_image(k, Some(sp.os)))
+                {
                     Some(id) => id,
                     None => match b.resolve_image(&pi.reference, Some(sp.os)) {
                         Some(id) => id,
@@ -733,10 +755,19 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             "node.kubernetes.io/instance-type".to_owned(),
             shape.vm_size.clone(),
         );
-        labels.insert("topology.kubernetes.io/region".to_owned(), region.to_owned());
+        labels.insert(
+            "topology.kubernetes.io/region".to_owned(),
+            region.to_owned(),
+        );
         if aks {
-            labels.insert("kubernetes.azure.com/agentpool".to_owned(), pool.name.clone());
-            labels.insert("kubernetes.azure.com/mode".to_owned(), mode_label.to_owned());
+            labels.insert(
+                "kubernetes.azure.com/agentpool".to_owned(),
+                pool.name.clone(),
+            );
+            labels.insert(
+                "kubernetes.azure.com/mode".to_owned(),
+                mode_label.to_owned(),
+            );
             labels.insert(
                 "kubernetes.azure.com/os-sku".to_owned(),
                 format!("{os_sku:?}"),
@@ -789,7 +820,10 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
                 name: n.name.clone(),
                 allocatable: n.allocatable.map(|a| Res {
                     cpu: a.cpu.map(|c| c.millis()).unwrap_or(shape.allocatable.cpu),
-                    memory: a.memory.map(|m| m.get()).unwrap_or(shape.allocatable.memory),
+                    memory: a
+                        .memory
+                        .map(|m| m.get())
+                        .unwrap_or(shape.allocatable.memory),
                     ephemeral: a
                         .ephemeral_storage
                         .map(|m| m.get())
@@ -876,8 +910,14 @@ mod tests {
 
     #[test]
     fn node_names_follow_aks() {
-        assert_eq!(node_name("aks-user-12345678-vmss", 0), "aks-user-12345678-vmss000000");
-        assert_eq!(node_name("aks-user-12345678-vmss", 37), "aks-user-12345678-vmss000011");
+        assert_eq!(
+            node_name("aks-user-12345678-vmss", 0),
+            "aks-user-12345678-vmss000000"
+        );
+        assert_eq!(
+            node_name("aks-user-12345678-vmss", 37),
+            "aks-user-12345678-vmss000011"
+        );
         assert_eq!(node_name("akswin", 10), "akswin00000a");
     }
 
@@ -898,6 +938,8 @@ mod tests {
         let mut t = Vec::new();
         add_default_tolerations(WorkloadKind::DaemonSet, &mut t);
         assert_eq!(t.len(), 6);
-        assert!(t.iter().any(|x| x.key == "node.kubernetes.io/disk-pressure"));
+        assert!(t
+            .iter()
+            .any(|x| x.key == "node.kubernetes.io/disk-pressure"));
     }
 }

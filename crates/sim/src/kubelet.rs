@@ -30,14 +30,6 @@ pub const IMAGE_MINIMUM_GC_AGE_MS: u64 = 120_000;
 pub const IMAGE_GC_HIGH_PERCENT: u32 = 85;
 /// See [`IMAGE_GC_HIGH_PERCENT`].
 pub const IMAGE_GC_LOW_PERCENT: u32 = 80;
-/// AKS Linux `--eviction-hard` includes `nodefs.available<10%` (AgentBaker default kubelet
-/// flags); AKS Windows nodes run with an empty `--eviction-hard` (facts.md §5), so they
-/// never report DiskPressure and a full disk fails the pull instead.
-pub const LINUX_NODEFS_EVICTION_PERCENT: u32 = 10;
-/// Windows Server build from which process isolation accepts older images
-/// (`ltsc2022` in containerd/platforms `platform_windows_compat.go`).
-pub const WINDOWS_LTSC2022_BUILD: u32 = 20348;
-
 /// The back-off after the `failures`-th consecutive failure (1-based): 10 s, 20 s, 40 s,
 /// ... capped at 300 s (kubelet `flowcontrol.Backoff` with the constants above).
 pub fn image_backoff_ms(failures: u32) -> u64 {
@@ -46,15 +38,12 @@ pub fn image_backoff_ms(failures: u32) -> u64 {
 }
 
 /// containerd's `checkWindowsHostAndContainerCompat` (containerd/platforms
-/// `platform_windows_compat.go`): a host older than Windows Server 2022 runs only images of
-/// its exact build; a newer host runs images from the previous LTSC (20348) up to its own
-/// build. Process isolation is the only mode AKS supports (`windows-best-practices.md`).
+/// `platform_windows_compat.go`), shared with validation in `poolcast_model::windows`: a
+/// host older than Windows Server 2022 runs only images of its exact build; a newer host
+/// runs images from the previous LTSC (20348) up to its own build. Process isolation is
+/// the only mode AKS supports (`windows-best-practices.md`).
 pub fn windows_compatible(host_build: u32, image_build: u32) -> bool {
-    if host_build < WINDOWS_LTSC2022_BUILD {
-        host_build == image_build
-    } else {
-        (WINDOWS_LTSC2022_BUILD..=host_build).contains(&image_build)
-    }
+    poolcast_model::windows::windows_build_runs(host_build, image_build)
 }
 
 /// Why an image cannot run on a node, found before or after the pull.
@@ -150,8 +139,9 @@ pub struct PullLink {
 
 /// How long fetching and unpacking a set of missing layers takes.
 pub trait PullTimeModel {
-    /// Milliseconds to pull `layers` (only those missing on the node), base first.
-    fn pull_ms(&self, layers: &[&LayerInfo], link: PullLink) -> u64;
+    /// Milliseconds to pull `layers` of `table` (only those missing on the node), base
+    /// first.
+    fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64;
 }
 
 /// The default pull model: layers download one after another at the link rate, and each
@@ -172,15 +162,15 @@ fn ms_for(bytes: u64, bps: u64) -> u64 {
 }
 
 impl PullTimeModel for PipelinedPull {
-    fn pull_ms(&self, layers: &[&LayerInfo], link: PullLink) -> u64 {
+    fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64 {
         let mut downloaded = 0u64;
         let mut extracted = 0u64;
-        for l in layers {
+        for &id in layers {
+            let l = table.layer(id);
             downloaded = downloaded.saturating_add(ms_for(l.size, link.download_bps));
-            extracted = downloaded.max(extracted).saturating_add(ms_for(
-                l.uncompressed,
-                link.extract_bps,
-            ));
+            extracted = downloaded
+                .max(extracted)
+                .saturating_add(ms_for(l.uncompressed, link.extract_bps));
         }
         extracted
     }
@@ -249,10 +239,16 @@ pub struct KubeletParams {
     pub max_parallel_image_pulls: Option<u32>,
     /// VM NIC bytes/s.
     pub nic_bps: u64,
-    /// Extraction bytes/s (snapshotter rate capped by the disk).
+    /// Extraction bytes/s (snapshotter rate capped by the disk's sustained rate).
     pub extract_bps: u64,
-    /// OS disk bytes/s (container I/O).
+    /// Extraction bytes/s while the disk bursts.
+    pub extract_burst_bps: u64,
+    /// OS disk bytes/s (container I/O), sustained.
     pub disk_bps: u64,
+    /// OS disk bytes/s while bursting.
+    pub disk_burst_bps: u64,
+    /// How long a fresh node's disk bursts (0: no burst).
+    pub burst_ms: u64,
     /// OS disk size in bytes.
     pub disk_capacity: u64,
     /// Bytes the OS and node image take before any pull.
@@ -261,12 +257,33 @@ pub struct KubeletParams {
     pub gc_high_percent: u32,
     /// See `gc_high_percent`.
     pub gc_low_percent: u32,
-    /// `nodefs.available` eviction threshold in percent (None: no eviction, Windows).
+    /// `nodefs.available` eviction threshold in percent; `None` on AKS Windows nodes, which
+    /// run with an empty `--eviction-hard` and so fail pulls on a full disk instead.
     pub eviction_percent: Option<u32>,
     /// Container start overhead (runtime create + start, ms).
     pub start_overhead_ms: u64,
     /// Per-file I/O costs.
     pub file_costs: FileCosts,
+}
+
+impl KubeletParams {
+    /// Extraction rate for a node `age_ms` old (burst credits last `burst_ms`).
+    pub fn extract_rate(&self, age_ms: u64) -> u64 {
+        if age_ms < self.burst_ms {
+            self.extract_burst_bps
+        } else {
+            self.extract_bps
+        }
+    }
+
+    /// Disk rate for container I/O on a node `age_ms` old.
+    pub fn disk_rate(&self, age_ms: u64) -> u64 {
+        if age_ms < self.burst_ms {
+            self.disk_burst_bps
+        } else {
+            self.disk_bps
+        }
+    }
 }
 
 /// An image's state on one node.
@@ -320,6 +337,7 @@ pub struct Kubelet {
     layer_inflight: Vec<Option<SimTime>>,
     queue: VecDeque<ImageId>,
     active_pulls: u32,
+    missing: Vec<LayerId>,
     /// Bytes used on the OS disk (base + layers, including layers being pulled).
     pub disk_used: u64,
     /// The node reports DiskPressure.
@@ -340,6 +358,7 @@ impl Kubelet {
             layer_inflight: vec![None; n_layers],
             queue: VecDeque::new(),
             active_pulls: 0,
+            missing: Vec::new(),
             disk_used: base,
             disk_pressure: false,
             alive: true,
@@ -436,39 +455,38 @@ impl Kubelet {
         }
     }
 
-    /// Starts queued pulls while the puller has free slots. Each pull's time comes from
-    /// `model`; with parallel pulls the link is shared equally among the pulls running
-    /// when it starts (an approximation: rates are not re-balanced as pulls finish).
+    /// Starts queued pulls while the puller has free slots, appending what happened to
+    /// `started`. Each pull's time comes from `model`; with parallel pulls the link is
+    /// shared equally among the pulls running when it starts (an approximation: rates are
+    /// not re-balanced as pulls finish).
     pub fn start_next(
         &mut self,
         now: SimTime,
         table: &LayerTable,
         link_for: impl Fn(ImageId) -> PullLink,
         model: &dyn PullTimeModel,
-    ) -> Vec<PullStart> {
-        let mut started = Vec::new();
+        started: &mut Vec<PullStart>,
+    ) {
         if !self.alive {
-            return started;
+            return;
         }
         while self.pull_slots_free() {
             let Some(image) = self.queue.pop_front() else {
                 break;
             };
-            let mut missing: Vec<&LayerInfo> = Vec::new();
-            let mut missing_ids: Vec<LayerId> = Vec::new();
+            self.missing.clear();
             let mut wait_until = now;
             let mut need = 0u64;
             for &l in &table.image_layers[image.idx()] {
                 let li = l.0 as usize;
-                if self.layer_refs[li] > 0 || missing_ids.contains(&l) {
+                if self.layer_refs[li] > 0 || self.missing.contains(&l) {
                     continue;
                 }
                 if let Some(t) = self.layer_inflight[li] {
                     wait_until = wait_until.max(t);
                     continue;
                 }
-                missing.push(table.layer(l));
-                missing_ids.push(l);
+                self.missing.push(l);
                 need = need.saturating_add(table.layer(l).uncompressed);
             }
             if self.disk_used.saturating_add(need) > self.params.disk_capacity {
@@ -487,9 +505,9 @@ impl Kubelet {
                 extract_bps: (base.extract_bps / share).max(1),
             };
             let done = now
-                .plus_ms(model.pull_ms(&missing, link))
+                .plus_ms(model.pull_ms(&self.missing, table, link))
                 .max(wait_until);
-            for l in &missing_ids {
+            for l in &self.missing {
                 self.layer_inflight[l.0 as usize] = Some(done);
             }
             self.disk_used = self.disk_used.saturating_add(need);
@@ -497,7 +515,6 @@ impl Kubelet {
             self.active_pulls += 1;
             started.push(PullStart::Started(image, done));
         }
-        started
     }
 
     /// A pull finished: the image and its layers are present; frees a puller slot.
@@ -536,17 +553,15 @@ impl Kubelet {
         if self.disk_used_percent() < self.params.gc_high_percent {
             return removed;
         }
-        let target = u128::from(self.params.disk_capacity)
-            * u128::from(self.params.gc_low_percent)
-            / 100;
+        let target =
+            u128::from(self.params.disk_capacity) * u128::from(self.params.gc_low_percent) / 100;
         let mut candidates: Vec<(SimTime, ImageId)> = self
             .images
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match *s {
                 ImageSlot::Present { pulled, last_used }
-                    if self.image_users[i] == 0
-                        && now.since(pulled) >= IMAGE_MINIMUM_GC_AGE_MS =>
+                    if self.image_users[i] == 0 && now.since(pulled) >= IMAGE_MINIMUM_GC_AGE_MS =>
                 {
                     Some((last_used, ImageId(i as u32)))
                 }
@@ -621,7 +636,10 @@ mod tests {
             max_parallel_image_pulls: None,
             nic_bps: 1_000_000_000,
             extract_bps: 20_000_000,
+            extract_burst_bps: 20_000_000,
             disk_bps: 100_000_000,
+            disk_burst_bps: 100_000_000,
+            burst_ms: 0,
             disk_capacity: cap,
             disk_base_used: 0,
             gc_high_percent: 85,
@@ -675,13 +693,14 @@ mod tests {
             download_bps: 100_000_000,
             extract_bps: 20_000_000,
         };
-        let a = layer("a", 1_000_000_000, 2_000_000_000);
+        let mut t = LayerTable::default();
+        let a = t.intern(layer("a", 1_000_000_000, 2_000_000_000));
+        let b = t.intern(layer("b", 500_000_000, 400_000_000));
         // One layer: 10 s download + 100 s extraction.
-        assert_eq!(PipelinedPull.pull_ms(&[&a], link), 110_000);
+        assert_eq!(PipelinedPull.pull_ms(&[a], &t, link), 110_000);
         // Two layers: the second downloads during the first extraction.
-        let b = layer("b", 500_000_000, 400_000_000);
-        assert_eq!(PipelinedPull.pull_ms(&[&a, &b], link), 130_000);
-        assert_eq!(PipelinedPull.pull_ms(&[], link), 0);
+        assert_eq!(PipelinedPull.pull_ms(&[a, b], &t, link), 130_000);
+        assert_eq!(PipelinedPull.pull_ms(&[], &t, link), 0);
     }
 
     #[test]
@@ -702,12 +721,14 @@ mod tests {
         assert_eq!(k.request(i1), PullRequest::Queued);
         assert_eq!(k.request(i2), PullRequest::Queued);
         assert_eq!(k.request(i1), PullRequest::InProgress);
-        let s = k.start_next(SimTime(0), &t, link, &PipelinedPull);
+        let mut s = Vec::new();
+        k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);
         // Serialized: only the first starts. base: 10 s + 100 s; app1 downloads by 11 s,
         // extracts 10 s after base: 120 s.
         assert_eq!(s, vec![PullStart::Started(i1, SimTime(120_000))]);
         k.finish_pull(i1, &t, SimTime(120_000));
-        let s = k.start_next(SimTime(120_000), &t, link, &PipelinedPull);
+        s.clear();
+        k.start_next(SimTime(120_000), &t, link, &PipelinedPull, &mut s);
         // Only app2 is missing: 1 s + 10 s.
         assert_eq!(s, vec![PullStart::Started(i2, SimTime(131_000))]);
         k.finish_pull(i2, &t, SimTime(131_000));
@@ -754,7 +775,8 @@ mod tests {
             download_bps: 1,
             extract_bps: 1,
         };
-        let s = k.start_next(SimTime(0), &t, link, &PipelinedPull);
+        let mut s = Vec::new();
+        k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);
         assert_eq!(s, vec![PullStart::NoSpace(ImageId(0))]);
         assert!(!k.under_disk_pressure());
         k.disk_used = 91;

@@ -101,18 +101,30 @@ pub fn explain(
     explain::from_engine(&engine, pod, at)
 }
 
-/// Runs `scenario` recording, for every bind, whether the filters passed and allocatable
-/// held at that moment (for property tests), and returns those checks with the outcome.
+/// What an audited run checked besides its outcome.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// Every bind, re-checked against the filters and allocatable at bind time.
+    pub binds: Vec<run::BindCheck>,
+    /// `Cluster::check_invariants` at the end of the run.
+    pub invariants: Result<(), String>,
+}
+
+/// Runs `scenario` re-checking every bind (filters and allocatable at that moment) and the
+/// cluster's accounting invariants at the end: the engine's own test oracle.
 pub fn simulate_audited(
     scenario: &Scenario,
     opts: &RunOptions,
-) -> Result<(Outcome, Vec<run::BindCheck>), SimError> {
+) -> Result<(Outcome, Audit), SimError> {
     let seed = opts.seed.unwrap_or(scenario.sim.seed);
     let horizon = opts.horizon.unwrap_or(scenario.sim.horizon);
     let plan = build::build(scenario, seed, horizon.as_ms())?;
     let mut engine = run::Engine::new(plan, scenario);
     engine.audit = Some(Vec::new());
     engine.run();
-    let checks = engine.audit.take().unwrap_or_default();
-    Ok((engine.outcome(), checks))
+    let audit = Audit {
+        binds: engine.audit.take().unwrap_or_default(),
+        invariants: engine.plan.cluster.check_invariants(),
+    };
+    Ok((engine.outcome(), audit))
 }

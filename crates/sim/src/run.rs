@@ -20,7 +20,7 @@ use crate::kubelet::{
     check_os, image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost,
     PipelinedPull, PullLink, PullRequest, PullStart,
 };
-use crate::outcome::{FailureRecord, PoolSeries, Reason, Series};
+use crate::outcome::{FailureRecord, Reason, Series};
 use crate::scheduler::{NodeVerdict, ScheduleResult, Scheduler};
 
 mod pending;
@@ -195,6 +195,9 @@ pub(crate) struct Engine<'s> {
     pub captured: Option<Captured>,
     /// When set, every bind is re-checked (tests).
     pub audit: Option<Vec<BindCheck>>,
+    /// Reused buffers, so handling an event does not allocate.
+    scratch_starts: Vec<PullStart>,
+    scratch_pods: Vec<PodId>,
 }
 
 impl<'s> Engine<'s> {
@@ -229,6 +232,8 @@ impl<'s> Engine<'s> {
             explain: None,
             captured: None,
             audit: None,
+            scratch_starts: Vec::new(),
+            scratch_pods: Vec::new(),
             plan,
             scenario,
         }
@@ -339,7 +344,8 @@ impl<'s> Engine<'s> {
             }
         }
         for (i, e) in self.scenario.events.iter().enumerate() {
-            self.q.schedule(SimTime(e.at.as_ms()), Event::Scenario(i as u32));
+            self.q
+                .schedule(SimTime(e.at.as_ms()), Event::Scenario(i as u32));
         }
         self.q.schedule(SimTime::ZERO, Event::Sample);
     }
@@ -621,8 +627,8 @@ impl<'s> Engine<'s> {
             return;
         };
         let now = self.now();
-        let images = self.plan.cluster.spec_of(pod).images.clone();
-        for img in images {
+        let spec = self.plan.cluster.pods[pod.idx()].spec.idx();
+        for &img in &self.plan.cluster.specs[spec].images {
             self.kubelets[node.idx()].remove_user(img, now);
         }
         self.nodes[node.idx()].waiters.retain(|&(_, p)| p != pod);
@@ -667,7 +673,9 @@ impl<'s> Engine<'s> {
             if let Some((name, at)) = &self.explain {
                 if now >= *at && self.plan.cluster.pods[pod.idx()].name == *name {
                     let verdicts = self.sched.explain(&self.plan.cluster, pod);
-                    let result = self.sched.schedule_one(&self.plan.cluster, pod, &mut self.tie);
+                    let result = self
+                        .sched
+                        .schedule_one(&self.plan.cluster, pod, &mut self.tie);
                     self.captured = Some(Captured {
                         pod,
                         at: now,
@@ -678,7 +686,10 @@ impl<'s> Engine<'s> {
                 }
             }
             self.pods[pod.idx()].attempts += 1;
-            match self.sched.schedule_one(&self.plan.cluster, pod, &mut self.tie) {
+            match self
+                .sched
+                .schedule_one(&self.plan.cluster, pod, &mut self.tie)
+            {
                 ScheduleResult::Scheduled { node, .. } => {
                     self.queue.done(pod);
                     self.bind(pod, node);
@@ -787,9 +798,12 @@ impl<'s> Engine<'s> {
             let img = self.plan.cluster.specs[spec.idx()].images[next];
             let info = &self.plan.cluster.images[img.idx()];
             if check_os(node_os, node_build, info.os, info.windows_build) == OsCheck::OsMismatch {
+                // kubelet: ErrImagePull, then ImagePullBackOff while it backs off.
                 let msg = format!(
-                    "Failed to pull image \"{0}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{0}\": no match for platform in manifest: not found",
-                    info.name
+                    "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: failed to pull and unpack image \"{0}\": no match for platform in manifest: not found (image os {1}, node os {2})",
+                    info.name,
+                    info.os,
+                    node_os
                 );
                 self.kubelet_failure(pod, node, Reason::OsMismatch, msg);
                 return;
@@ -819,7 +833,7 @@ impl<'s> Engine<'s> {
                 == OsCheck::OsVersionMismatch
             {
                 let msg = format!(
-                    "Error: failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem {}: The container operating system does not match the host operating system.: unknown (image {} is Windows build 10.0.{}, node {} is 10.0.{})",
+                    "CreateContainerError: failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem {}: The container operating system does not match the host operating system.: unknown (image {} is Windows build 10.0.{}, node {} is 10.0.{})",
                     self.plan.cluster.pods[pod.idx()].name,
                     info.name,
                     info.windows_build.unwrap_or(0),
@@ -847,8 +861,11 @@ impl<'s> Engine<'s> {
         let now = self.now();
         let registry = &self.plan.registry_bps;
         let nic = self.kubelets[node.idx()].params.nic_bps;
-        let extract = self.kubelets[node.idx()].params.extract_bps;
-        let starts = self.kubelets[node.idx()].start_next(
+        let age = now.since(self.nodes[node.idx()].created);
+        let extract = self.kubelets[node.idx()].params.extract_rate(age);
+        let mut starts = std::mem::take(&mut self.scratch_starts);
+        starts.clear();
+        self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
             |img| PullLink {
@@ -856,8 +873,9 @@ impl<'s> Engine<'s> {
                 extract_bps: extract,
             },
             &PipelinedPull,
+            &mut starts,
         );
-        for s in starts {
+        for &s in &starts {
             match s {
                 PullStart::Started(img, done) => {
                     self.q.schedule(done, Event::PullDone { node, image: img });
@@ -866,11 +884,11 @@ impl<'s> Engine<'s> {
                     self.gc(node);
                     let msg = match self.plan.cluster.nodes[node.idx()].os {
                         Os::Windows => format!(
-                            "Failed to pull image \"{0}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: There is not enough space on the disk.",
+                            "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: There is not enough space on the disk.",
                             self.image_display(img)
                         ),
                         Os::Linux => format!(
-                            "Failed to pull image \"{0}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: write /var/lib/containerd: no space left on device",
+                            "ImagePullBackOff: Back-off pulling image \"{0}\": ErrImagePull: rpc error: code = Unknown desc = failed to pull and unpack image \"{0}\": failed to extract layer: write /var/lib/containerd: no space left on device",
                             self.image_display(img)
                         ),
                     };
@@ -887,6 +905,7 @@ impl<'s> Engine<'s> {
                 }
             }
         }
+        self.scratch_starts = starts;
     }
 
     fn pull_done(&mut self, node: NodeId, image: ImageId) {
@@ -898,7 +917,8 @@ impl<'s> Engine<'s> {
         self.plan.cluster.add_image_to_node(node, image);
         self.gc(node);
         self.check_disk_pressure(node);
-        let mut waiting = Vec::new();
+        let mut waiting = std::mem::take(&mut self.scratch_pods);
+        waiting.clear();
         self.nodes[node.idx()].waiters.retain(|&(i, p)| {
             if i == image {
                 waiting.push(p);
@@ -907,13 +927,14 @@ impl<'s> Engine<'s> {
                 true
             }
         });
-        for p in waiting {
+        for &p in &waiting {
             if self.pod_on(p, node) {
                 self.kubelets[node.idx()].touch(image, now);
                 self.pods[p.idx()].next_image += 1;
                 self.advance(p, node);
             }
         }
+        self.scratch_pods = waiting;
         self.kick_puller(node);
     }
 
@@ -1027,7 +1048,9 @@ impl<'s> Engine<'s> {
                 io,
                 &k.params.file_costs,
                 DiskPerf {
-                    bytes_per_sec: k.params.disk_bps,
+                    bytes_per_sec: k
+                        .params
+                        .disk_rate(now.since(self.nodes[node.idx()].created)),
                 },
             )
         });
@@ -1040,7 +1063,12 @@ impl<'s> Engine<'s> {
 
     // ---- scenario events --------------------------------------------------------------
 
-    fn pool_nodes_newest_first(&self, pool: &str, count: u32, pred: impl Fn(NodeId) -> bool) -> Vec<NodeId> {
+    fn pool_nodes_newest_first(
+        &self,
+        pool: &str,
+        count: u32,
+        pred: impl Fn(NodeId) -> bool,
+    ) -> Vec<NodeId> {
         let Some(pi) = self.plan.pools.iter().position(|p| p.name == pool) else {
             return Vec::new();
         };
@@ -1080,7 +1108,8 @@ impl<'s> Engine<'s> {
                 self.nodes[n.idx()].failed = Some(now);
                 self.nodes[n.idx()].waiters.clear();
                 let grace = node_monitor_grace_ms(self.plan.k8s_minor);
-                self.q.schedule_in(grace, Event::NodeUnreachable { node: n });
+                self.q
+                    .schedule_in(grace, Event::NodeUnreachable { node: n });
             }
         }
         if let Some(sel) = &e.cordon {
@@ -1097,7 +1126,9 @@ impl<'s> Engine<'s> {
                     .pods
                     .iter()
                     .copied()
-                    .filter(|&p| self.plan.cluster.spec_of(p).owner.kind() != WorkloadKind::DaemonSet)
+                    .filter(|&p| {
+                        self.plan.cluster.spec_of(p).owner.kind() != WorkloadKind::DaemonSet
+                    })
                     .collect();
                 for p in victims {
                     self.end_pod(p, Phase::Deleted);
@@ -1230,7 +1261,7 @@ impl<'s> Engine<'s> {
         }
         for (pi, (count, alloc, req)) in per_pool.into_iter().enumerate() {
             let name = self.plan.pools[pi].name.clone();
-            let s = self.series.pools.entry(name).or_insert_with(PoolSeries::default);
+            let s = self.series.pools.entry(name).or_default();
             // Pools first seen late get zeros for the earlier samples.
             while s.nodes.len() + 1 < n_samples {
                 s.nodes.push(0);
@@ -1240,7 +1271,8 @@ impl<'s> Engine<'s> {
             self.peak_pods[pi] = self.peak_pods[pi].max(frac(req.pods, alloc.pods));
             s.nodes.push(count);
             s.cpu.push(crate::outcome::round4(frac(req.cpu, alloc.cpu)));
-            s.memory.push(crate::outcome::round4(frac(req.memory, alloc.memory)));
+            s.memory
+                .push(crate::outcome::round4(frac(req.memory, alloc.memory)));
         }
     }
 }

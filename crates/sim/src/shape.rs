@@ -1,21 +1,28 @@
 //! The shape of a pool's nodes: VM size, price, allocatable, OS disk and the kubelet's pull,
-//! extraction, I/O and start-up parameters, all drawn from `poolcast_model::catalog`.
-//!
-//! INTERIM: until the catalog's reservations/disks/provisioning modules land, the values
-//! below are computed here from shared/data (facts.md §4-§7, io-costs.md §5); this module
-//! is replaced by catalog calls when they do.
+//! extraction, I/O and start-up parameters. Every Azure/AKS number comes from
+//! `poolcast_model::catalog` (reservations, disks, provisioning, aks); this module only
+//! combines them for one pool and applies the scenario's overrides.
 
-use poolcast_model::catalog::Catalog;
-use poolcast_model::scenario::{NetworkPlugin, Os, OsDiskType, OsSku, Pool, Provider, Scenario, VmSize};
+use std::collections::BTreeMap;
+
+use poolcast_model::catalog::{self, Arch, Catalog, VmSku};
+use poolcast_model::scenario::{Os, OsSku, Pool, Provider, Scenario, VmSize};
+use poolcast_model::Bytes;
 
 use crate::cluster::Res;
-use crate::kubelet::{FileCosts, KubeletParams, IMAGE_GC_HIGH_PERCENT, IMAGE_GC_LOW_PERCENT, LINUX_NODEFS_EVICTION_PERCENT};
+use crate::kubelet::{FileCosts, KubeletParams, IMAGE_GC_HIGH_PERCENT, IMAGE_GC_LOW_PERCENT};
 use crate::outcome::Assumption;
 use crate::SimError;
 
-const MIB: u64 = 1024 * 1024;
-const GIB: u64 = 1024 * MIB;
-const MB: u64 = 1_000_000;
+/// Registry bandwidth when the scenario gives none: Azure Container Registry Premium's
+/// stated minimum download estimate, 100 MB/s (`container-registry-limits.md`, io-costs.md
+/// §1.7). Basic and Standard state 30 and 60 MB/s.
+pub const DEFAULT_REGISTRY_BPS: u64 = 100_000_000;
+
+/// OS disk space an AKS Linux node image takes before any container image, `[U]`: the
+/// Ubuntu/Azure Linux VHDs are built as 30 GB images (AgentBaker packer settings), of which
+/// the pre-cached container images are accounted separately by their layers.
+pub const LINUX_OS_FOOTPRINT: u64 = 30_000_000_000;
 
 /// A node template's sizes.
 #[derive(Debug, Clone)]
@@ -34,55 +41,34 @@ pub struct NodeShape {
     pub provision_ms: u64,
 }
 
-/// Registry bandwidth when the scenario gives none: ACR Premium's 100 MB/s minimum
-/// estimate (io-costs.md §1.7).
+/// Registry bandwidth when the scenario gives none.
 pub fn default_registry_bps() -> u64 {
-    100 * MB
+    DEFAULT_REGISTRY_BPS
 }
 
-/// Uncompressed size of a layer that states none (io-costs.md §5.2 worked example ratio
-/// ~1.8 for Windows servercore, ~2.5 for Linux gzip layers).
-pub fn default_uncompressed(os: Os, compressed: u64) -> u64 {
-    match os {
-        Os::Windows => compressed.saturating_mul(18) / 10,
-        Os::Linux => compressed.saturating_mul(25) / 10,
-    }
+/// Uncompressed size of a layer that states none (catalog `DEFAULT_EXPANSION`, x2.5).
+pub fn default_uncompressed(_os: Os, compressed: u64) -> u64 {
+    catalog::disks::default_uncompressed_size(Bytes(compressed)).get()
 }
 
-fn cpu_reserved_millis(vcpu: u64) -> u64 {
-    let mut m = 0;
-    for core in 1..=vcpu {
-        m += match core {
-            1 => 60,
-            2 => 40,
-            3 | 4 => 20,
-            _ => 10,
-        };
-    }
-    m
-}
-
-fn regressive_mib(nominal_mib: u64) -> u64 {
-    let tiers = [(4096u64, 25u64), (4096, 20), (8192, 10), (114_688, 6), (u64::MAX, 2)];
-    let mut left = nominal_mib;
-    let mut r = 0u64;
-    for (size, pct) in tiers {
-        let take = left.min(size);
-        r += take * pct;
-        left -= take;
-        if left == 0 {
-            break;
-        }
-    }
-    r / 100
-}
-
-/// Node pools' default maxPods by network plugin (facts.md §4).
-pub fn default_max_pods(plugin: NetworkPlugin) -> u32 {
-    match plugin {
-        NetworkPlugin::AzureCniOverlay | NetworkPlugin::AzureCniCilium => 250,
-        NetworkPlugin::AzureCniPodSubnet | NetworkPlugin::Kubenet => 110,
-        NetworkPlugin::AzureCniNodeSubnet => 30,
+/// An inline VM size as a catalog record, so the same disk and reservation rules apply.
+fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
+    let temp = i.temp_disk.unwrap_or_default();
+    VmSku {
+        name: i.name.clone().unwrap_or_else(|| "inline".to_owned()),
+        family: "inline".to_owned(),
+        vcpu: u32::try_from(i.cpu.millis().div_ceil(1000)).unwrap_or(u32::MAX),
+        memory: i.memory,
+        temp_disk: temp,
+        network_mbps: None,
+        max_uncached_disk_mbps: None,
+        max_uncached_disk_iops: None,
+        max_uncached_disk_bandwidth: None,
+        ephemeral_os_disk: temp.get() > 0,
+        accelerated_networking: String::new(),
+        arch: Arch::Amd64,
+        prices: BTreeMap::new(),
+        source: "inline in the scenario".to_owned(),
     }
 }
 
@@ -96,166 +82,188 @@ pub fn node_shape(
 ) -> Result<NodeShape, SimError> {
     let cat = Catalog::builtin();
     let aks = scn.cluster.provider == Provider::Aks;
+    let k8s = (1, minor);
+    // Azure Hybrid Benefit removes the Windows licence: Windows nodes at the Linux rate.
     let price_os = if pool.azure_hybrid_benefit {
         Os::Linux
     } else {
         pool.os
     };
-    let (vm_size, vcpu, memory, temp, price, arch, nic_mbps, disk_cap_mbps) = match &pool.vm_size {
-        VmSize::Inline(i) => (
-            i.name.clone().unwrap_or_else(|| "inline".into()),
-            i.cpu.millis().div_ceil(1000),
-            i.memory.get(),
-            i.temp_disk.map(|b| b.get()).unwrap_or(0),
-            i.price_per_hour,
-            "amd64",
-            None,
-            None,
-        ),
+    let owned;
+    let (sku, price): (&VmSku, Option<f64>) = match &pool.vm_size {
+        VmSize::Inline(i) => {
+            owned = inline_sku(i);
+            (&owned, i.price_per_hour)
+        }
         v => {
             let name = v.primary_name().unwrap_or_default();
             let sku = cat
                 .vm_sku(name)
                 .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?;
-            (
-                sku.name.clone(),
-                u64::from(sku.vcpu),
-                sku.memory.get(),
-                sku.temp_disk.get(),
-                sku.price(region, price_os),
-                sku.arch.label(),
-                sku.network_mbps,
-                sku.max_uncached_disk_mbps,
-            )
+            (sku, sku.price(region, price_os))
         }
     };
-    let max_pods = pool
-        .max_pods
-        .unwrap_or_else(|| if aks { default_max_pods(scn.cluster.network_plugin) } else { 110 });
-    // OS disk: AKS default ephemeral on a temp disk of >= 128 GiB, else managed by vCPU.
-    let (disk_bytes, disk_mbps, ephemeral) = {
-        let want = pool.os_disk.and_then(|d| d.disk_type);
-        let size = pool.os_disk.and_then(|d| d.size_gib).map(|g| u64::from(g) * GIB);
-        let eph_ok = temp >= 128 * GIB;
-        if want != Some(OsDiskType::Managed) && eph_ok {
-            (size.unwrap_or(temp), 250u64, true)
+    let disk = catalog::disks::os_disk_for(sku, pool.os_disk.as_ref())
+        .map_err(|e| SimError::Invalid(format!("pool {}: {e}", pool.name)))?;
+    let max_pods = pool.max_pods.unwrap_or_else(|| {
+        if aks {
+            catalog::aks::default_max_pods(scn.cluster.network_plugin)
         } else {
-            let (gib, mbps) = match vcpu {
-                0..=7 => (128, 100),
-                8..=15 => (256, 125),
-                16..=63 => (512, 150),
-                _ => (1024, 200),
-            };
-            let mbps = disk_cap_mbps.map_or(mbps, |c| mbps.min(u64::from(c)));
-            (size.unwrap_or(gib * GIB), mbps, false)
+            // kubelet `maxPods` default (pkg/kubelet/apis/config/v1beta1/defaults.go).
+            110
         }
-    };
-    let _ = ephemeral;
-    let nominal_mib = memory / MIB;
+    });
     let allocatable = if aks {
-        let cpu = vcpu * 1000 - cpu_reserved_millis(vcpu);
-        let (reserved_mib, capacity) = match pool.os {
-            Os::Windows => (regressive_mib(nominal_mib) + 2048, memory),
-            Os::Linux => {
-                let kr = if minor >= 29 {
-                    (20 * u64::from(max_pods) + 50).min(nominal_mib / 4) + 100
-                } else {
-                    regressive_mib(nominal_mib) + 750
-                };
-                (kr, memory - memory * 3 / 100)
-            }
-        };
+        let r = catalog::reservations::node_allocatable(
+            sku.vcpu, sku.memory, pool.os, k8s, max_pods, disk.size,
+        );
         Res {
-            cpu,
-            memory: capacity.saturating_sub(reserved_mib * MIB),
-            ephemeral: match pool.os {
-                Os::Linux => disk_bytes * 9 / 10,
-                Os::Windows => disk_bytes,
-            },
-            pods: u64::from(max_pods),
+            cpu: r.allocatable.cpu.millis(),
+            memory: r.allocatable.memory.get(),
+            ephemeral: r.allocatable.ephemeral_storage.get(),
+            pods: u64::from(r.allocatable.pods),
         }
     } else {
+        // provider generic: no reservations beyond what the scenario states.
         Res {
-            cpu: vcpu * 1000,
-            memory,
-            ephemeral: disk_bytes,
+            cpu: u64::from(sku.vcpu) * 1000,
+            memory: sku.memory.get(),
+            ephemeral: disk.size.get(),
             pods: u64::from(max_pods),
         }
     };
     let kcfg = scn.cluster.kubelet.clone().unwrap_or_default();
-    let serialize = kcfg
-        .serialize_image_pulls
-        .unwrap_or(kcfg.max_parallel_image_pulls.is_none_or(|m| m < 2) && (!aks || minor < 31));
-    let (extract_cpu, start_ms, costs, base, provision) = match pool.os {
-        Os::Linux => (
-            150 * MB,
-            1_000,
-            FileCosts {
-                open_us: 10,
-                create_us: 25,
-                layer_multiplier_permille: 1050,
-                first_open_scan_us: 0,
-                write_scan_us: 0,
-            },
-            30 * GIB,
-            180_000,
-        ),
-        Os::Windows => (
-            20 * MB,
-            5_000,
-            FileCosts {
-                open_us: 90,
-                create_us: 300,
-                layer_multiplier_permille: 1500,
-                first_open_scan_us: 3_000,
-                write_scan_us: 3_000,
-            },
-            if os_sku == OsSku::Windows2025 { 45 } else { 35 } * 1_000_000_000,
-            420_000,
-        ),
+    // kubelet: serializeImagePulls is true unless maxParallelImagePulls >= 2
+    // (v1beta1/defaults.go); AKS pulls in parallel from 1.31.
+    let serialize = kcfg.serialize_image_pulls.unwrap_or_else(|| {
+        if kcfg.max_parallel_image_pulls.is_some_and(|m| m >= 2) {
+            false
+        } else if aks {
+            catalog::aks::default_serialize_image_pulls(k8s)
+        } else {
+            true
+        }
+    });
+    let windows_build = os_sku.windows_build().filter(|_| pool.os == Os::Windows);
+    let base_used = match windows_build {
+        Some(b) => catalog::disks::windows_vhd_footprint(b)
+            .or_else(|| catalog::disks::windows_vhd_footprint(20348))
+            .map(Bytes::get)
+            .unwrap_or(0),
+        None => LINUX_OS_FOOTPRINT,
     };
-    let nic_bps = nic_mbps.map_or(u64::MAX, |m| u64::from(m) * 1_000_000 / 8);
+    let costs = catalog::disks::per_file_costs(pool.os);
+    let nic_bps = sku
+        .network_mbps
+        .map_or(u64::MAX, |m| u64::from(m) * 1_000_000 / 8);
+    let provision = match pool.os {
+        Os::Linux => scn
+            .cluster
+            .autoscaler
+            .as_ref()
+            .and_then(|a| a.linux_provision_time),
+        Os::Windows => scn
+            .cluster
+            .autoscaler
+            .as_ref()
+            .and_then(|a| a.windows_provision_time),
+    }
+    .unwrap_or(catalog::provisioning::node_ready_time(pool.os).default);
     Ok(NodeShape {
-        vm_size,
-        arch,
+        vm_size: sku.name.clone(),
+        arch: sku.arch.label(),
         price_per_hour: price,
         allocatable,
         kubelet: KubeletParams {
             os: pool.os,
-            windows_build: os_sku.windows_build().filter(|_| pool.os == Os::Windows),
+            windows_build,
             serialize_image_pulls: serialize,
             max_parallel_image_pulls: kcfg.max_parallel_image_pulls,
             nic_bps,
-            extract_bps: extract_cpu.min(disk_mbps * MB),
-            disk_bps: disk_mbps * MB,
-            disk_capacity: disk_bytes,
-            disk_base_used: base.min(disk_bytes),
-            gc_high_percent: kcfg.image_gc_high_threshold_percent.unwrap_or(IMAGE_GC_HIGH_PERCENT),
-            gc_low_percent: kcfg.image_gc_low_threshold_percent.unwrap_or(IMAGE_GC_LOW_PERCENT),
+            extract_bps: catalog::disks::extraction_rate(pool.os, &disk, false).bytes_per_sec(),
+            extract_burst_bps: catalog::disks::extraction_rate(pool.os, &disk, true)
+                .bytes_per_sec(),
+            disk_bps: disk.throughput.bytes_per_sec(),
+            disk_burst_bps: disk.burst_throughput.bytes_per_sec(),
+            burst_ms: disk.burst_duration.as_ms(),
+            disk_capacity: disk.size.get(),
+            disk_base_used: base_used.min(disk.size.get()),
+            gc_high_percent: kcfg
+                .image_gc_high_threshold_percent
+                .unwrap_or(IMAGE_GC_HIGH_PERCENT),
+            gc_low_percent: kcfg
+                .image_gc_low_threshold_percent
+                .unwrap_or(IMAGE_GC_LOW_PERCENT),
+            // AKS Windows nodes run with an empty --eviction-hard (facts.md §5).
             eviction_percent: match pool.os {
-                Os::Linux => Some(LINUX_NODEFS_EVICTION_PERCENT),
+                Os::Linux => Some(catalog::reservations::LINUX_NODEFS_EVICTION.0 / 100),
                 Os::Windows => None,
             },
-            start_overhead_ms: start_ms,
-            file_costs: costs,
+            start_overhead_ms: catalog::provisioning::container_start(pool.os)
+                .default
+                .as_ms(),
+            file_costs: FileCosts {
+                open_us: costs.open_us.default,
+                create_us: costs.create_us.default,
+                layer_multiplier_permille: costs.container_layer_permille.default,
+                first_open_scan_us: costs.defender_first_open_us.default,
+                write_scan_us: costs.defender_write_us.default,
+            },
         },
-        provision_ms: provision,
+        provision_ms: provision.as_ms(),
     })
 }
 
 /// The approximations behind node shapes, for `Outcome::assumptions`.
 pub fn assumptions(aks: bool) -> Vec<Assumption> {
-    let mut v = vec![Assumption {
-        topic: "pull".into(),
-        text: "layers download one after another and unpack in order after their download".into(),
-        source: "containerd unpacker; io-costs.md §3.3".into(),
-    }];
+    let a = |topic: &str, text: &str, source: &str| Assumption {
+        topic: topic.into(),
+        text: text.into(),
+        source: source.into(),
+    };
+    let mut v = vec![
+        a(
+            "pull",
+            "layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls split the link equally among the pulls running when one starts",
+            "containerd unpacker; io-costs.md §3.3, §5.4",
+        ),
+        a(
+            "extraction",
+            "unpack rate = OS format rate (Linux gzip 150 MB/s, Windows NTFS 20 MB/s) capped by the OS disk, at the burst rate during a managed disk's first 30 min",
+            catalog::disks::WINDOWS_NTFS_EXTRACT.source,
+        ),
+        a(
+            "registry",
+            "registry bandwidth 100 MB/s unless the scenario sets registry.bandwidth",
+            "container-registry-limits.md (ACR Premium minimum estimate); io-costs.md §1.7",
+        ),
+        a(
+            "container-start",
+            "container start overhead: Linux 1 s, Windows 5 s, plus the workload's startup and I/O cost",
+            catalog::provisioning::WINDOWS_CONTAINER_START.source,
+        ),
+        a(
+            "io",
+            "start-up I/O: per opened file open cost x container-layer multiplier + Defender first-open scan; per written file create cost x multiplier + Defender write scan; bytes at the OS disk rate",
+            "io-costs.md §5.1, §5.4",
+        ),
+        a(
+            "disk",
+            "Linux node image takes 30 GB of the OS disk, Windows 35 GB (WS2022) / 45 GB (WS2025)",
+            "AgentBaker windows_settings.json; Linux [U]",
+        ),
+    ];
     if aks {
-        v.push(Assumption {
-            topic: "allocatable".into(),
-            text: "AKS kube-reserved brackets, memory on nominal MiB, Linux capacity 3% below nominal".into(),
-            source: "facts.md §5".into(),
-        });
+        v.push(a(
+            "allocatable",
+            "AKS kube-reserved CPU brackets and memory rules on nominal MiB; Linux capacity 3% below nominal",
+            "node-resource-reservations.md; facts.md §5",
+        ));
+        v.push(a(
+            "provisioning",
+            "added nodes are Ready after 3 min (Linux) / 7 min (Windows) unless the scenario overrides it",
+            catalog::provisioning::WINDOWS_NODE_READY.source,
+        ));
     }
     v
 }

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::aks::KubernetesVersion;
+use crate::catalog::aks::{self, K8sVersion};
 use crate::scenario::{
     NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, Pool, PoolMode, Provider,
     Scenario, Taint, TaintEffect, Toleration, TolerationOperator, VmSize, Workload,
@@ -38,11 +38,7 @@ const AKS_PREFIX: &str = "kubernetes.azure.com/";
 impl PoolLabels {
     /// The labels a node of `pool` carries (kubelet's well-known labels, AKS's, the pool's
     /// own and those of imported nodes).
-    pub(crate) fn of(
-        scenario: &Scenario,
-        pool: &Pool,
-        version: Option<KubernetesVersion>,
-    ) -> PoolLabels {
+    pub(crate) fn of(scenario: &Scenario, pool: &Pool, version: Option<K8sVersion>) -> PoolLabels {
         let mut l = PoolLabels::default();
         let os = pool.os.label();
         l.one("kubernetes.io/os", os);
@@ -87,7 +83,7 @@ impl PoolLabels {
             if let Some(v) = version {
                 let sku = pool
                     .os_sku
-                    .unwrap_or_else(|| crate::aks::default_os_sku(pool.os, v));
+                    .unwrap_or_else(|| aks::default_os_sku(pool.os, v));
                 if let Some(build) = sku.windows_build() {
                     l.one("node.kubernetes.io/windows-build", &format!("10.0.{build}"));
                 }

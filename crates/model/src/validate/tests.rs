@@ -87,7 +87,21 @@ fn each_rule() {
         ("name: lin\n", "name: linuxpoolnumber1\n", &[(codes::AKS_POOL_NAME, "pools[1].name")]),
         ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 5}\n    maxPods: 300", &[(codes::AKS_MAX_PODS, "pools[1].maxPods")]),
         ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 2}\n    maxPods: 10", &[(codes::AKS_MAX_PODS, "pools[1].maxPods")]),
-        ("    count: 3\n    taints", "    count: 1\n    maxPods: 20\n    taints", &[(codes::AKS_SYSTEM_POOL_SIZE, "pools[0].maxPods")]),
+        ("    count: 3\n    taints", "    count: 1\n    maxPods: 20\n    taints", &[(codes::AKS_MAX_PODS, "pools[0].maxPods")]),
+        ("networkPlugin: azure-cni-overlay", "networkPlugin: azure-cni-node-subnet", &[]),
+        // catalog
+        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: Standard_D8s_v5\n    autoscale", &[]),
+        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: Standard_D8s_v9\n    autoscale", &[(codes::REF_VM_SIZE, "pools[1].vmSize")]),
+        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: [Standard_D4s_v5, Standard_X1]\n    autoscale", &[(codes::REF_VM_SIZE, "pools[1].vmSize[1]")]),
+        ("vmSize: {cpu: 4, memory: 16Gi}", "vmSize: Standard_B4ms", &[(codes::AKS_VM_SIZE, "pools[0].vmSize")]),
+        ("vmSize: {cpu: 8, memory: 32Gi}\n    count: 2", "vmSize: Standard_D2s_v5\n    count: 2", &[]),
+        ("requests: {cpu: \"1\", memory: 2Gi}", "requests: {cpu: \"1\", memory: 9Gi}", &[]),
+        ("vmSize: {cpu: 8, memory: 32Gi}\n    count: 2", "vmSize: Standard_D2s_v5\n    count: 2", &[]),
+        ("  - name: app-lin\n    os: linux\n", "  - name: app-lin\n    catalog: nginx-9.99\n", &[(codes::REF_CATALOG_IMAGE, "images[1].catalog")]),
+        ("    image: app-lin\n", "    image: mcr.microsoft.com/windows/nanoserver:ltsc2022\n", &[
+            (codes::OS_SELECTOR_MISSING, "workloads[1].nodeSelector"),
+            (codes::OS_BUILD_MISMATCH, "workloads[1].image"),
+        ]),
         ("    count: 3\n    taints", "    count: 0\n    taints", &[(codes::AKS_SYSTEM_POOL_SIZE, "pools[0].count")]),
         ("networkPlugin: azure-cni-overlay", "networkPlugin: kubenet", &[(codes::AKS_WINDOWS_NETWORK, "pools[2].os")]),
         ("networkPlugin: azure-cni-overlay", "networkPlugin: azure-cni-pod-subnet", &[(codes::AKS_WINDOWS_NETWORK, "pools[2].osSku")]),
@@ -192,4 +206,23 @@ fn suggested_pool_names_are_valid() {
     assert_eq!(suggest_pool_name("Lin_1", 12), "lin1");
     assert_eq!(suggest_pool_name("1_x", 12), "x");
     assert_eq!(suggest_pool_name("__", 12), "p");
+}
+
+#[test]
+fn requests_bigger_than_a_catalog_sku_find_no_pool() {
+    let text = BASE
+        .replacen(
+            "vmSize: {cpu: 8, memory: 32Gi}\n    count: 2",
+            "vmSize: Standard_D2s_v5\n    count: 2",
+            1,
+        )
+        .replacen(
+            "requests: {cpu: \"1\", memory: 2Gi}",
+            "requests: {cpu: \"1\", memory: 9Gi}",
+            1,
+        );
+    assert_eq!(
+        run(&text),
+        vec![(codes::NO_POOL, "workloads[0]".to_owned())]
+    );
 }

@@ -93,7 +93,10 @@ impl PendingQueue {
             return SimTime::ZERO;
         }
         let shift = (e.attempts - 1).min(30);
-        let d = self.initial_ms.saturating_mul(1u64 << shift).min(self.max_ms);
+        let d = self
+            .initial_ms
+            .saturating_mul(1u64 << shift)
+            .min(self.max_ms);
         e.last_attempt.plus_ms(d)
     }
 
@@ -157,7 +160,9 @@ impl PendingQueue {
     /// A cluster event that may make pods schedulable: every unschedulable pod goes to
     /// activeQ, or to backoffQ while its back-off runs.
     pub(crate) fn move_all(&mut self, now: SimTime) {
-        let all: Vec<(u64, u32)> = std::mem::take(&mut self.unschedulable).into_iter().collect();
+        let all: Vec<(u64, u32)> = std::mem::take(&mut self.unschedulable)
+            .into_iter()
+            .collect();
         for (_, p) in all {
             self.push_backoff_or_active(PodId(p), now);
         }
@@ -207,7 +212,10 @@ impl PendingQueue {
     /// Pods waiting in any sub-queue.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.entries.iter().filter(|e| e.state != State::Out).count()
+        self.entries
+            .iter()
+            .filter(|e| e.state != State::Out)
+            .count()
     }
 }
 

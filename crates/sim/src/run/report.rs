@@ -8,8 +8,8 @@ use crate::cluster::Res;
 use crate::engine::SimTime;
 use crate::outcome::{
     percentile, round4, Assumption, Cost, FailureRecord, NodeRecord, Outcome, Percentiles,
-    PodCounts, PodRecord, PoolSummary, Reason, ResourceRecord, Summary, TargetResult,
-    TopFailure, Utilisation, WorkloadSummary, SCHEMA,
+    PodCounts, PodRecord, PoolSummary, Reason, ResourceRecord, Summary, TargetResult, TopFailure,
+    Utilisation, WorkloadSummary, SCHEMA,
 };
 
 /// A pod bound this long before the horizon without becoming ready is reported as
@@ -73,7 +73,11 @@ impl Engine<'_> {
             "creating containers".to_owned()
         } else {
             let spec = &self.plan.cluster.specs[self.plan.cluster.pods[i].spec.idx()];
-            let img = spec.images.get(p.next_image).map(|&im| self.plan.cluster.images[im.idx()].name.as_str()).unwrap_or("");
+            let img = spec
+                .images
+                .get(p.next_image)
+                .map(|&im| self.plan.cluster.images[im.idx()].name.as_str())
+                .unwrap_or("");
             format!("pulling image \"{img}\"")
         };
         let since = p.scheduled.map(|t| self.horizon.since(t)).unwrap_or(0);
@@ -137,7 +141,11 @@ impl Engine<'_> {
                 workload: wp.name.clone(),
                 system: wp.system,
                 node: node.map(|n| cluster.nodes[n.idx()].name.clone()),
-                pool: node.map(|n| self.plan.pools[cluster.nodes[n.idx()].pool.idx()].name.clone()),
+                pool: node.map(|n| {
+                    self.plan.pools[cluster.nodes[n.idx()].pool.idx()]
+                        .name
+                        .clone()
+                }),
                 phase: phase.as_str().to_owned(),
                 ready: p.is_ready,
                 reason,
@@ -152,11 +160,17 @@ impl Engine<'_> {
                 priority: cluster.specs[cp.spec.idx()].priority,
             });
 
-            let c = if wp.system { &mut sys_counts } else { &mut counts };
-            let ws = by_workload.entry(wp.name.clone()).or_insert_with(|| WorkloadSummary {
-                kind: format!("{:?}", wp.kind),
-                ..WorkloadSummary::default()
-            });
+            let c = if wp.system {
+                &mut sys_counts
+            } else {
+                &mut counts
+            };
+            let ws = by_workload
+                .entry(wp.name.clone())
+                .or_insert_with(|| WorkloadSummary {
+                    kind: format!("{:?}", wp.kind),
+                    ..WorkloadSummary::default()
+                });
             for c in [c, &mut ws.pods] {
                 match standing {
                     Standing::Gone => {}
@@ -337,7 +351,12 @@ impl Engine<'_> {
                 pods,
             })
             .collect();
-        top_failures.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)).then(a.message.cmp(&b.message)));
+        top_failures.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.reason.cmp(&b.reason))
+                .then(a.message.cmp(&b.message))
+        });
         top_failures.truncate(10);
 
         // Targets.

@@ -1,0 +1,251 @@
+//! `poolcast run SCENARIO`: simulate once and print a readable summary, or the whole
+//! outcome as JSON (`poolcast.run/v1`, docs/output.md).
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use poolcast_sim::outcome::{Outcome, PodCounts};
+use poolcast_sim::{simulate, RunOptions};
+
+use crate::args::{OutputFormat, RunArgs};
+use crate::table::{fmt_ms, Table};
+
+/// Runs the scenario; exit 1 with `--check` when a target is missed or a pod failed.
+pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let scenario = crate::load::scenario(&args.file)?;
+    let opts = RunOptions {
+        seed: args.seed,
+        horizon: args.horizon,
+    };
+    let outcome = simulate(&scenario, &opts)?;
+    match args.format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&outcome)?),
+        OutputFormat::Text => {
+            let region = scenario.cluster.region.as_deref().unwrap_or("eastus");
+            print!("{}", summary_text(&outcome, region));
+        }
+    }
+    Ok(ExitCode::from(exit_status(&outcome, args.check)))
+}
+
+/// 1 when `check` is set and a target was missed or a workload pod failed, else 0.
+pub fn exit_status(outcome: &Outcome, check: bool) -> u8 {
+    u8::from(check && !outcome.passes_check())
+}
+
+fn counts_line(c: &PodCounts) -> String {
+    let mut s = format!(
+        "{} total: {} ready, {} placed, {} pending, {} failed",
+        c.total, c.ready, c.placed, c.pending, c.failed
+    );
+    if c.succeeded > 0 {
+        let _ = write!(s, ", {} succeeded", c.succeeded);
+    }
+    s
+}
+
+/// The text summary of an outcome.
+pub fn summary_text(o: &Outcome, region: &str) -> String {
+    let s = &o.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Scenario {} (seed {}, horizon {})",
+        o.scenario,
+        o.seed,
+        fmt_ms(o.horizon_ms)
+    );
+    let _ = writeln!(out, "\nWorkload pods: {}", counts_line(&s.pods));
+    if !s.by_reason.is_empty() {
+        let reasons: Vec<String> = s
+            .by_reason
+            .iter()
+            .map(|(r, n)| format!("{} {n}", r.as_str()))
+            .collect();
+        let _ = writeln!(out, "  failed by reason: {}", reasons.join(", "));
+    }
+    let _ = writeln!(out, "AKS system pods: {}", counts_line(&s.system_pods));
+
+    let mut t = Table::new(&["WORKLOAD", "KIND", "READY", "PENDING", "FAILED", "REASONS"]);
+    let system: std::collections::BTreeSet<&str> = o
+        .pods
+        .iter()
+        .filter(|p| p.system)
+        .map(|p| p.workload.as_str())
+        .collect();
+    for (name, w) in &s.by_workload {
+        if system.contains(name.as_str()) {
+            continue;
+        }
+        let reasons: Vec<String> = w
+            .by_reason
+            .iter()
+            .map(|(r, n)| format!("{} {n}", r.as_str()))
+            .collect();
+        t.row(vec![
+            name.clone(),
+            w.kind.clone(),
+            format!("{}/{}", w.pods.ready, w.pods.total),
+            w.pods.pending.to_string(),
+            w.pods.failed.to_string(),
+            reasons.join(", "),
+        ]);
+    }
+    let _ = writeln!(out, "\nWorkloads:\n{}", t.render(2));
+
+    let mut t = Table::new(&[
+        "POOL",
+        "OS",
+        "VM SIZE",
+        "NODES",
+        "USD/NODE-H",
+        "USD/H",
+        "PEAK CPU",
+        "PEAK MEM",
+    ]);
+    for (name, p) in &s.nodes_by_pool {
+        let peak = s.peak_utilisation.get(name);
+        t.row(vec![
+            name.clone(),
+            p.os.clone(),
+            p.vm_size.clone(),
+            p.nodes.to_string(),
+            p.price_per_node_hour
+                .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+            p.cost_per_hour
+                .map_or_else(|| "-".into(), |v| format!("{v:.2}")),
+            peak.map_or_else(|| "-".into(), |u| format!("{:.0}%", u.cpu * 100.0)),
+            peak.map_or_else(|| "-".into(), |u| format!("{:.0}%", u.memory * 100.0)),
+        ]);
+    }
+    let _ = writeln!(out, "Nodes by pool:\n{}", t.render(2));
+
+    if !s.time_to_ready.is_empty() {
+        let mut t = Table::new(&["NODE OS", "PODS", "P50", "P95", "MAX"]);
+        for (os, p) in &s.time_to_ready {
+            t.row(vec![
+                os.clone(),
+                p.count.to_string(),
+                fmt_ms(p.p50_ms),
+                fmt_ms(p.p95_ms),
+                fmt_ms(p.max_ms),
+            ]);
+        }
+        let _ = writeln!(out, "Time to ready (created -> Ready):\n{}", t.render(2));
+    }
+    let _ = writeln!(
+        out,
+        "Cost: {:.2} {}/hour, {:.2} {}/month (list prices, {region}){}",
+        s.cost.per_hour,
+        s.cost.currency,
+        s.cost.per_month,
+        s.cost.currency,
+        if s.cost.complete {
+            ""
+        } else {
+            "; some pools have no price"
+        }
+    );
+    if !o.targets.is_empty() {
+        let mut t = Table::new(&["TARGET", "WANTED", "ACTUAL", "RESULT"]);
+        for tr in &o.targets {
+            t.row(vec![
+                tr.name.clone(),
+                tr.target.clone(),
+                tr.actual.clone(),
+                if tr.met { "met" } else { "MISSED" }.into(),
+            ]);
+        }
+        let _ = writeln!(out, "\nTargets:\n{}", t.render(2));
+    }
+    if !s.top_failures.is_empty() {
+        let _ = writeln!(out, "Top failures:");
+        for f in &s.top_failures {
+            let _ = writeln!(
+                out,
+                "  {} ({} pod{}): {}",
+                f.reason.as_str(),
+                f.count,
+                if f.count == 1 { "" } else { "s" },
+                f.message
+            );
+            const SHOWN: usize = 8;
+            let mut names = f
+                .pods
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if f.pods.len() > SHOWN {
+                let _ = write!(names, ", ... {} more", f.pods.len() - SHOWN);
+            }
+            let _ = writeln!(out, "    pods: {names}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: cli-run}
+cluster: {kubernetesVersion: "1.33", region: eastus}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 2}
+  - {name: win, os: windows, vmSize: Standard_D4s_v5, count: 1}
+images:
+  - {name: "nginx:1.31.3", catalog: nginx-1.31}
+  - {name: "legacy:1", catalog: aspnet-4.8-ltsc2019}
+workloads:
+  - {name: web, kind: Deployment, replicas: 2, image: "nginx:1.31.3", nodeSelector: {kubernetes.io/os: linux}}
+  - {name: legacy, kind: Deployment, replicas: 1, image: "legacy:1", nodeSelector: {kubernetes.io/os: windows}}
+targets: {allPlaced: true}
+sim: {horizon: 20m}
+"#;
+
+    fn outcome() -> Outcome {
+        let (s, _) = poolcast_model::parse_scenario(SCENARIO, poolcast_model::Format::Yaml, "t")
+            .expect("valid scenario");
+        simulate(&s, &RunOptions::default()).expect("runs")
+    }
+
+    #[test]
+    fn check_fails_on_failed_pods_and_text_names_them() {
+        let o = outcome();
+        assert_eq!(exit_status(&o, false), 0);
+        assert_eq!(exit_status(&o, true), 1);
+        let text = summary_text(&o, "eastus");
+        assert!(
+            text.contains("Scenario cli-run (seed 42, horizon 20m00s)"),
+            "{text}"
+        );
+        assert!(text.contains("OsVersionMismatch (1 pod)"), "{text}");
+        assert!(text.contains("pods: legacy-0"), "{text}");
+        assert!(text.contains("allPlaced"), "{text}");
+        assert!(text.contains("MISSED"), "{text}");
+    }
+
+    #[test]
+    fn run_reads_a_file_and_refuses_a_bad_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let good = dir.path().join("s.yaml");
+        std::fs::write(&good, SCENARIO).expect("write");
+        let args = RunArgs {
+            file: good,
+            seed: Some(3),
+            horizon: None,
+            format: OutputFormat::Json,
+            check: false,
+        };
+        assert!(run(&args).is_ok());
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, "apiVersion: poolcast/v1\nkind: Scenario\n").expect("write");
+        let args = RunArgs { file: bad, ..args };
+        assert!(run(&args).is_err());
+    }
+}

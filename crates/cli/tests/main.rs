@@ -1,0 +1,11 @@
+//! Integration tests of the `poolcast` binary and of scenario loading through it.
+//!
+//! One test binary (`tests/main.rs`) with a module per concern, so cargo links once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod corpus;
+mod formats;
+mod props;
+mod validate_cmd;

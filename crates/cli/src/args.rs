@@ -34,9 +34,16 @@ pub enum Command {
     /// Explain one scheduling attempt of one pod: every node's filter verdict and every
     /// score plugin's raw, normalised and weighted score.
     Explain(ExplainArgs),
+    /// Write a self-contained report: index.html, report.md, report.json and charts.
+    ///
+    /// Simulates the scenario (N replications with --replications or sim.replications)
+    /// and writes everything into a temporary directory that replaces DIR only when the
+    /// report is complete.
+    Report(crate::report::ReportArgs),
 }
 
-fn parse_duration(s: &str) -> Result<poolcast_model::Duration, String> {
+/// Parses a duration argument (`90s`, `10m`, `2h`).
+pub fn parse_duration(s: &str) -> Result<poolcast_model::Duration, String> {
     s.parse()
         .map_err(|e: poolcast_model::units::UnitError| e.message)
 }

@@ -7,11 +7,13 @@
 //! the longest label (and are shortened in the middle past [`MAX_LABEL_CHARS`]), axis
 //! labels carry their unit, and tick labels are thinned by plotters to a fixed count.
 //!
-//! Text is drawn with DejaVu Sans embedded in the binary (plotters' `ab_glyph` feature),
-//! so PNG output needs no system fonts; see `docs/decisions.md`.
+//! Text is measured and (on PNG) drawn with DejaVu Sans embedded in the binary
+//! ([`text`]), so PNG output needs no system fonts; see `docs/decisions.md`.
+
+pub mod text;
 
 use std::path::Path;
-use std::sync::Once;
+use std::sync::OnceLock;
 
 use anyhow::{anyhow, Context as _};
 use plotters::coord::ranged1d::SegmentValue;
@@ -19,6 +21,8 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use self::text::{TextBackend, Typesetter};
 
 /// The font family name every chart uses; the embedded font is registered under it.
 pub const FONT: &str = "sans-serif";
@@ -28,15 +32,12 @@ pub const MAX_LABEL_CHARS: usize = 44;
 /// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
 static DEJAVU_SANS: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
-/// Registers the embedded font with plotters (idempotent).
-pub fn register_font() -> anyhow::Result<()> {
-    static ONCE: Once = Once::new();
-    let mut result = Ok(());
-    ONCE.call_once(|| {
-        result = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS)
-            .map_err(|_| anyhow!("the embedded chart font could not be parsed"));
-    });
-    result
+/// The typesetter of the embedded font.
+pub fn typesetter() -> anyhow::Result<Typesetter> {
+    static TS: OnceLock<Option<Typesetter>> = OnceLock::new();
+    TS.get_or_init(|| Typesetter::new(DEJAVU_SANS))
+        .clone()
+        .ok_or_else(|| anyhow!("the embedded chart font could not be parsed"))
 }
 
 /// Tableau 10, a palette designed for distinguishable categorical series.
@@ -112,7 +113,7 @@ pub struct LineChart {
     pub y_label: String,
     /// Panels, drawn in a grid of at most three columns.
     pub panels: Vec<Panel>,
-    /// Upper bound of the y axis (else the data maximum plus 5 %).
+    /// Upper bound of every panel's y axis (else each panel's maximum plus 5 %).
     pub y_max: Option<f64>,
     /// Category names for integer x positions 0..n (a categorical sweep axis).
     pub x_categories: Option<Vec<String>>,
@@ -289,16 +290,18 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
 
 /// Draws `spec` into an SVG string and a PNG file at `png`.
 pub fn render(spec: &ChartSpec, png: &Path) -> anyhow::Result<Chart> {
-    register_font()?;
+    let ts = typesetter()?;
     let size = chart_size(spec);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let backend = TextBackend::new(SVGBackend::with_string(&mut svg, size), ts.clone(), false);
+        let root = backend.into_drawing_area();
         draw(&root, spec)?;
         root.present().map_err(err)?;
     }
     {
-        let root = BitMapBackend::new(png, size).into_drawing_area();
+        let backend = TextBackend::new(BitMapBackend::new(png, size), ts, true);
+        let root = backend.into_drawing_area();
         draw(&root, spec)?;
         root.present()
             .map_err(err)
@@ -428,14 +431,10 @@ fn draw_lines<DB: DrawingBackend>(
         .panels
         .iter()
         .flat_map(|p| p.series.iter().flat_map(|s| s.points.iter()));
-    let (mut x0, mut x1, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
-    for &(x, y) in all {
+    let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, _) in all {
         x0 = x0.min(x);
         x1 = x1.max(x);
-        y1 = y1.max(y);
-    }
-    for m in chart.panels.iter().flat_map(|p| &p.marks) {
-        y1 = y1.max(m.y);
     }
     if !x0.is_finite() || !x1.is_finite() {
         (x0, x1) = (0.0, 1.0);
@@ -446,7 +445,6 @@ fn draw_lines<DB: DrawingBackend>(
     if let Some(cats) = &chart.x_categories {
         (x0, x1) = (-0.5, cats.len().max(1) as f64 - 0.5);
     }
-    let y_max = chart.y_max.unwrap_or(if y1 <= 0.0 { 1.0 } else { y1 * 1.05 });
     let cols = columns(chart.panels.len()) as usize;
     let rows = chart.panels.len().max(1).div_ceil(cols);
     let small = chart.panels.len() > 1;
@@ -465,6 +463,14 @@ fn draw_lines<DB: DrawingBackend>(
     };
     let y_fmt = |v: &f64| fmt_num(*v);
     for (panel, cell) in chart.panels.iter().zip(cells.iter()) {
+        // Each panel scales its own y axis: pools of very different sizes stay readable.
+        let y1 = panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .chain(panel.marks.iter().map(|m| m.y))
+            .fold(0.0f64, f64::max);
+        let y_max = chart.y_max.unwrap_or(if y1 <= 0.0 { 1.0 } else { y1 * 1.05 });
         let mut b = ChartBuilder::on(cell);
         if let Some(t) = &panel.title {
             b.caption(shorten(t, 48), text(if small { 14.0 } else { 16.0 }));
@@ -571,7 +577,8 @@ fn draw_bars<DB: DrawingBackend>(
         .margin_right(30)
         .x_label_area_size(44)
         .y_label_area_size(label_w)
-        .build_cartesian_2d(0.0..x_max, (0..n).into_segmented())
+        // Integer ranges are inclusive in plotters: 0..n-1 holds the n categories.
+        .build_cartesian_2d(0.0..x_max, (0..n - 1).into_segmented())
         .map_err(err)?;
     // Categories are listed top to bottom, segment i counts from the bottom.
     let y_fmt = |v: &SegmentValue<usize>| match v {

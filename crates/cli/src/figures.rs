@@ -498,11 +498,17 @@ fn reason_color(r: Reason) -> RGBColor {
 
 /// Failed workload pods at the horizon by workload and reason.
 pub fn failures_by_workload(o: &Outcome) -> ChartSpec {
+    let system: BTreeSet<&str> = o
+        .pods
+        .iter()
+        .filter(|p| p.system)
+        .map(|p| p.workload.as_str())
+        .collect();
     let rows: Vec<(&String, &BTreeMap<Reason, u32>)> = o
         .summary
         .by_workload
         .iter()
-        .filter(|(_, w)| w.by_reason.values().any(|&c| c > 0))
+        .filter(|(n, w)| !system.contains(n.as_str()) && w.by_reason.values().any(|&c| c > 0))
         .map(|(n, w)| (n, &w.by_reason))
         .collect();
     let reasons: BTreeSet<Reason> = rows.iter().flat_map(|(_, r)| r.keys().copied()).collect();

@@ -14,6 +14,7 @@ mod explain;
 mod figures;
 mod load;
 mod render;
+mod report;
 mod run;
 mod table;
 mod validate;
@@ -51,5 +52,6 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Validate(a) => validate::run(&a),
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
+        Command::Report(a) => report::run(&a),
     }
 }

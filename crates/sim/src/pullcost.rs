@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::build::{build, Plan};
 use crate::cluster::ImageId;
-use crate::kubelet::{check_os, LayerInfo, OsCheck, PipelinedPull, PullLink, PullTimeModel};
+use crate::kubelet::{check_os, LayerId, OsCheck, PipelinedPull, PullLink, PullTimeModel};
 use crate::outcome::round4;
 use crate::{RunOptions, SimError};
 use poolcast_model::Scenario;
@@ -95,7 +95,7 @@ pub fn costs_of(plan: &Plan) -> Vec<ImagePullCost> {
             if check_os(pool.os, build_of, info.os, info.windows_build) == OsCheck::OsMismatch {
                 continue;
             }
-            let cached = |l: &crate::kubelet::LayerId| {
+            let cached = |l: &LayerId| {
                 pool.preload.iter().any(|&p| {
                     plan.layers
                         .image_layers
@@ -104,7 +104,7 @@ pub fn costs_of(plan: &Plan) -> Vec<ImagePullCost> {
                 })
             };
             let mut seen = Vec::new();
-            let mut missing: Vec<&LayerInfo> = Vec::new();
+            let mut missing: Vec<LayerId> = Vec::new();
             let mut cached_layers = 0u32;
             for l in layer_ids {
                 if seen.contains(l) {
@@ -114,7 +114,7 @@ pub fn costs_of(plan: &Plan) -> Vec<ImagePullCost> {
                 if cached(l) {
                     cached_layers += 1;
                 } else {
-                    missing.push(plan.layers.layer(*l));
+                    missing.push(*l);
                 }
             }
             let registry = plan.registry_bps.get(img.idx()).copied().unwrap_or(u64::MAX);
@@ -122,14 +122,11 @@ pub fn costs_of(plan: &Plan) -> Vec<ImagePullCost> {
                 download_bps: registry.min(pool.kubelet.nic_bps).max(1),
                 extract_bps: pool.kubelet.extract_bps.max(1),
             };
-            let download_bytes: u64 = missing.iter().map(|l| l.size).sum();
-            let extract_bytes: u64 = missing.iter().map(|l| l.uncompressed).sum();
-            let download_ms: u64 = missing
-                .iter()
-                .map(|l| ms_for(l.size, link.download_bps))
-                .sum();
-            let extract_ms: u64 = missing
-                .iter()
+            let layers = || missing.iter().map(|&l| plan.layers.layer(l));
+            let download_bytes: u64 = layers().map(|l| l.size).sum();
+            let extract_bytes: u64 = layers().map(|l| l.uncompressed).sum();
+            let download_ms: u64 = layers().map(|l| ms_for(l.size, link.download_bps)).sum();
+            let extract_ms: u64 = layers()
                 .map(|l| ms_for(l.uncompressed, link.extract_bps))
                 .sum();
             let total = download_ms.saturating_add(extract_ms);
@@ -146,7 +143,7 @@ pub fn costs_of(plan: &Plan) -> Vec<ImagePullCost> {
                 extract_bps: link.extract_bps,
                 download_ms,
                 extract_ms,
-                pull_ms: PipelinedPull.pull_ms(&missing, link),
+                pull_ms: PipelinedPull.pull_ms(&missing, &plan.layers, link),
                 extract_share: round4(if total == 0 {
                     0.0
                 } else {

@@ -69,16 +69,21 @@ impl RunSample {
                 .or_default()
                 .push(ready.saturating_sub(p.created_ms));
         }
-        let pods = o
-            .summary
-            .by_workload
+        // `by_workload` also lists AKS system components; the summary is about workloads.
+        let system: std::collections::BTreeSet<&str> = o
+            .pods
             .iter()
-            .map(|(w, s)| (w.clone(), s.pods.total))
+            .filter(|p| p.system)
+            .map(|p| p.workload.as_str())
             .collect();
-        let failed = o
-            .summary
-            .by_workload
-            .iter()
+        let workloads = || {
+            o.summary
+                .by_workload
+                .iter()
+                .filter(|(w, _)| !system.contains(w.as_str()))
+        };
+        let pods = workloads().map(|(w, s)| (w.clone(), s.pods.total)).collect();
+        let failed = workloads()
             .map(|(w, s)| (w.clone(), s.by_reason.clone()))
             .collect();
         let nodes = o

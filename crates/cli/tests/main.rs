@@ -8,4 +8,6 @@ mod common;
 mod corpus;
 mod formats;
 mod props;
+mod report_browser;
+mod report_cmd;
 mod validate_cmd;

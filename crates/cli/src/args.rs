@@ -40,6 +40,14 @@ pub enum Command {
     /// and writes everything into a temporary directory that replaces DIR only when the
     /// report is complete.
     Report(crate::report::ReportArgs),
+    /// Run a grid of what-ifs over scenario fields, in parallel (or one shard of it).
+    ///
+    /// Each --set PATH=VALUES adds an axis; every combination is simulated with the same
+    /// seed. Results as a table, JSON or CSV, or with -o a directory with sweep.json,
+    /// sweep.csv and a chart. See docs/sweep.md and docs/distributed.md.
+    Sweep(crate::sweep::SweepArgs),
+    /// Join `sweep --shard` outputs into the result of one unsharded sweep.
+    Merge(crate::sweep::MergeArgs),
 }
 
 /// Parses a duration argument (`90s`, `10m`, `2h`).

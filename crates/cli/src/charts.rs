@@ -194,11 +194,19 @@ fn text(size: f64) -> TextStyle<'static> {
 pub fn chart_size(spec: &ChartSpec) -> (u32, u32) {
     let legend = legend_entries(spec).len() as u32;
     // Legend rows are estimated at four entries per row; the strip grows if needed.
-    let legend_h = if legend == 0 { 0 } else { legend.div_ceil(4) * LEGEND_ROW_H + 12 };
+    let legend_h = if legend == 0 {
+        0
+    } else {
+        legend.div_ceil(4) * LEGEND_ROW_H + 12
+    };
     match &spec.body {
         Body::Lines(l) => {
             let rows = (l.panels.len().max(1) as u32).div_ceil(columns(l.panels.len()));
-            let per = if l.panels.len() > 1 { PANEL_H - 40 } else { 420 };
+            let per = if l.panels.len() > 1 {
+                PANEL_H - 40
+            } else {
+                420
+            };
             (WIDTH, TITLE_H + rows * per + legend_h + 10)
         }
         Body::Bars(b) => {
@@ -231,7 +239,12 @@ fn legend_entries(spec: &ChartSpec) -> Vec<(String, RGBColor, bool, bool)> {
         }
         Body::Bars(b) => {
             for (i, s) in b.segments.iter().enumerate() {
-                out.push((s.name.clone(), s.color.unwrap_or(PALETTE[i % PALETTE.len()]), false, false));
+                out.push((
+                    s.name.clone(),
+                    s.color.unwrap_or(PALETTE[i % PALETTE.len()]),
+                    false,
+                    false,
+                ));
             }
         }
         Body::Empty(_) => {}
@@ -368,7 +381,10 @@ fn legend_height<DB: DrawingBackend>(
         return Ok(0);
     }
     let pos = legend_layout(area, entries)?;
-    let rows = pos.last().map(|p| p.1 / LEGEND_ROW_H as i32 + 1).unwrap_or(1);
+    let rows = pos
+        .last()
+        .map(|p| p.1 / LEGEND_ROW_H as i32 + 1)
+        .unwrap_or(1);
     Ok(rows as u32 * LEGEND_ROW_H + 12)
 }
 
@@ -394,11 +410,15 @@ fn draw_legend<DB: DrawingBackend>(
                     .map_err(err)?;
             }
         } else {
-            area.draw(&Rectangle::new([(x + 6, mid - 7), (x + 20, mid + 7)], color.filled()))
-                .map_err(err)?;
+            area.draw(&Rectangle::new(
+                [(x + 6, mid - 7), (x + 20, mid + 7)],
+                color.filled(),
+            ))
+            .map_err(err)?;
         }
         let style = text(13.0).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw_text(name, &style, (x + SWATCH + 6, mid)).map_err(err)?;
+        area.draw_text(name, &style, (x + SWATCH + 6, mid))
+            .map_err(err)?;
     }
     Ok(())
 }
@@ -470,7 +490,9 @@ fn draw_lines<DB: DrawingBackend>(
             .flat_map(|s| s.points.iter().map(|p| p.1))
             .chain(panel.marks.iter().map(|m| m.y))
             .fold(0.0f64, f64::max);
-        let y_max = chart.y_max.unwrap_or(if y1 <= 0.0 { 1.0 } else { y1 * 1.05 });
+        let y_max = chart
+            .y_max
+            .unwrap_or(if y1 <= 0.0 { 1.0 } else { y1 * 1.05 });
         let mut b = ChartBuilder::on(cell);
         if let Some(t) = &panel.title {
             b.caption(shorten(t, 48), text(if small { 14.0 } else { 16.0 }));
@@ -508,7 +530,11 @@ fn draw_lines<DB: DrawingBackend>(
             .map_err(err)?;
         for s in &panel.series {
             let color = s.color.unwrap_or_else(|| color_of(legend, &s.name));
-            let pts = if s.step { stepped(&s.points) } else { s.points.clone() };
+            let pts = if s.step {
+                stepped(&s.points)
+            } else {
+                s.points.clone()
+            };
             let style = color.stroke_width(2);
             if s.dashed {
                 ctx.draw_series(DashedLineSeries::new(pts, 6, 4, style))
@@ -517,12 +543,8 @@ fn draw_lines<DB: DrawingBackend>(
                 ctx.draw_series(LineSeries::new(pts, style)).map_err(err)?;
             }
             if chart.x_categories.is_some() || s.points.len() <= 30 && !s.step {
-                ctx.draw_series(
-                    s.points
-                        .iter()
-                        .map(|&p| Circle::new(p, 3, color.filled())),
-                )
-                .map_err(err)?;
+                ctx.draw_series(s.points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(err)?;
             }
         }
         for m in &panel.marks {
@@ -645,7 +667,10 @@ mod tests {
     #[test]
     fn long_labels_are_shortened_in_the_middle() {
         assert_eq!(shorten("short", 10), "short");
-        let s = shorten("mcr.microsoft.com/dotnet/framework/aspnet:4.8-windowsservercore-ltsc2019", 30);
+        let s = shorten(
+            "mcr.microsoft.com/dotnet/framework/aspnet:4.8-windowsservercore-ltsc2019",
+            30,
+        );
         assert_eq!(s.chars().count(), 30);
         assert!(s.starts_with("mcr.micro") && s.ends_with("ltsc2019"), "{s}");
         assert!(s.contains('…'));
@@ -683,9 +708,16 @@ mod tests {
                 title: None,
                 series: vec![
                     Series::line("ready", vec![(0.0, 0.0), (5.0, 10.0)]),
-                    Series { dashed: true, ..Series::line("limit", vec![(0.0, 12.0), (5.0, 12.0)]) },
+                    Series {
+                        dashed: true,
+                        ..Series::line("limit", vec![(0.0, 12.0), (5.0, 12.0)])
+                    },
                 ],
-                marks: vec![Mark { x: 5.0, y: 10.0, label: "here".into() }],
+                marks: vec![Mark {
+                    x: 5.0,
+                    y: 10.0,
+                    label: "here".into(),
+                }],
             }],
             ..LineChart::default()
         }));
@@ -699,7 +731,11 @@ mod tests {
         let bars = spec(Body::Bars(BarChart {
             value_label: "seconds".into(),
             categories: vec!["a".into(), "b".into()],
-            segments: vec![Segment { name: "download".into(), color: None, values: vec![1.0, 2.0] }],
+            segments: vec![Segment {
+                name: "download".into(),
+                color: None,
+                values: vec![1.0, 2.0],
+            }],
         }));
         let c = render(&bars, &dir.path().join("b.png")).unwrap();
         assert!(has_text(&c.svg, "download") && c.svg.contains("<rect"));

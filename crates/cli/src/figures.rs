@@ -320,7 +320,12 @@ pub fn requested_vs_allocatable(o: &Outcome, resource: Resource) -> ChartSpec {
         })
         .collect();
     let (id, title, y_label, what) = match resource {
-        Resource::Cpu => ("cpu-per-pool", "CPU requested vs allocatable, per pool", "CPU (cores)", "CPU"),
+        Resource::Cpu => (
+            "cpu-per-pool",
+            "CPU requested vs allocatable, per pool",
+            "CPU (cores)",
+            "CPU",
+        ),
         Resource::Memory => (
             "memory-per-pool",
             "Memory requested vs allocatable, per pool",
@@ -366,7 +371,10 @@ pub fn time_to_ready_cdf(o: &Outcome) -> ChartSpec {
         };
         *bound.entry(os).or_default() += 1;
         if let Some(r) = p.ready_ms {
-            ready.entry(os).or_default().push(r.saturating_sub(p.created_ms));
+            ready
+                .entry(os)
+                .or_default()
+                .push(r.saturating_sub(p.created_ms));
         }
     }
     let max = ready.values().flatten().copied().max().unwrap_or(0);
@@ -409,9 +417,10 @@ pub fn time_to_ready_cdf(o: &Outcome) -> ChartSpec {
     ChartSpec {
         id: "time-to-ready".to_owned(),
         title: "Time to ready, Windows vs Linux (cumulative)".to_owned(),
-        caption: "Share of bound workload pods ready within a given time of their creation, by node OS; \
+        caption:
+            "Share of bound workload pods ready within a given time of their creation, by node OS; \
                   pods that never became ready keep a curve below 100 %."
-            .to_owned(),
+                .to_owned(),
         body,
     }
 }
@@ -448,7 +457,8 @@ pub fn pull_split(o: &Outcome, costs: &[ImagePullCost]) -> ChartSpec {
         Body::Empty("No workload image to pull".to_owned())
     } else {
         Body::Bars(BarChart {
-            value_label: "seconds on a fresh node (download and extraction back to back)".to_owned(),
+            value_label: "seconds on a fresh node (download and extraction back to back)"
+                .to_owned(),
             categories: rows
                 .iter()
                 .map(|c| format!("{} @ {}", c.image, c.pool))
@@ -534,7 +544,9 @@ pub fn failures_by_workload(o: &Outcome) -> ChartSpec {
     ChartSpec {
         id: "failures".to_owned(),
         title: "Failed pods by workload and reason".to_owned(),
-        caption: "Workload pods that ended the run failed, by the reason code of their last failure.".to_owned(),
+        caption:
+            "Workload pods that ended the run failed, by the reason code of their last failure."
+                .to_owned(),
         body,
     }
 }
@@ -556,7 +568,12 @@ pub fn run_figures(o: &Outcome, costs: &[ImagePullCost]) -> Vec<ChartSpec> {
 mod tests {
     use super::*;
 
-    fn pod(created: u64, scheduled: Option<u64>, ready: Option<u64>, ended: Option<u64>) -> PodRecord {
+    fn pod(
+        created: u64,
+        scheduled: Option<u64>,
+        ready: Option<u64>,
+        ended: Option<u64>,
+    ) -> PodRecord {
         PodRecord {
             name: "w-0".into(),
             namespace: "default".into(),
@@ -599,7 +616,10 @@ mod tests {
         let failing = pod(0, Some(5), None, None);
         assert_eq!(phase_at(&failing, Some(30), 29), Some(Starting));
         assert_eq!(phase_at(&failing, Some(30), 30), Some(Failing));
-        assert_eq!(phase_at(&pod(0, None, None, None), Some(1), 100), Some(Pending));
+        assert_eq!(
+            phase_at(&pod(0, None, None, None), Some(1), 100),
+            Some(Pending)
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod load;
 mod render;
 mod report;
 mod run;
+mod sweep;
 mod table;
 mod validate;
 
@@ -53,5 +54,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Report(a) => report::run(&a),
+        Command::Sweep(a) => sweep::run(&a),
+        Command::Merge(a) => sweep::run_merge(&a),
     }
 }

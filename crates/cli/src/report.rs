@@ -225,7 +225,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<std::process::ExitCode> {
         seed: args.seed,
         horizon: args.horizon,
     };
-    let n = args.replications.unwrap_or(scenario.sim.replications).max(1);
+    let n = args
+        .replications
+        .unwrap_or(scenario.sim.replications)
+        .max(1);
     let doc = build(&scenario, &args.file.display().to_string(), &opts, n)?;
     write_report(&doc, &args.out)?;
     eprintln!(
@@ -237,7 +240,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<std::process::ExitCode> {
 }
 
 /// Simulates and assembles the report document (charts are drawn by [`write_report`]).
-pub fn build(scenario: &Scenario, file: &str, opts: &RunOptions, n: u32) -> anyhow::Result<ReportDoc> {
+pub fn build(
+    scenario: &Scenario,
+    file: &str,
+    opts: &RunOptions,
+    n: u32,
+) -> anyhow::Result<ReportDoc> {
     let (run, replications) = if n > 1 {
         let r = replicate(scenario, opts, n)?;
         (r.first, Some(r.summary))
@@ -284,7 +292,12 @@ pub fn write_report(doc: &ReportDoc, out: &Path) -> anyhow::Result<()> {
     let tmp = tempfile::Builder::new()
         .prefix(".poolcast-report-")
         .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a temporary directory in {}", parent.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot create a temporary directory in {}",
+                parent.display()
+            )
+        })?;
     let charts_dir = tmp.path().join("charts");
     std::fs::create_dir(&charts_dir)?;
     let charts: Vec<Chart> = doc
@@ -321,11 +334,18 @@ pub fn commit_dir(tmp: tempfile::TempDir, out: &Path) -> anyhow::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".to_owned());
     let old = out.with_file_name(format!(".{name}.old-{}", std::process::id()));
-    std::fs::rename(out, &old)
-        .map_err(|e| fail(e, format!("cannot move the previous {} aside", out.display())))?;
+    std::fs::rename(out, &old).map_err(|e| {
+        fail(
+            e,
+            format!("cannot move the previous {} aside", out.display()),
+        )
+    })?;
     if let Err(e) = std::fs::rename(&staged, out) {
         let _ = std::fs::rename(&old, out);
-        return Err(fail(e, format!("cannot move the report to {}", out.display())));
+        return Err(fail(
+            e,
+            format!("cannot move the report to {}", out.display()),
+        ));
     }
     std::fs::remove_dir_all(&old)
         .with_context(|| format!("cannot remove the previous report at {}", old.display()))
@@ -344,7 +364,10 @@ mod tests {
         let tmp = tempfile::tempdir_in(root.path()).unwrap();
         std::fs::write(tmp.path().join("index.html"), "new").unwrap();
         commit_dir(tmp, &out).unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "new"
+        );
         assert!(!out.join("stale.txt").exists());
         let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "only the report remains: {left:?}");

@@ -10,4 +10,5 @@ mod formats;
 mod props;
 mod report_browser;
 mod report_cmd;
+mod sweep_cmd;
 mod validate_cmd;

@@ -212,7 +212,10 @@ fn probe(bin: &Path, dir: &Path, port: u16, html: &str, name: &str) -> serde_jso
         &format!("file://{}", dir.join("index.html").display()),
     );
     let start = dom.find("<pre id=\"probe\">").unwrap_or_else(|| {
-        panic!("{name}: the probe did not run; DOM:\n{}", &dom[..dom.len().min(2000)])
+        panic!(
+            "{name}: the probe did not run; DOM:\n{}",
+            &dom[..dom.len().min(2000)]
+        )
     });
     let body = &dom[start + "<pre id=\"probe\">".len()..];
     let body = &body[..body.find("</pre>").unwrap()];
@@ -250,12 +253,15 @@ fn every_bundled_scenario_renders_in_chromium_without_requests() {
     );
     let hits = page_requests(&wire.finish());
     assert!(
-        hits.iter().any(|l| request_host(l) == "poolcast-tripwire.invalid"),
+        hits.iter()
+            .any(|l| request_host(l) == "poolcast-tripwire.invalid"),
         "the proxy did not see the control request: {hits:?}"
     );
     let resources = seen["resources"].as_array().unwrap();
     assert!(
-        resources.iter().any(|r| r.as_str().unwrap().contains("poolcast-tripwire.invalid")),
+        resources
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("poolcast-tripwire.invalid")),
         "the probe did not see the control request: {resources:?}"
     );
 
@@ -273,7 +279,12 @@ fn every_bundled_scenario_renders_in_chromium_without_requests() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("report");
         let o = poolcast(&["report", scn.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-        assert_eq!(code(&o), 0, "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            code(&o),
+            0,
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let html = std::fs::read_to_string(out.join("index.html")).unwrap();
         assert_self_contained(&html);
 
@@ -285,16 +296,34 @@ fn every_bundled_scenario_renders_in_chromium_without_requests() {
         let charts = probe["charts"].as_array().unwrap();
         let ids: Vec<&str> = charts.iter().map(|c| c["id"].as_str().unwrap()).collect();
         for id in CHARTS {
-            assert!(ids.contains(&id), "{name}: chart {id} missing from the page ({ids:?})");
+            assert!(
+                ids.contains(&id),
+                "{name}: chart {id} missing from the page ({ids:?})"
+            );
         }
         for c in charts {
             let (w, h) = (c["width"].as_f64().unwrap(), c["height"].as_f64().unwrap());
-            assert!(w > 300.0 && h > 100.0, "{name}: chart {} renders {w}x{h}", c["id"]);
-            assert!(c["shapes"].as_u64().unwrap() >= 3, "{name}: chart {} has no shapes", c["id"]);
-            assert!(c["texts"].as_u64().unwrap() >= 1, "{name}: chart {} has no text", c["id"]);
+            assert!(
+                w > 300.0 && h > 100.0,
+                "{name}: chart {} renders {w}x{h}",
+                c["id"]
+            );
+            assert!(
+                c["shapes"].as_u64().unwrap() >= 3,
+                "{name}: chart {} has no shapes",
+                c["id"]
+            );
+            assert!(
+                c["texts"].as_u64().unwrap() >= 1,
+                "{name}: chart {} has no text",
+                c["id"]
+            );
         }
         let resources = probe["resources"].as_array().unwrap();
-        assert!(resources.is_empty(), "{name}: the page fetched {resources:?}");
+        assert!(
+            resources.is_empty(),
+            "{name}: the page fetched {resources:?}"
+        );
 
         // The screenshot is of the report itself, at its full height (capped).
         let height = probe["height"].as_u64().unwrap_or(4000).clamp(900, 16_000);
@@ -311,8 +340,14 @@ fn every_bundled_scenario_renders_in_chromium_without_requests() {
             &format!("file://{}", out.join("index.html").display()),
         );
         let hits = page_requests(&wire.finish());
-        assert!(hits.is_empty(), "{name}: network requests reached the proxy: {hits:?}");
+        assert!(
+            hits.is_empty(),
+            "{name}: network requests reached the proxy: {hits:?}"
+        );
         let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("{name}: no screenshot: {e}"));
-        assert!(png.len() > 10_000 && &png[1..4] == b"PNG", "{name}: bad screenshot");
+        assert!(
+            png.len() > 10_000 && &png[1..4] == b"PNG",
+            "{name}: bad screenshot"
+        );
     }
 }

@@ -37,8 +37,17 @@ pub const CHARTS: [&str; 7] = [
 pub fn assert_self_contained(html: &str) {
     let lower = html.to_lowercase();
     for needle in [
-        "<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(", " src=",
-        "srcset=", "xlink:href",
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "@import",
+        "url(",
+        " src=",
+        "srcset=",
+        "xlink:href",
     ] {
         assert!(!lower.contains(needle), "index.html contains {needle:?}");
     }
@@ -69,9 +78,18 @@ fn writes_every_file_and_a_self_contained_page() {
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert_self_contained(&html);
     for id in CHARTS {
-        assert!(html.contains(&format!("data-chart=\"{id}\"><div class=\"chart\"><svg ")), "{id} not inline");
+        assert!(
+            html.contains(&format!("data-chart=\"{id}\"><div class=\"chart\"><svg ")),
+            "{id} not inline"
+        );
     }
-    for section in ["Summary", "Layout and cost", "Failures and their causes", "Time to ready", "Assumptions and sources"] {
+    for section in [
+        "Summary",
+        "Layout and cost",
+        "Failures and their causes",
+        "Time to ready",
+        "Assumptions and sources",
+    ] {
         assert!(html.contains(section), "section {section}");
     }
     let json: serde_json::Value =
@@ -108,7 +126,13 @@ fn the_same_scenario_gives_the_same_report() {
     let scn = scenario("windows-missing-selector.yaml");
     report(&scn, &a, &[]);
     report(&scn, &b, &[]);
-    for f in ["index.html", "report.md", "report.json", "charts/pods-by-phase.svg", "charts/failures.png"] {
+    for f in [
+        "index.html",
+        "report.md",
+        "report.json",
+        "charts/pods-by-phase.svg",
+        "charts/failures.png",
+    ] {
         assert!(
             std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(),
             "{f} differs between two runs"
@@ -120,7 +144,11 @@ fn the_same_scenario_gives_the_same_report() {
 fn replications_add_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    report(&scenario("windows-missing-selector.yaml"), &out, &["--replications", "4"]);
+    report(
+        &scenario("windows-missing-selector.yaml"),
+        &out,
+        &["--replications", "4"],
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let r = &json["replications"];
@@ -129,7 +157,10 @@ fn replications_add_a_summary() {
     assert_eq!(r["baseSeed"], json["run"]["seed"]);
     let claims = &r["failures"]["claims-api"]["probability"];
     assert_eq!(claims["trials"], 4);
-    let (lo, hi) = (claims["low"].as_f64().unwrap(), claims["high"].as_f64().unwrap());
+    let (lo, hi) = (
+        claims["low"].as_f64().unwrap(),
+        claims["high"].as_f64().unwrap(),
+    );
     let p = claims["estimate"].as_f64().unwrap();
     assert!(lo <= p && p <= hi, "{claims}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
@@ -140,7 +171,11 @@ fn replications_add_a_summary() {
 fn a_failed_run_leaves_no_report_and_keeps_the_old_one() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, "apiVersion: poolcast/v1\nkind: Scenario\nmetadata: {name: x}\n").unwrap();
+    std::fs::write(
+        &bad,
+        "apiVersion: poolcast/v1\nkind: Scenario\nmetadata: {name: x}\n",
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let o = poolcast(&["report", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
@@ -150,7 +185,10 @@ fn a_failed_run_leaves_no_report_and_keeps_the_old_one() {
     std::fs::write(out.join("index.html"), "previous").unwrap();
     let o = poolcast(&["report", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
-    assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "previous");
+    assert_eq!(
+        std::fs::read_to_string(out.join("index.html")).unwrap(),
+        "previous"
+    );
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -62,7 +62,10 @@ fn ms_for(bytes: u64, bps: u64) -> u64 {
 
 /// Pull costs of every workload image on every pool whose OS matches the image's, in
 /// scenario order (images by first use, then pools).
-pub fn image_pull_costs(scenario: &Scenario, opts: &RunOptions) -> Result<Vec<ImagePullCost>, SimError> {
+pub fn image_pull_costs(
+    scenario: &Scenario,
+    opts: &RunOptions,
+) -> Result<Vec<ImagePullCost>, SimError> {
     let seed = opts.seed.unwrap_or(scenario.sim.seed);
     let horizon = opts.horizon.unwrap_or(scenario.sim.horizon);
     let plan = build(scenario, seed, horizon.as_ms())?;
@@ -117,7 +120,11 @@ pub fn costs_of(plan: &Plan) -> Vec<ImagePullCost> {
                     missing.push(*l);
                 }
             }
-            let registry = plan.registry_bps.get(img.idx()).copied().unwrap_or(u64::MAX);
+            let registry = plan
+                .registry_bps
+                .get(img.idx())
+                .copied()
+                .unwrap_or(u64::MAX);
             let link = PullLink {
                 download_bps: registry.min(pool.kubelet.nic_bps).max(1),
                 extract_bps: pool.kubelet.extract_bps.max(1),
@@ -189,7 +196,8 @@ workloads:
 
     #[test]
     fn windows_image_costs_only_its_missing_layers_on_matching_pools() {
-        let scn: Scenario = serde_yaml_ng::from_str(SCENARIO).unwrap();
+        let (scn, _) =
+            poolcast_model::parse_scenario(SCENARIO, poolcast_model::Format::Yaml, "t").unwrap();
         let costs = image_pull_costs(&scn, &RunOptions::default()).unwrap();
         // The Linux system pool cannot pull a Windows image: no row for it.
         assert_eq!(costs.len(), 1, "{costs:?}");

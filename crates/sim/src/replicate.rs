@@ -34,6 +34,8 @@ pub struct RunSample {
     pub time_to_ready: BTreeMap<String, BTreeMap<String, Vec<u64>>>,
     /// Workload pods at the horizon, by workload.
     pub pods: BTreeMap<String, u32>,
+    /// Workload pods at the horizon: total, ready, pending, failed.
+    pub totals: [u32; 4],
     /// Failed workload pods by workload and reason.
     pub failed: BTreeMap<String, BTreeMap<Reason, u32>>,
     /// Nodes alive at the horizon, by pool.
@@ -82,7 +84,9 @@ impl RunSample {
                 .iter()
                 .filter(|(w, _)| !system.contains(w.as_str()))
         };
-        let pods = workloads().map(|(w, s)| (w.clone(), s.pods.total)).collect();
+        let pods = workloads()
+            .map(|(w, s)| (w.clone(), s.pods.total))
+            .collect();
         let failed = workloads()
             .map(|(w, s)| (w.clone(), s.by_reason.clone()))
             .collect();
@@ -98,15 +102,13 @@ impl RunSample {
             .iter()
             .map(|(p, s)| (p.clone(), s.nodes.iter().copied().max().unwrap_or(0)))
             .collect();
-        let targets = o
-            .targets
-            .iter()
-            .map(|t| (t.name.clone(), t.met))
-            .collect();
+        let targets = o.targets.iter().map(|t| (t.name.clone(), t.met)).collect();
+        let c = &o.summary.pods;
         RunSample {
             seed: o.seed,
             time_to_ready,
             pods,
+            totals: [c.total, c.ready, c.pending, c.failed],
             failed,
             nodes,
             peak_nodes,
@@ -233,7 +235,11 @@ impl CountDistribution {
             p50: as_u32(percentile(&v, 50)),
             p95: as_u32(percentile(&v, 95)),
             max: as_u32(v.last().copied().unwrap_or(0)),
-            mean: round4(if v.is_empty() { 0.0 } else { sum as f64 / v.len() as f64 }),
+            mean: round4(if v.is_empty() {
+                0.0
+            } else {
+                sum as f64 / v.len() as f64
+            }),
             histogram,
         }
     }
@@ -301,6 +307,20 @@ pub struct WorkloadFailures {
     pub by_reason: BTreeMap<Reason, u64>,
 }
 
+/// Mean workload pod counts per replication, at the horizon.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeanPods {
+    /// Pods that exist at the horizon.
+    pub total: f64,
+    /// Ready.
+    pub ready: f64,
+    /// Not bound.
+    pub pending: f64,
+    /// Failed.
+    pub failed: f64,
+}
+
 /// Time to ready aggregated over replications.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -323,6 +343,8 @@ pub struct ReplicationSummary {
     pub base_seed: u64,
     /// Number of replications.
     pub replications: u32,
+    /// Workload pods, mean per replication.
+    pub pods: MeanPods,
     /// Time to ready percentiles, pooled over all replications.
     pub time_to_ready: TimeToReady,
     /// Per workload.
@@ -333,6 +355,8 @@ pub struct ReplicationSummary {
     pub check_passed: Proportion,
     /// Per target name: replications in which it was met.
     pub targets_met: BTreeMap<String, Proportion>,
+    /// Nodes alive at the horizon, all pools.
+    pub total_nodes: CountDistribution,
     /// Nodes alive at the horizon, per pool.
     pub nodes: BTreeMap<String, CountDistribution>,
     /// Most nodes alive at once, per pool.
@@ -356,6 +380,8 @@ impl ReplicationSummary {
         let mut targets: BTreeMap<String, u32> = BTreeMap::new();
         let (mut any_failure, mut passed) = (0u32, 0u32);
         let mut cost = Vec::with_capacity(samples.len());
+        let mut totals = [0u64; 4];
+        let mut total_nodes = Vec::with_capacity(samples.len());
 
         for s in samples {
             for (w, by_os) in &s.time_to_ready {
@@ -394,6 +420,10 @@ impl ReplicationSummary {
                 *targets.entry(t.clone()).or_default() += u32::from(met);
             }
             cost.push(s.cost_per_month);
+            for (t, &v) in totals.iter_mut().zip(&s.totals) {
+                *t += u64::from(v);
+            }
+            total_nodes.push(s.nodes.values().sum());
         }
 
         let mean = |x: u64| round4(if n == 0 { 0.0 } else { x as f64 / f64::from(n) });
@@ -414,10 +444,23 @@ impl ReplicationSummary {
             scenario: scenario.to_owned(),
             base_seed: samples.first().map(|s| s.seed).unwrap_or(0),
             replications: n,
+            pods: MeanPods {
+                total: mean(totals[0]),
+                ready: mean(totals[1]),
+                pending: mean(totals[2]),
+                failed: mean(totals[3]),
+            },
             time_to_ready: TimeToReady {
                 by_workload: ttr_w
                     .into_iter()
-                    .map(|(w, m)| (w, m.into_iter().map(|(os, v)| (os, Quantiles::of(v))).collect()))
+                    .map(|(w, m)| {
+                        (
+                            w,
+                            m.into_iter()
+                                .map(|(os, v)| (os, Quantiles::of(v)))
+                                .collect(),
+                        )
+                    })
                     .collect(),
                 by_os: ttr_os
                     .into_iter()
@@ -431,6 +474,7 @@ impl ReplicationSummary {
                 .into_iter()
                 .map(|(t, c)| (t, Proportion::new(c, n)))
                 .collect(),
+            total_nodes: CountDistribution::of(&total_nodes),
             nodes: nodes
                 .into_iter()
                 .map(|(p, v)| (p, CountDistribution::of(&v)))
@@ -530,7 +574,10 @@ mod tests {
         let v = ValueDistribution::of(&[10.0, 30.0, 20.0, f64::NAN]);
         assert_eq!((v.min, v.p50, v.max, v.mean), (0.0, 10.0, 30.0, 15.0));
         let q = Quantiles::of((1..=100).rev().collect());
-        assert_eq!((q.count, q.p50_ms, q.p95_ms, q.p99_ms, q.max_ms), (100, 50, 95, 99, 100));
+        assert_eq!(
+            (q.count, q.p50_ms, q.p95_ms, q.p99_ms, q.max_ms),
+            (100, 50, 95, 99, 100)
+        );
         assert_eq!(Quantiles::of(Vec::new()), Quantiles::default());
     }
 
@@ -546,6 +593,7 @@ mod tests {
                 BTreeMap::from([("windows".to_owned(), ttr.to_vec())]),
             )]),
             pods: BTreeMap::from([("web".to_owned(), 4)]),
+            totals: [4, 4 - failed, 0, failed],
             failed: BTreeMap::from([("web".to_owned(), reasons)]),
             nodes: BTreeMap::from([("win".to_owned(), nodes)]),
             peak_nodes: BTreeMap::from([("win".to_owned(), nodes + 1)]),
@@ -578,6 +626,8 @@ mod tests {
         assert_eq!(s.nodes["win"].histogram, BTreeMap::from([(2, 2), (3, 1)]));
         assert_eq!(s.peak_nodes["win"].max, 4);
         assert_eq!(s.cost_per_month.max, 300.0);
+        assert_eq!((s.pods.total, s.pods.failed), (4.0, 0.6667));
+        assert_eq!(s.total_nodes.histogram, BTreeMap::from([(2, 2), (3, 1)]));
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub struct Layout {
 impl Typesetter {
     /// A typesetter for `bytes` (a TrueType/OpenType file).
     pub fn new(bytes: &'static [u8]) -> Option<Typesetter> {
-        FontRef::try_from_slice(bytes).ok().map(|font| Typesetter { font })
+        FontRef::try_from_slice(bytes)
+            .ok()
+            .map(|font| Typesetter { font })
     }
 
     /// The scale at which one em is `size` pixels, as CSS `font-size` does it.

@@ -80,13 +80,15 @@ fn figure(out: &mut String, charts: &[Chart], id: &str) {
     let Some(c) = charts.iter().find(|c| c.id == id) else {
         return;
     };
-    let svg = c
-        .svg
-        .replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)), 1);
-    let _ = write!(
+    let svg = c.svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)),
+        1,
+    );
+    let _ = writeln!(
         out,
         "<figure id=\"fig-{id}\" data-chart=\"{id}\"><div class=\"chart\">{svg}</div>\
-         <figcaption>{} <a href=\"charts/{id}.png\">PNG</a> · <a href=\"charts/{id}.svg\">SVG</a></figcaption></figure>\n",
+         <figcaption>{} <a href=\"charts/{id}.png\">PNG</a> · <a href=\"charts/{id}.svg\">SVG</a></figcaption></figure>",
         esc(&c.caption),
     );
 }
@@ -99,7 +101,12 @@ impl Table {
     fn new(header: &[(&str, bool)]) -> Table {
         let mut html = String::from("<table><thead><tr>");
         for (h, num) in header {
-            let _ = write!(html, "<th{}>{}</th>", if *num { " class=\"n\"" } else { "" }, esc(h));
+            let _ = write!(
+                html,
+                "<th{}>{}</th>",
+                if *num { " class=\"n\"" } else { "" },
+                esc(h)
+            );
         }
         html.push_str("</tr></thead><tbody>\n");
         Table { html }
@@ -113,7 +120,11 @@ impl Table {
             None => self.html.push_str("<tr>"),
         }
         for (c, num) in cells {
-            let _ = write!(self.html, "<td{}>{c}</td>", if *num { " class=\"n\"" } else { "" });
+            let _ = write!(
+                self.html,
+                "<td{}>{c}</td>",
+                if *num { " class=\"n\"" } else { "" }
+            );
         }
         self.html.push_str("</tr>\n");
     }
@@ -153,7 +164,8 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     let o = &doc.run;
     let s = &o.summary;
     let sc = &doc.scenario;
-    let mut h = String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
+    let mut h =
+        String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -166,7 +178,11 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     if let Some(d) = &sc.description {
         let _ = write!(h, "<p>{}</p>", esc(d));
     }
-    let reps = doc.replications.as_ref().map(|r| r.replications).unwrap_or(1);
+    let reps = doc
+        .replications
+        .as_ref()
+        .map(|r| r.replications)
+        .unwrap_or(1);
     let _ = write!(
         h,
         "<p class=\"meta\">Scenario <code>{}</code> · provider {} · Kubernetes {} · region {} · seed {} · horizon {} · {} replication{} · {}</p>",
@@ -188,7 +204,12 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
 
     // Summary.
     h.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">");
-    card(&mut h, "workload pods ready", &format!("{} of {}", s.pods.ready, s.pods.total), None);
+    card(
+        &mut h,
+        "workload pods ready",
+        &format!("{} of {}", s.pods.ready, s.pods.total),
+        None,
+    );
     card(
         &mut h,
         "workload pods failed",
@@ -201,11 +222,20 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     card(
         &mut h,
         "cost per month",
-        &format!("{}{}", usd(s.cost.per_month), if s.cost.complete { "" } else { " +" }),
+        &format!(
+            "{}{}",
+            usd(s.cost.per_month),
+            if s.cost.complete { "" } else { " +" }
+        ),
         None,
     );
     for (os, p) in &s.time_to_ready {
-        card(&mut h, &format!("p95 time to ready, {os}"), &fmt_ms(p.p95_ms), None);
+        card(
+            &mut h,
+            &format!("p95 time to ready, {os}"),
+            &fmt_ms(p.p95_ms),
+            None,
+        );
     }
     let met = o.targets.iter().filter(|t| t.met).count();
     if !o.targets.is_empty() {
@@ -229,14 +259,22 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         }
     );
     if !o.targets.is_empty() {
-        let mut tb = Table::new(&[("target", false), ("required", false), ("reached", false), ("verdict", false)]);
+        let mut tb = Table::new(&[
+            ("target", false),
+            ("required", false),
+            ("reached", false),
+            ("verdict", false),
+        ]);
         for tr in &o.targets {
             let verdict = if tr.met {
                 "<span class=\"ok\">met</span>".to_owned()
             } else {
                 "<span class=\"bad\">missed</span>".to_owned()
             };
-            tb.row(&[t(&tr.name), t(&tr.target), t(&tr.actual), (verdict, false)], None);
+            tb.row(
+                &[t(&tr.name), t(&tr.target), t(&tr.actual), (verdict, false)],
+                None,
+            );
         }
         h.push_str(&tb.finish());
     }
@@ -271,7 +309,10 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
                 t(sim.map(|x| x.vm_size.as_str()).unwrap_or(&p.vm_size)),
                 t(&p.count),
                 n(sim.map(|x| x.nodes.to_string()).unwrap_or_default()),
-                n(peak.get(p.name.as_str()).map(|x| x.to_string()).unwrap_or_default()),
+                n(peak
+                    .get(p.name.as_str())
+                    .map(|x| x.to_string())
+                    .unwrap_or_default()),
                 n(sim
                     .and_then(|x| x.price_per_node_hour)
                     .map(|v| format!("{v:.3}"))
@@ -320,7 +361,11 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
             ("peak p95", true),
         ]);
         for (pool, d) in &r.nodes {
-            let pk = r.peak_nodes.get(pool).map(|p| p.p95.to_string()).unwrap_or_default();
+            let pk = r
+                .peak_nodes
+                .get(pool)
+                .map(|p| p.p95.to_string())
+                .unwrap_or_default();
             tb.row(
                 &[
                     t(pool),
@@ -360,7 +405,12 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     }
     if !s.top_failures.is_empty() {
         h.push_str("<h3>Most frequent failure messages</h3>");
-        let mut tb = Table::new(&[("reason", false), ("pods", true), ("message", false), ("pods hit", false)]);
+        let mut tb = Table::new(&[
+            ("reason", false),
+            ("pods", true),
+            ("message", false),
+            ("pods hit", false),
+        ]);
         for f in &s.top_failures {
             let mut pods: Vec<String> = f.pods.iter().take(8).map(|p| esc(p)).collect();
             if f.pods.len() > 8 {
@@ -370,7 +420,10 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
                 &[
                     t(f.reason.as_str()),
                     n(f.count.to_string()),
-                    (format!("<span class=\"msg\">{}</span>", esc(&f.message)), false),
+                    (
+                        format!("<span class=\"msg\">{}</span>", esc(&f.message)),
+                        false,
+                    ),
                     (pods.join(", "), false),
                 ],
                 None,
@@ -402,9 +455,16 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
             tb.row(
                 &[
                     t(w),
-                    n(format!("{} / {}", f.probability.count, f.probability.trials)),
+                    n(format!(
+                        "{} / {}",
+                        f.probability.count, f.probability.trials
+                    )),
                     n(pct(f.probability.estimate)),
-                    n(format!("{} – {}", pct(f.probability.low), pct(f.probability.high))),
+                    n(format!(
+                        "{} – {}",
+                        pct(f.probability.low),
+                        pct(f.probability.high)
+                    )),
                     n(format!("{:.2}", f.mean_failed_pods)),
                     t(reasons.join(", ")),
                 ],
@@ -420,7 +480,13 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     if s.time_to_ready.is_empty() {
         h.push_str("<p class=\"bad\">No workload pod became ready.</p>");
     } else {
-        let mut tb = Table::new(&[("node OS", false), ("pods ready", true), ("p50", true), ("p95", true), ("max", true)]);
+        let mut tb = Table::new(&[
+            ("node OS", false),
+            ("pods ready", true),
+            ("p50", true),
+            ("p95", true),
+            ("max", true),
+        ]);
         for (os, p) in &s.time_to_ready {
             tb.row(
                 &[
@@ -437,7 +503,11 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     }
     figure(&mut h, charts, "time-to-ready");
     if let Some(r) = &doc.replications {
-        let _ = write!(h, "<h3>Per workload over {} replications</h3>", r.replications);
+        let _ = write!(
+            h,
+            "<h3>Per workload over {} replications</h3>",
+            r.replications
+        );
         let mut tb = Table::new(&[
             ("workload", false),
             ("node OS", false),
@@ -498,7 +568,10 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         for c in &doc.image_pulls {
             tb.row(
                 &[
-                    (format!("<span class=\"msg\">{}</span>", esc(&c.image)), false),
+                    (
+                        format!("<span class=\"msg\">{}</span>", esc(&c.image)),
+                        false,
+                    ),
                     t(&c.pool),
                     n(format!("{} / {}", c.cached_layers, c.layers)),
                     n(bytes(c.download_bytes)),
@@ -516,7 +589,12 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
 
     // Timeline.
     h.push_str("<section id=\"timeline\"><h2>Over time</h2>");
-    for id in ["pods-by-phase", "nodes-per-pool", "cpu-per-pool", "memory-per-pool"] {
+    for id in [
+        "pods-by-phase",
+        "nodes-per-pool",
+        "cpu-per-pool",
+        "memory-per-pool",
+    ] {
         figure(&mut h, charts, id);
     }
     // Charts added later that have no fixed place above still appear.
@@ -538,7 +616,17 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     h.push_str("<section id=\"assumptions\"><h2>Assumptions and sources</h2><p>Every approximation and constant the run relied on, and where it comes from.</p>");
     let mut tb = Table::new(&[("topic", false), ("assumption", false), ("source", false)]);
     for a in o.assumptions.iter().chain(&doc.report_assumptions) {
-        tb.row(&[t(&a.topic), t(&a.text), (format!("<span class=\"msg\">{}</span>", esc(&a.source)), false)], None);
+        tb.row(
+            &[
+                t(&a.topic),
+                t(&a.text),
+                (
+                    format!("<span class=\"msg\">{}</span>", esc(&a.source)),
+                    false,
+                ),
+            ],
+            None,
+        );
     }
     h.push_str(&tb.finish());
     h.push_str("</section>\n</body></html>\n");
@@ -551,7 +639,10 @@ mod tests {
 
     #[test]
     fn escaping_and_numbers() {
-        assert_eq!(esc(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            esc(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         assert_eq!(usd(1234.5), "$1,234.50");
         assert_eq!(usd(0.004), "$0.00");
         assert_eq!(pct(0.256), "26 %");

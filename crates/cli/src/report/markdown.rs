@@ -40,7 +40,11 @@ pub fn page(doc: &ReportDoc) -> String {
     if let Some(d) = &sc.description {
         let _ = writeln!(m, "{d}\n");
     }
-    let reps = doc.replications.as_ref().map(|r| r.replications).unwrap_or(1);
+    let reps = doc
+        .replications
+        .as_ref()
+        .map(|r| r.replications)
+        .unwrap_or(1);
     let _ = writeln!(
         m,
         "Scenario `{}` · provider {} · Kubernetes {} · region {} · seed {} · horizon {} · {reps} replication(s) · {}\n",
@@ -93,7 +97,8 @@ pub fn page(doc: &ReportDoc) -> String {
                 p.name.clone(),
                 p.mode.clone(),
                 p.os_sku.clone().unwrap_or_else(|| p.os.clone()),
-                sim.map(|x| x.vm_size.clone()).unwrap_or_else(|| p.vm_size.clone()),
+                sim.map(|x| x.vm_size.clone())
+                    .unwrap_or_else(|| p.vm_size.clone()),
                 p.count.clone(),
                 sim.map(|x| x.nodes.to_string()).unwrap_or_default(),
                 sim.and_then(|x| x.cost_per_hour)
@@ -104,7 +109,15 @@ pub fn page(doc: &ReportDoc) -> String {
         .collect();
     table(
         &mut m,
-        &["pool", "mode", "OS", "VM size", "declared", "nodes", "USD / month"],
+        &[
+            "pool",
+            "mode",
+            "OS",
+            "VM size",
+            "declared",
+            "nodes",
+            "USD / month",
+        ],
         &rows,
     );
     if let Some(r) = &doc.replications {
@@ -172,7 +185,12 @@ pub fn page(doc: &ReportDoc) -> String {
             .collect();
         table(
             &mut m,
-            &["workload", "runs with a failure", "probability", "95 % Wilson interval"],
+            &[
+                "workload",
+                "runs with a failure",
+                "probability",
+                "95 % Wilson interval",
+            ],
             &rows,
         );
     }
@@ -191,7 +209,11 @@ pub fn page(doc: &ReportDoc) -> String {
             ]
         })
         .collect();
-    table(&mut m, &["node OS", "pods ready", "p50", "p95", "max"], &rows);
+    table(
+        &mut m,
+        &["node OS", "pods ready", "p50", "p95", "max"],
+        &rows,
+    );
     chart(&mut m, doc, "time-to-ready");
     if let Some(r) = &doc.replications {
         let mut rows = Vec::new();
@@ -207,7 +229,11 @@ pub fn page(doc: &ReportDoc) -> String {
                 ]);
             }
         }
-        table(&mut m, &["workload", "node OS", "pods ready", "p50", "p95", "p99"], &rows);
+        table(
+            &mut m,
+            &["workload", "node OS", "pods ready", "p50", "p95", "p99"],
+            &rows,
+        );
     }
 
     m.push_str("## Image pulls\n\n");
@@ -229,13 +255,25 @@ pub fn page(doc: &ReportDoc) -> String {
         .collect();
     table(
         &mut m,
-        &["image", "pool", "download", "to extract", "download time", "extraction time", "pull (wall)"],
+        &[
+            "image",
+            "pool",
+            "download",
+            "to extract",
+            "download time",
+            "extraction time",
+            "pull (wall)",
+        ],
         &rows,
     );
 
     m.push_str("## Over time\n\n");
     let placed = ["failures", "time-to-ready", "image-pulls"];
-    for c in doc.charts.iter().filter(|c| !placed.contains(&c.id.as_str())) {
+    for c in doc
+        .charts
+        .iter()
+        .filter(|c| !placed.contains(&c.id.as_str()))
+    {
         chart(&mut m, doc, &c.id);
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use poolcast_sim::{explain, Explanation, RunOptions};
+use poolcast_sim::{explain_with, Explanation, RunOptions};
 
 use crate::args::{ExplainArgs, OutputFormat};
 use crate::table::{fmt_ms, Table};
@@ -18,7 +18,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         horizon: None,
     };
-    let e = explain(&scenario, &args.pod, args.at, &opts)?;
+    let e = explain_with(&scenario, &args.pod, args.at, &opts)?;
     match args.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&e)?),
         OutputFormat::Text => print!("{}", explanation_text(&e)),

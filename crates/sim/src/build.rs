@@ -714,7 +714,7 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
 
     // Pools.
     let mut pools = Vec::new();
-    for (pi, pool) in scn.pools.iter().enumerate() {
+    for pool in &scn.pools {
         let os_sku = os_sku_of(pool, minor);
         let windows_build = os_sku.windows_build().filter(|_| pool.os == Os::Windows);
         let shape = crate::shape::node_shape(scn, pool, os_sku, minor, region)?;
@@ -846,7 +846,6 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             (None, Some(a)) => a.min.saturating_sub(imported.len() as u32),
             (None, None) => 0,
         };
-        let _ = pi;
         pools.push(PoolPlan {
             name: pool.name.clone(),
             os: pool.os,

@@ -5,7 +5,14 @@
 //! Invariants (checked by `Cluster::check_invariants` in tests):
 //! - a node's `requested` is the sum of the requests of the pods in `pods`;
 //! - a pod with `node == Some(n)` is listed in `nodes[n].pods`, and only there;
-//! - `image_node_count[i]` is the number of live nodes holding image `i`.
+//! - `image_node_count[i]` is the number of live nodes holding image `i`;
+//! - `placements[s]` counts, per node, the bound pods of template `s` (the index behind
+//!   PodTopologySpread and InterPodAffinity, maintained by `bind`/`unbind`);
+//! - every change to what the scheduler reads of a node (bound pods, labels, taints,
+//!   `unschedulable`, allocatable, liveness) is recorded in the change log (`changes_since`),
+//!   which the scheduler's per-template caches replay. Mutate nodes through the `set_node_*`
+//!   methods, or call `touch_node` after editing a `NodeInfo` field directly; debug builds of
+//!   the scheduler re-check cached verdicts and panic on a missed change.
 //!
 //! Ids are dense indexes into the vectors; removed nodes stay in `nodes` with
 //! `live == false` so ids never move.
@@ -215,6 +222,12 @@ impl NodeInfo {
     }
 }
 
+fn has_prefer_no_schedule(n: &NodeInfo) -> bool {
+    n.taints
+        .iter()
+        .any(|t| t.effect == poolcast_model::scenario::TaintEffect::PreferNoSchedule)
+}
+
 /// An image known to the run.
 #[derive(Debug, Clone)]
 pub struct ImageInfo {
@@ -227,6 +240,80 @@ pub struct ImageInfo {
     /// Windows build of the image.
     pub windows_build: Option<u32>,
 }
+
+/// Where the bound pods of one template sit: a per-node count plus the list of nodes
+/// holding at least one, so that PodTopologySpread and InterPodAffinity count matching pods
+/// in O(nodes holding them) instead of walking every pod (kube walks `NodeInfo.Pods` of every
+/// node on every attempt; the counts are the same).
+#[derive(Debug, Clone, Default)]
+pub struct SpecPlacement {
+    /// `(count, position in hosts)` by node index; grown on demand.
+    slots: Vec<(u32, u32)>,
+    hosts: Vec<NodeId>,
+    total: u32,
+}
+
+impl SpecPlacement {
+    /// Bound pods of the template on `node`.
+    pub fn on(&self, node: NodeId) -> u32 {
+        self.slots.get(node.idx()).map_or(0, |s| s.0)
+    }
+
+    /// Nodes holding at least one bound pod of the template (order: binding history).
+    pub fn hosts(&self) -> &[NodeId] {
+        &self.hosts
+    }
+
+    /// Bound pods of the template in the cluster.
+    pub fn total(&self) -> u32 {
+        self.total
+    }
+
+    fn add(&mut self, node: NodeId) {
+        if self.slots.len() <= node.idx() {
+            self.slots.resize(node.idx() + 1, (0, 0));
+        }
+        let slot = &mut self.slots[node.idx()];
+        if slot.0 == 0 {
+            slot.1 = self.hosts.len() as u32;
+            self.hosts.push(node);
+        }
+        slot.0 += 1;
+        self.total += 1;
+    }
+
+    /// # Panics
+    /// If no pod of the template is bound to `node` (an accounting bug).
+    fn remove(&mut self, node: NodeId) {
+        let slot = self
+            .slots
+            .get_mut(node.idx())
+            .filter(|s| s.0 > 0)
+            .expect("placement accounting underflow");
+        slot.0 -= 1;
+        self.total -= 1;
+        if slot.0 == 0 {
+            let at = slot.1 as usize;
+            self.hosts.swap_remove(at);
+            if let Some(&moved) = self.hosts.get(at) {
+                self.slots[moved.idx()].1 = at as u32;
+            }
+        }
+    }
+}
+
+/// One entry of the node change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeChange {
+    /// The node that changed.
+    pub node: NodeId,
+    /// For a bind (+1) or unbind (-1): the pod's template.
+    pub pod_delta: Option<(SpecId, i32)>,
+}
+
+/// Entries kept before the change log drops its older half (consumers that fell behind
+/// rebuild from scratch).
+const CHANGE_LOG_MIN: usize = 1 << 16;
 
 /// The whole cluster state.
 #[derive(Debug, Clone, Default)]
@@ -243,6 +330,24 @@ pub struct Cluster {
     pub image_node_count: Vec<u32>,
     /// Number of live nodes.
     pub live_nodes: u32,
+    /// Bound pods per template (`placements[spec]`), kept by `bind`/`unbind`; may be shorter
+    /// than `specs` (templates with no pod bound yet).
+    pub placements: Vec<SpecPlacement>,
+    /// Bumped by `set_node_labels`: plugins cache per-node label lookups (topology domains,
+    /// node-affinity matches) and rebuild them when this changes. Labels must therefore only
+    /// change through `set_node_labels`.
+    pub label_generation: u64,
+    /// Bumped by `set_node_taints` (same contract as `label_generation`).
+    pub taint_generation: u64,
+    /// Bumped by `remove_node`; with `nodes.len()` it identifies the set of live nodes.
+    pub removal_generation: u64,
+    /// Live nodes carrying at least one PreferNoSchedule taint (TaintToleration scores
+    /// every node alike while this is 0); kept by the node methods and `touch_node`.
+    pub prefer_no_schedule_nodes: u32,
+    /// Node change log (see `changes_since`); append through the methods only.
+    pub changes: Vec<NodeChange>,
+    /// Sequence number of `changes[0]`.
+    pub changes_base: u64,
 }
 
 impl Cluster {
@@ -260,6 +365,54 @@ impl Cluster {
             .map(|(i, _)| NodeId(i as u32))
     }
 
+    /// Position after the last logged node change.
+    pub fn change_cursor(&self) -> u64 {
+        self.changes_base + self.changes.len() as u64
+    }
+
+    /// Node changes logged since `cursor` (a value of `change_cursor`), or `None` when the
+    /// log no longer reaches back that far and the caller must rebuild.
+    pub fn changes_since(&self, cursor: u64) -> Option<&[NodeChange]> {
+        let from = cursor.checked_sub(self.changes_base)?;
+        self.changes.get(from as usize..)
+    }
+
+    fn record(&mut self, node: NodeId, pod_delta: Option<(SpecId, i32)>) {
+        self.changes.push(NodeChange { node, pod_delta });
+        let len = self.changes.len();
+        if len > CHANGE_LOG_MIN && len > 8 * self.nodes.len() {
+            let drop = len / 2;
+            self.changes.drain(..drop);
+            self.changes_base += drop as u64;
+        }
+    }
+
+    /// Records that a `NodeInfo` field was edited in place.
+    pub fn touch_node(&mut self, node: NodeId) {
+        self.recount_prefer_no_schedule();
+        self.record(node, None);
+    }
+
+    fn recount_prefer_no_schedule(&mut self) {
+        self.prefer_no_schedule_nodes = self
+            .nodes
+            .iter()
+            .filter(|n| n.live && has_prefer_no_schedule(n))
+            .count() as u32;
+    }
+
+    /// Sets `spec.unschedulable` (cordon / uncordon).
+    pub fn set_node_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
+        self.nodes[node.idx()].unschedulable = unschedulable;
+        self.record(node, None);
+    }
+
+    /// Replaces a node's allocatable.
+    pub fn set_node_allocatable(&mut self, node: NodeId, allocatable: Res) {
+        self.nodes[node.idx()].allocatable = allocatable;
+        self.record(node, None);
+    }
+
     /// Adds a node; its images count towards `image_node_count`.
     pub fn add_node(&mut self, mut node: NodeInfo) -> NodeId {
         node.images.sort_unstable();
@@ -269,9 +422,13 @@ impl Cluster {
             for i in &node.images {
                 self.image_node_count[i.idx()] += 1;
             }
+            if has_prefer_no_schedule(&node) {
+                self.prefer_no_schedule_nodes += 1;
+            }
         }
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(node);
+        self.record(id, None);
         id
     }
 
@@ -319,6 +476,12 @@ impl Cluster {
         n.requested.add(&spec.requests);
         n.non_zero_requested.add(&spec.non_zero);
         n.pods.push(pod);
+        let s = p.spec.idx();
+        if self.placements.len() <= s {
+            self.placements.resize_with(s + 1, SpecPlacement::default);
+        }
+        self.placements[s].add(node);
+        self.record(node, Some((SpecId(s as u32), 1)));
     }
 
     /// Removes `pod` from its node (deleted, evicted, preempted, or its node failed).
@@ -326,13 +489,38 @@ impl Cluster {
         let Some(node) = self.pods[pod.idx()].node.take() else {
             return;
         };
-        let spec = &self.specs[self.pods[pod.idx()].spec.idx()];
+        let spec_id = self.pods[pod.idx()].spec;
+        let spec = &self.specs[spec_id.idx()];
         let n = &mut self.nodes[node.idx()];
         n.requested.sub(&spec.requests);
         n.non_zero_requested.sub(&spec.non_zero);
         if let Some(i) = n.pods.iter().position(|&p| p == pod) {
             n.pods.swap_remove(i);
         }
+        if let Some(pl) = self.placements.get_mut(spec_id.idx()) {
+            pl.remove(node);
+        }
+        self.record(node, Some((spec_id, -1)));
+    }
+
+    /// Where the bound pods of `spec` sit (`None` while none was ever bound).
+    pub fn placement(&self, spec: SpecId) -> Option<&SpecPlacement> {
+        self.placements.get(spec.idx())
+    }
+
+    /// Replaces a node's labels and bumps `label_generation`.
+    pub fn set_node_labels(&mut self, node: NodeId, labels: BTreeMap<String, String>) {
+        self.nodes[node.idx()].labels = labels;
+        self.label_generation += 1;
+        self.record(node, None);
+    }
+
+    /// Replaces a node's taints and bumps `taint_generation`.
+    pub fn set_node_taints(&mut self, node: NodeId, taints: Vec<Taint>) {
+        self.nodes[node.idx()].taints = taints;
+        self.taint_generation += 1;
+        self.recount_prefer_no_schedule();
+        self.record(node, None);
     }
 
     /// Records that `node` now holds `image`.
@@ -366,9 +554,14 @@ impl Cluster {
         assert!(n.pods.is_empty(), "remove_node with pods still bound");
         n.live = false;
         self.live_nodes -= 1;
+        self.removal_generation += 1;
         for i in &n.images {
             self.image_node_count[i.idx()] -= 1;
         }
+        if has_prefer_no_schedule(n) {
+            self.prefer_no_schedule_nodes -= 1;
+        }
+        self.record(node, None);
     }
 
     /// Checks the module invariants; returns the first violation.
@@ -400,6 +593,43 @@ impl Cluster {
         }
         if counts != self.image_node_count {
             return Err("image_node_count out of date".into());
+        }
+        let pns = self
+            .nodes
+            .iter()
+            .filter(|n| n.live && has_prefer_no_schedule(n))
+            .count() as u32;
+        if pns != self.prefer_no_schedule_nodes {
+            return Err("prefer_no_schedule_nodes out of date (call touch_node)".into());
+        }
+        let mut per_spec: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+        for (ni, n) in self.nodes.iter().enumerate() {
+            for &p in &n.pods {
+                *per_spec
+                    .entry((self.pods[p.idx()].spec.0, ni as u32))
+                    .or_default() += 1;
+            }
+        }
+        for (si, pl) in self.placements.iter().enumerate() {
+            let mut total = 0;
+            for (ni, &(c, pos)) in pl.slots.iter().enumerate() {
+                let want = per_spec.remove(&(si as u32, ni as u32)).unwrap_or(0);
+                if c != want {
+                    return Err(format!(
+                        "placement of spec {si} on node {ni}: {c} != {want}"
+                    ));
+                }
+                if c > 0 && pl.hosts.get(pos as usize) != Some(&NodeId(ni as u32)) {
+                    return Err(format!("placement hosts of spec {si} out of date"));
+                }
+                total += c;
+            }
+            if total != pl.total || pl.hosts.len() != pl.slots.iter().filter(|s| s.0 > 0).count() {
+                return Err(format!("placement totals of spec {si} out of date"));
+            }
+        }
+        if let Some(((s, n), _)) = per_spec.into_iter().next() {
+            return Err(format!("spec {s} has pods on node {n} but no placement"));
         }
         Ok(())
     }

@@ -89,6 +89,15 @@ pub fn explain(
     scenario: &Scenario,
     pod: &str,
     at: Option<Duration>,
+) -> Result<Explanation, SimError> {
+    explain_with(scenario, pod, at, &RunOptions::default())
+}
+
+/// [`explain`] with a seed or horizon override.
+pub fn explain_with(
+    scenario: &Scenario,
+    pod: &str,
+    at: Option<Duration>,
     opts: &RunOptions,
 ) -> Result<Explanation, SimError> {
     let seed = opts.seed.unwrap_or(scenario.sim.seed);

@@ -21,11 +21,10 @@ use crate::kubelet::{
     PipelinedPull, PullLink, PullRequest, PullStart,
 };
 use crate::outcome::{FailureRecord, Reason, Series};
+use crate::scheduler::queue::{ClusterEvent, QueueSettings, SchedulingQueue};
 use crate::scheduler::{NodeVerdict, ScheduleResult, Scheduler};
 
-mod pending;
 mod report;
-use pending::PendingQueue;
 
 /// Kubelet eviction manager's monitoring interval (`housekeeping-interval` 10 s).
 const EVICTION_MONITOR_MS: u64 = 10_000;
@@ -176,7 +175,7 @@ pub(crate) struct Engine<'s> {
     pub scenario: &'s poolcast_model::Scenario,
     pub q: EventQueue<Event>,
     pub sched: Scheduler,
-    pub queue: PendingQueue,
+    pub queue: SchedulingQueue,
     tie: SimRng,
     arrivals: SimRng,
     pub kubelets: Vec<Kubelet>,
@@ -211,10 +210,7 @@ impl<'s> Engine<'s> {
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
             sched,
-            queue: PendingQueue::new(
-                plan.scheduler.pod_initial_backoff_ms,
-                plan.scheduler.pod_max_backoff_ms,
-            ),
+            queue: SchedulingQueue::new(QueueSettings::from_scheduler(&plan.scheduler)),
             kubelets: Vec::new(),
             nodes: Vec::new(),
             pods: Vec::new(),
@@ -272,7 +268,9 @@ impl<'s> Engine<'s> {
                 for img in n.images {
                     self.preload(id, img);
                 }
-                self.plan.cluster.nodes[id.idx()].unschedulable = n.unschedulable;
+                self.plan
+                    .cluster
+                    .set_node_unschedulable(id, n.unschedulable);
             }
             for _ in 0..self.plan.pools[p].initial_count {
                 self.create_node(pool, None, None, &BTreeMap::new());
@@ -300,7 +298,7 @@ impl<'s> Engine<'s> {
                     }
                     self.bind_running(pod, node);
                 } else {
-                    self.queue.add(pod, self.now(), &self.plan.cluster);
+                    self.enqueue(pod);
                 }
             }
         }
@@ -383,8 +381,7 @@ impl<'s> Engine<'s> {
         match ev {
             Event::CreatePods { workload, count } => {
                 for _ in 0..count {
-                    let p = self.create_pod(workload, None, true);
-                    let _ = p;
+                    self.create_pod(workload, None, true);
                 }
                 self.kick_scheduler();
             }
@@ -425,15 +422,11 @@ impl<'s> Engine<'s> {
             Event::JobDone { pod, node } => {
                 if self.pod_on(pod, node) {
                     self.end_pod(pod, Phase::Succeeded);
-                    self.queue.move_all(self.now());
-                    self.kick_scheduler();
                 }
             }
             Event::Scenario(i) => self.scenario_event(i as usize),
             Event::NodeJoin { pool } => {
                 self.create_node(pool, None, None, &BTreeMap::new());
-                self.queue.move_all(self.now());
-                self.kick_scheduler();
             }
             Event::NodeUnreachable { node } => self.node_unreachable(node),
             Event::NodeTaintEviction { node } => self.node_taint_eviction(node),
@@ -515,10 +508,25 @@ impl<'s> Engine<'s> {
             } else if st.plugin == "NodeAffinity" || st.plugin == "TaintToleration" {
                 self.hide_pod(pod);
             } else {
-                self.queue.add(pod, now, &self.plan.cluster);
+                self.enqueue(pod);
             }
         }
+        self.cluster_event(ClusterEvent::NodeAdd);
         id
+    }
+
+    /// Tells the scheduling queue about a cluster change and lets the scheduler run.
+    fn cluster_event(&mut self, ev: ClusterEvent) {
+        let now = self.now();
+        self.queue.on_event(ev, now);
+        self.kick_scheduler();
+    }
+
+    fn enqueue(&mut self, pod: PodId) {
+        let now = self.now();
+        let prio = self.plan.cluster.spec_of(pod).priority;
+        self.queue.add(pod, prio, now);
+        self.kick_scheduler();
     }
 
     fn preload(&mut self, node: NodeId, image: ImageId) {
@@ -563,10 +571,9 @@ impl<'s> Engine<'s> {
             last_node: None,
             visible: true,
         });
-        self.queue.ensure(pod);
         self.workloads[w as usize].live.push(pod);
         if enqueue {
-            self.queue.add(pod, now, &self.plan.cluster);
+            self.enqueue(pod);
         }
         pod
     }
@@ -633,6 +640,7 @@ impl<'s> Engine<'s> {
         }
         self.nodes[node.idx()].waiters.retain(|&(_, p)| p != pod);
         self.plan.cluster.unbind(pod);
+        self.cluster_event(ClusterEvent::AssignedPodDelete);
     }
 
     /// The controller replaces a pod it lost (Deployment, StatefulSet, Job not yet done).
@@ -664,10 +672,16 @@ impl<'s> Engine<'s> {
             self.wake = None;
         }
         self.queue.flush(now);
-        while let Some(pod) = self.queue.pop(now) {
+        // Only pods whose back-off is over: popping a backing-off pod early
+        // (`SchedulerPopFromBackoffQ`) would retry it at the same instant for nothing.
+        while self.queue.active_len() > 0 {
+            let Some(pod) = self.queue.pop(now) else {
+                break;
+            };
             if !self.plan.cluster.pods[pod.idx()].active
                 || self.plan.cluster.pods[pod.idx()].node.is_some()
             {
+                self.queue.done(pod);
                 continue;
             }
             if let Some((name, at)) = &self.explain {
@@ -696,7 +710,8 @@ impl<'s> Engine<'s> {
                 }
                 ScheduleResult::Unschedulable(fe) => {
                     self.record_failure(pod, Reason::Unschedulable, fe.message());
-                    self.queue.add_unschedulable(pod, now);
+                    let rejected = fe.unschedulable_plugins();
+                    self.queue.add_unschedulable(pod, now, &rejected);
                 }
             }
         }
@@ -704,8 +719,15 @@ impl<'s> Engine<'s> {
     }
 
     fn arm_wake(&mut self) {
-        let Some(t) = self.queue.next_wake() else {
-            return;
+        let t = match (
+            self.queue.next_backoff_expiry(),
+            self.queue.next_flush_due(),
+        ) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => match a.or(b) {
+                Some(t) => t,
+                None => return,
+            },
         };
         let now = self.now();
         let t = t.max(now);
@@ -759,6 +781,7 @@ impl<'s> Engine<'s> {
             });
         }
         self.plan.cluster.bind(pod, node);
+        self.cluster_event(ClusterEvent::AssignedPodAdd);
         let p = &mut self.pods[pod.idx()];
         p.scheduled = Some(now);
         p.last_node = Some(node);
@@ -772,7 +795,6 @@ impl<'s> Engine<'s> {
         for &img in images {
             self.kubelets[node.idx()].add_user(img);
         }
-        self.advance(pod, node);
     }
 
     // ---- kubelet ----------------------------------------------------------------------
@@ -814,6 +836,10 @@ impl<'s> Engine<'s> {
                     self.pods[pod.idx()].next_image += 1;
                 }
                 PullRequest::InProgress | PullRequest::Started(_) => {
+                    debug_assert!(
+                        !self.nodes[node.idx()].waiters.contains(&(img, pod)),
+                        "pod advanced twice while waiting for a pull"
+                    );
                     self.nodes[node.idx()].waiters.push((img, pod));
                     return;
                 }
@@ -952,12 +978,14 @@ impl<'s> Engine<'s> {
         }
         if !self.kubelets[node.idx()].disk_pressure {
             self.kubelets[node.idx()].disk_pressure = true;
-            let n = &mut self.plan.cluster.nodes[node.idx()];
-            n.taints.push(Taint {
+            let mut taints = self.plan.cluster.nodes[node.idx()].taints.clone();
+            taints.push(Taint {
                 key: TAINT_DISK_PRESSURE.into(),
                 value: String::new(),
                 effect: TaintEffect::NoSchedule,
             });
+            self.plan.cluster.set_node_taints(node, taints);
+            self.cluster_event(ClusterEvent::NodeUpdate);
             self.evict_for_disk(node);
         }
         self.nodes[node.idx()].pressure_clear_since = None;
@@ -1023,11 +1051,10 @@ impl<'s> Engine<'s> {
                 .get_or_insert(now);
             if now.since(since) >= PRESSURE_TRANSITION_MS {
                 self.kubelets[node.idx()].disk_pressure = false;
-                self.plan.cluster.nodes[node.idx()]
-                    .taints
-                    .retain(|t| t.key != TAINT_DISK_PRESSURE);
-                self.queue.move_all(now);
-                self.kick_scheduler();
+                let mut taints = self.plan.cluster.nodes[node.idx()].taints.clone();
+                taints.retain(|t| t.key != TAINT_DISK_PRESSURE);
+                self.plan.cluster.set_node_taints(node, taints);
+                self.cluster_event(ClusterEvent::NodeUpdate);
                 return;
             }
         } else {
@@ -1116,12 +1143,13 @@ impl<'s> Engine<'s> {
             for n in self.pool_nodes_newest_first(&sel.pool, sel.count.unwrap_or(1), |n| {
                 !self.plan.cluster.nodes[n.idx()].unschedulable
             }) {
-                self.plan.cluster.nodes[n.idx()].unschedulable = true;
+                self.plan.cluster.set_node_unschedulable(n, true);
+                self.cluster_event(ClusterEvent::NodeUpdate);
             }
         }
         if let Some(sel) = &e.drain {
             for n in self.pool_nodes_newest_first(&sel.pool, sel.count.unwrap_or(1), |_| true) {
-                self.plan.cluster.nodes[n.idx()].unschedulable = true;
+                self.plan.cluster.set_node_unschedulable(n, true);
                 let victims: Vec<PodId> = self.plan.cluster.nodes[n.idx()]
                     .pods
                     .iter()
@@ -1135,7 +1163,6 @@ impl<'s> Engine<'s> {
                     self.replace(p);
                 }
             }
-            self.queue.move_all(now);
         }
         if let Some(sel) = &e.add_nodes {
             if let Some(pi) = self.plan.pools.iter().position(|p| p.name == sel.pool) {
@@ -1185,25 +1212,24 @@ impl<'s> Engine<'s> {
         for p in pods.into_iter().take((live - replicas) as usize) {
             self.end_pod(p, Phase::Deleted);
         }
-        self.queue.move_all(self.now());
     }
 
     fn node_unreachable(&mut self, node: NodeId) {
-        let now = self.now();
         self.nodes[node.idx()].unreachable = true;
-        let n = &mut self.plan.cluster.nodes[node.idx()];
+        let mut taints = self.plan.cluster.nodes[node.idx()].taints.clone();
         for effect in [TaintEffect::NoSchedule, TaintEffect::NoExecute] {
-            n.taints.push(Taint {
+            taints.push(Taint {
                 key: TAINT_UNREACHABLE.into(),
                 value: String::new(),
                 effect,
             });
         }
-        let pods = n.pods.clone();
-        for p in pods {
+        self.plan.cluster.set_node_taints(node, taints);
+        self.cluster_event(ClusterEvent::NodeUpdate);
+        for i in 0..self.plan.cluster.nodes[node.idx()].pods.len() {
+            let p = self.plan.cluster.nodes[node.idx()].pods[i];
             self.pods[p.idx()].is_ready = false;
         }
-        let _ = now;
         // Pods tolerate `unreachable:NoExecute` for 300 s (DefaultTolerationSeconds), then
         // the taint manager deletes them.
         self.q.schedule_in(
@@ -1223,8 +1249,6 @@ impl<'s> Engine<'s> {
             self.end_pod(p, Phase::Deleted);
             self.replace(p);
         }
-        self.queue.move_all(self.now());
-        self.kick_scheduler();
     }
 
     // ---- samples ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ fn explain_lists_every_node_with_verdict_and_scores() {
     nodeSelector: {kubernetes.io/os: linux}
 "#
     ));
-    let e = poolcast_sim::explain(&s, "web-1", None, &Default::default()).unwrap();
+    let e = poolcast_sim::explain(&s, "web-1", None).unwrap();
     assert_eq!(e.pod, "web-1");
     assert_eq!(e.nodes.len(), 6);
     let feasible: Vec<_> = e.nodes.iter().filter(|n| n.feasible).collect();
@@ -54,14 +54,9 @@ fn explain_reports_unknown_pods() {
   - {name: web, kind: Deployment, replicas: 1, image: "nginx:1.31.3"}
 "#
     ));
-    let err = poolcast_sim::explain(&s, "nope-0", None, &Default::default()).unwrap_err();
+    let err = poolcast_sim::explain(&s, "nope-0", None).unwrap_err();
     assert!(matches!(err, poolcast_sim::SimError::PodNotFound(_)));
-    let err = poolcast_sim::explain(
-        &s,
-        "web-0",
-        Some(poolcast_model::Duration::mins(5)),
-        &Default::default(),
-    )
-    .unwrap_err();
+    let err =
+        poolcast_sim::explain(&s, "web-0", Some(poolcast_model::Duration::mins(5))).unwrap_err();
     assert!(err.to_string().contains("bound to"), "{err}");
 }

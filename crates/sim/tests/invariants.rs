@@ -137,7 +137,7 @@ fn yaml(g: &Gen) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn binds_respect_filters_and_allocatable(g in gen()) {

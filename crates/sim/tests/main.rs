@@ -1,5 +1,6 @@
-//! poolcast-sim integration tests: whole scenarios through `simulate`, `explain` and the
-//! audited run, asserting the outcomes the model must show.
+//! poolcast-sim integration tests, one binary with a module per area: whole scenarios
+//! through `simulate`, `explain` and the audited run, and the scheduler on hand-built
+//! clusters.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,3 +9,4 @@ mod determinism;
 mod explain;
 mod invariants;
 mod outcomes;
+mod scheduler;

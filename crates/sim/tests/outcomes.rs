@@ -256,3 +256,179 @@ sim: {horizon: 30m}
     let failed_nodes = o.nodes.iter().filter(|n| n.state == "NotReady").count();
     assert_eq!(failed_nodes, 2);
 }
+
+/// Images filling a Linux node's OS disk: image GC cannot free images in use, the node
+/// reports DiskPressure (tainted), the kubelet evicts a pod, the controller replaces it and
+/// the replacement cannot land on the tainted node.
+#[test]
+fn filling_a_linux_disk_evicts_with_disk_pressure() {
+    let s = scenario(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: disk}
+cluster: {kubernetesVersion: "1.33"}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1, taints: ["CriticalAddonsOnly=true:NoSchedule"]}
+  - {name: lin, os: linux, vmSize: Standard_D4s_v5, count: 1, osDisk: {sizeGiB: 40, type: Managed}}
+images:
+  - {name: "big-a:1", os: linux, layers: [{digest: "sha256:a", size: 1.5GB, uncompressedSize: 4GB}]}
+  - {name: "big-b:1", os: linux, layers: [{digest: "sha256:b", size: 1.5GB, uncompressedSize: 4GB}]}
+workloads:
+  - {name: a, kind: Deployment, replicas: 1, image: "big-a:1", requests: {cpu: 100m}, priorityClassName: high}
+  - {name: b, kind: Deployment, replicas: 1, image: "big-b:1", requests: {cpu: 100m}, arrival: {at: 5m}}
+priorityClasses: [{name: high, value: 1000}]
+sim: {horizon: 8m}
+"#,
+    );
+    let o = run(&s);
+    let first = o
+        .failures
+        .iter()
+        .find(|f| f.reason == Reason::DiskPressureEviction)
+        .unwrap();
+    // The lowest priority pod goes first, when b's pull tips the disk over 90%.
+    assert_eq!(first.pod.as_deref(), Some("b-0"));
+    let b0 = o.pods.iter().find(|p| p.name == "b-0").unwrap();
+    assert_eq!(b0.phase, "Failed");
+    let m = b0.message.as_deref().unwrap();
+    assert!(
+        m.starts_with("The node was low on resource: ephemeral-storage."),
+        "{m}"
+    );
+    let replacement = o.pods.iter().find(|p| p.name == "b-1").unwrap();
+    assert_eq!(replacement.reason, Some(Reason::Unschedulable));
+    assert!(replacement
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }"));
+    let node = o.nodes.iter().find(|n| n.pool == "lin").unwrap();
+    assert!(node.disk_pressure);
+    assert!(node
+        .taints
+        .contains(&"node.kubernetes.io/disk-pressure:NoSchedule".to_owned()));
+    assert!(o.summary.by_reason[&Reason::DiskPressureEviction] >= 1);
+}
+
+/// AKS Windows nodes have no eviction thresholds: an image that does not fit the OS disk
+/// fails its pull and the kubelet backs off.
+#[test]
+fn windows_image_larger_than_the_disk_fails_the_pull() {
+    let s = scenario(&format!(
+        "{MIXED}{}",
+        r#"  - name: huge:1
+    os: windows
+    osBuild: "10.0.20348"
+    layers: [{digest: "sha256:huge", size: 40GB, uncompressedSize: 300GB}]
+workloads:
+  - name: huge
+    kind: Deployment
+    replicas: 1
+    image: huge:1
+    nodeSelector: {kubernetes.io/os: windows}
+sim: {horizon: 20m}
+"#
+    ));
+    let o = run(&s);
+    let p = &pods_of(&o, "huge")[0];
+    assert_eq!(p.reason, Some(Reason::ImagePullBackOff));
+    assert!(p.pulled_ms.is_none());
+    let m = p.message.as_deref().unwrap();
+    assert!(m.contains("There is not enough space on the disk."), "{m}");
+    let node = o
+        .nodes
+        .iter()
+        .find(|n| Some(&n.name) == p.node.as_ref())
+        .unwrap();
+    assert!(
+        !node.disk_pressure,
+        "Windows never reports DiskPressure on AKS"
+    );
+}
+
+/// Imported clusters: named nodes exist at time zero and imported pods are already running
+/// on them; the remaining replicas are scheduled as usual.
+#[test]
+fn imported_nodes_and_bound_pods_start_running() {
+    let s = scenario(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: imported}
+cluster: {kubernetesVersion: "1.33"}
+pools:
+  - name: system
+    mode: System
+    os: linux
+    vmSize: Standard_D4s_v5
+    count: 2
+    nodes:
+      - {name: aks-system-11111111-vmss000000, images: ["nginx:1.31.3"]}
+images:
+  - {name: "nginx:1.31.3", catalog: nginx-1.31}
+workloads:
+  - name: web
+    kind: Deployment
+    replicas: 3
+    image: "nginx:1.31.3"
+    requests: {cpu: 100m}
+    boundTo: [aks-system-11111111-vmss000000]
+sim: {horizon: 5m}
+"#,
+    );
+    let o = run(&s);
+    assert_eq!(o.nodes.len(), 2);
+    assert_eq!(o.nodes[0].name, "aks-system-11111111-vmss000000");
+    let web = pods_of(&o, "web");
+    assert_eq!(web.len(), 3);
+    let imported = web.iter().find(|p| p.name == "web-0").unwrap();
+    assert_eq!(
+        imported.node.as_deref(),
+        Some("aks-system-11111111-vmss000000")
+    );
+    assert_eq!(imported.ready_ms, Some(0));
+    assert_eq!(imported.attempts, 0);
+    assert!(web.iter().all(|p| p.ready));
+}
+
+/// A pod's images are pulled one after another, each exactly once: the pod is "pulled"
+/// only when its sidecar image is on the node too (serialized pulls before 1.31).
+#[test]
+fn every_image_of_a_pod_is_pulled_before_it_starts() {
+    let s = scenario(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: sidecar}
+cluster: {kubernetesVersion: "1.30"}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1}
+images:
+  - {name: "app:1", os: linux, layers: [{digest: "sha256:app", size: 1GB, uncompressedSize: 1.5GB}]}
+  - {name: "proxy:1", os: linux, layers: [{digest: "sha256:proxy", size: 1GB, uncompressedSize: 1.5GB}]}
+registry: {bandwidth: 100MB/s}
+workloads:
+  - name: web
+    kind: Deployment
+    replicas: 1
+    image: "app:1"
+    extraImages: ["proxy:1"]
+    requests: {cpu: 100m}
+sim: {horizon: 5m}
+"#,
+    );
+    let o = run(&s);
+    let p = &pods_of(&o, "web")[0];
+    // Each image: 10 s download + 1.5 GB at 150 MB/s = 10 s extraction.
+    assert_eq!(p.pulled_ms, Some(40_000));
+    assert_eq!(p.started_ms, Some(41_000));
+    let node = o
+        .nodes
+        .iter()
+        .find(|n| Some(&n.name) == p.node.as_ref())
+        .unwrap();
+    for img in ["app:1", "proxy:1"] {
+        assert!(node.images.iter().any(|i| i == img), "{img} on the node");
+    }
+}

@@ -55,7 +55,12 @@ impl Engine<'_> {
         if let Some(r) = p.reason {
             return Standing::Failed(r);
         }
-        let bound = self.plan.cluster.pods[i].node.is_some();
+        let node = self.plan.cluster.pods[i].node;
+        let bound = node.is_some();
+        // A pod on a failed node is Unknown/Terminating, not a start-up failure.
+        if node.is_some_and(|n| self.nodes[n.idx()].failed.is_some()) {
+            return Standing::Starting;
+        }
         match p.scheduled {
             Some(t) if bound && self.horizon.since(t) >= START_TIMEOUT_MS => {
                 Standing::Failed(Reason::StartTimeout)

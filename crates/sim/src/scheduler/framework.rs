@@ -105,8 +105,34 @@ pub trait FilterPlugin {
         Status::success()
     }
 
+    /// kube's `PreFilterResult.NodeNames`, read right after a successful `pre_filter`:
+    /// `Some(nodes)` means only these nodes can pass (NodeAffinity's `metadata.name` terms,
+    /// i.e. DaemonSet pods). The framework intersects the lists of all plugins, runs the
+    /// filters on the survivors only and reports every other node as
+    /// `node(s) didn't satisfy plugin(s) [<names>]`.
+    fn pre_filter_nodes(&self) -> Option<&[NodeId]> {
+        None
+    }
+
     /// Whether `pod` may run on `node`.
     fn filter(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> Status;
+
+    /// The code `filter` returns for the same arguments, without building reason strings.
+    /// The scheduler scans nodes with `check` and calls `filter` only for the nodes it must
+    /// report, so failing nodes cost no allocation when another node fits. Plugins override
+    /// it when `filter` formats its reasons; both must agree.
+    fn check(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> Code {
+        self.filter(cluster, pod, node).code
+    }
+
+    /// True when `check` depends only on the pod's template and on the node's own state
+    /// (labels, taints, `unschedulable`, allocatable, bound pods), never on other nodes or
+    /// on other pods' placement, and its PreFilter `Skip` is decided by the template alone.
+    /// The scheduler then caches verdicts per (template, node) and replays the cluster's
+    /// node change log instead of re-running the filter on every node of every attempt.
+    fn node_local(&self) -> bool {
+        false
+    }
 }
 
 /// A score plugin (`framework.PreScorePlugin` + `framework.ScorePlugin` + `ScoreExtensions`).
@@ -122,8 +148,96 @@ pub trait ScorePlugin {
     /// Raw score of `node` for `pod`.
     fn score(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> i64;
 
+    /// True when `score` depends only on the pod's template and the node's own state, and
+    /// `pre_score`'s Skip only on the template: the scheduler then caches raw scores per
+    /// (template, node) and replays the cluster's node change log.
+    fn node_local(&self) -> bool {
+        false
+    }
+
+    /// Raw scores of all `nodes`, appended to `out` in order; plugins override it with a
+    /// tight loop when per-node dispatch matters.
+    fn score_all(&self, cluster: &Cluster, pod: PodId, nodes: &[NodeId], out: &mut Vec<NodeScore>) {
+        out.extend(nodes.iter().map(|&node| NodeScore {
+            node,
+            score: self.score(cluster, pod, node),
+        }));
+    }
+
     /// Maps raw scores to 0..=MAX_NODE_SCORE where the plugin needs it.
     fn normalize(&self, _scores: &mut [NodeScore]) {}
+
+    /// `Some(v)` when, after `pre_score`, every node is known to get the normalized score
+    /// `v` (TaintToleration with no PreferNoSchedule taint in the cluster, ImageLocality with
+    /// none of the pod's images on any node). A constant added to every total cannot change
+    /// which node wins, so `schedule_one` skips such a plugin; `explain` still reports `v`.
+    fn constant_score(&self, _cluster: &Cluster, _pod: PodId) -> Option<i64> {
+        None
+    }
+}
+
+/// `a / b` for `0 <= a < 2^52` and `0 < b < 2^52`, exactly as integer division, through a
+/// float division and a one-step correction (integer division is the slowest instruction
+/// in the scoring loops).
+#[inline]
+pub fn div_floor(a: u64, b: u64) -> u64 {
+    const LIMIT: u64 = 1 << 52;
+    if a >= LIMIT || b >= LIMIT || b == 0 {
+        return a.checked_div(b).unwrap_or(0);
+    }
+    let mut q = (a as f64 / b as f64) as u64;
+    if q * b > a {
+        q -= 1;
+    } else if (q + 1) * b <= a {
+        q += 1;
+    }
+    q
+}
+
+/// `factor * s / max` (Go integer division) for every `s` in `[min, max]`, tabulated when the
+/// range is small, as normalization ranges usually are.
+pub struct ScaleTable {
+    factor: i64,
+    max: i64,
+    min: i64,
+    table: Vec<i64>,
+}
+
+impl ScaleTable {
+    /// The table for `s` in `[min, max]`; `max` must not be 0.
+    pub fn new(factor: i64, min: i64, max: i64) -> ScaleTable {
+        let mut t = ScaleTable {
+            factor,
+            max,
+            min,
+            table: Vec::new(),
+        };
+        if min >= 0 && max > 0 && max - min < 4096 {
+            t.table = (min..=max).map(|s| t.compute(s)).collect();
+        }
+        t
+    }
+
+    fn compute(&self, s: i64) -> i64 {
+        let p = self.factor * s;
+        if p >= 0 && self.max > 0 {
+            div_floor(p as u64, self.max as u64) as i64
+        } else {
+            p / self.max
+        }
+    }
+
+    /// `factor * s / max`.
+    #[inline]
+    pub fn scale(&self, s: i64) -> i64 {
+        match s
+            .checked_sub(self.min)
+            .and_then(|i| self.table.get(i as usize))
+        {
+            Some(&v) => v,
+            None => self.compute(s),
+        }
+    }
 }
 
 /// kube's `DefaultNormalizeScore`: scales scores so the highest becomes `max_priority`,
@@ -138,8 +252,10 @@ pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [N
         }
         return;
     }
+    let min = scores.iter().map(|s| s.score).min().unwrap_or(0);
+    let table = ScaleTable::new(max_priority, min, max);
     for s in scores.iter_mut() {
-        let mut v = max_priority * s.score / max;
+        let mut v = table.scale(s.score);
         if reverse {
             v = max_priority - v;
         }
@@ -179,5 +295,28 @@ mod tests {
         let mut s = scores(&[0, 0]);
         default_normalize_score(100, true, &mut s);
         assert_eq!(s.iter().map(|x| x.score).collect::<Vec<_>>(), [100, 100]);
+    }
+
+    #[test]
+    fn div_floor_is_integer_division() {
+        let cases = [
+            (0, 7),
+            (99, 100),
+            (100, 100),
+            (4_999_999_999_999, 5_000_000_000_000),
+            (17_179_869_184 * 100, 17_179_869_184),
+            (17_179_869_183 * 100, 17_179_869_184),
+            (1 << 51, 3),
+            (u64::MAX, 3),
+            (5, 0),
+        ];
+        for (a, b) in cases {
+            assert_eq!(div_floor(a, b), a.checked_div(b).unwrap_or(0), "{a}/{b}");
+        }
+        for a in 0..2000u64 {
+            for b in 1..60u64 {
+                assert_eq!(div_floor(a * 100, b * 7), a * 100 / (b * 7));
+            }
+        }
     }
 }

@@ -4,9 +4,15 @@
 //! tie-breaking. The unschedulable message is `FitError.Error()` to the letter.
 //!
 //! The scheduling queue lives in `queue`, the plugins in `plugins`, one file each.
+//!
+//! Filtering scans nodes with `FilterPlugin::check` (no strings built) and asks the failing
+//! plugin for its full `Status` only when no node fits and the `FitError` must be reported.
 
+mod feasibility;
 pub mod framework;
 pub mod plugins;
+pub mod queue;
+mod score_cache;
 
 use std::collections::BTreeMap;
 
@@ -15,7 +21,9 @@ use rand::Rng;
 
 use crate::cluster::{Cluster, NodeId, PodId};
 use crate::engine::SimRng;
+use feasibility::{FeasibilityCache, LocalFilters, TemplateVerdicts, PASS};
 use framework::{Code, FilterPlugin, NodeScore, ScorePlugin, Status};
+use score_cache::ScoreCache;
 
 /// `minFeasibleNodesToFind` in schedule_one.go.
 const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
@@ -101,8 +109,13 @@ pub struct FitError {
     pub num_all_nodes: usize,
     /// The PreFilter failure message, when a PreFilter plugin rejected the pod.
     pub pre_filter_msg: Option<String>,
-    /// The failing status of every evaluated node.
+    /// The failing status of every node the filters ran on (kube's explicit
+    /// `NodeToStatus` entries).
     pub node_statuses: Vec<(NodeId, Status)>,
+    /// The status of every other node (kube's `NodeToStatus.AbsentNodesStatus`): the
+    /// PreFilter failure, or `node(s) didn't satisfy plugin(s) [NodeAffinity]` for nodes a
+    /// PreFilter result excluded. Counts `num_all_nodes - node_statuses.len()` times.
+    pub absent_nodes_status: Option<Status>,
     /// The PostFilter (preemption) message, when preemption ran.
     pub post_filter_msg: Option<String>,
 }
@@ -121,14 +134,22 @@ impl FitError {
                     *hist.entry(r.as_str()).or_default() += 1;
                 }
             }
+            let absent = self.num_all_nodes.saturating_sub(self.node_statuses.len());
+            if let (Some(st), true) = (&self.absent_nodes_status, absent > 0) {
+                for r in &st.reasons {
+                    *hist.entry(r.as_str()).or_default() += absent;
+                }
+            }
             let mut parts: Vec<String> = hist.iter().map(|(r, n)| format!("{n} {r}")).collect();
             parts.sort();
             if !parts.is_empty() {
                 msg.push_str(&format!(" {}.", parts.join(", ")));
             }
         }
+        // `reasonMsg += fmt.Sprintf(" %v", postFilterMsg)`: no period of its own (the
+        // preemption message already ends with one).
         if let Some(post) = &self.post_filter_msg {
-            msg.push_str(&format!(" {post}."));
+            msg.push_str(&format!(" {post}"));
         }
         msg
     }
@@ -136,9 +157,31 @@ impl FitError {
     /// True when at least one node failed with plain `Unschedulable` (something could
     /// change on it), which is what preemption looks for.
     pub fn any_resolvable(&self) -> bool {
-        self.node_statuses
+        let absent = self.num_all_nodes > self.node_statuses.len()
+            && self
+                .absent_nodes_status
+                .as_ref()
+                .is_some_and(|s| s.code == Code::Unschedulable);
+        absent
+            || self
+                .node_statuses
+                .iter()
+                .any(|(_, s)| s.code == Code::Unschedulable)
+    }
+
+    /// The plugins that rejected the pod (kube's `Diagnosis.UnschedulablePlugins`), sorted;
+    /// the scheduling queue uses them to decide which cluster events retry the pod.
+    pub fn unschedulable_plugins(&self) -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = self
+            .node_statuses
             .iter()
-            .any(|(_, s)| s.code == Code::Unschedulable)
+            .map(|(_, s)| s.plugin)
+            .chain(self.absent_nodes_status.iter().map(|s| s.plugin))
+            .filter(|p| !p.is_empty())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 
@@ -175,13 +218,55 @@ pub struct NodeVerdict {
 }
 
 /// The scheduler: the plugin set of one profile and the rotating start index.
+///
+/// A scheduler serves one `Cluster` for its whole life: its caches (node-local filter
+/// verdicts and raw scores per template, spreading counts, affinity relations) follow that
+/// cluster's change log and template ids. Use a new scheduler for a new or cloned cluster.
 pub struct Scheduler {
     settings: SchedulerSettings,
     filters: Vec<Box<dyn FilterPlugin + Send>>,
     scorers: Vec<(Box<dyn ScorePlugin + Send>, i64)>,
     next_start_node_index: usize,
+    /// Live nodes in id order, rebuilt when `nodes_key` no longer matches the cluster.
     nodes: Vec<NodeId>,
+    /// The same as a bitset over node ids.
+    live_bits: Vec<u64>,
+    nodes_key: Option<(usize, u64, u32)>,
+    verdicts: FeasibilityCache,
+    score_cache: ScoreCache,
     feasible: Vec<NodeId>,
+    /// Nodes that failed, with the index of the first failing filter.
+    failed: Vec<(NodeId, usize)>,
+    skip: Vec<bool>,
+}
+
+/// Nodes a PreFilter result left (live, id order) and the plugins that narrowed them.
+type Narrowing = Option<(Vec<NodeId>, Vec<&'static str>)>;
+
+/// Index of the first filter that rejects `node`, if any (`RunFilterPlugins` stops there).
+fn first_failing(
+    filters: &[Box<dyn FilterPlugin + Send>],
+    skip: &[bool],
+    cluster: &Cluster,
+    pod: PodId,
+    node: NodeId,
+) -> Option<usize> {
+    filters.iter().enumerate().position(|(i, f)| {
+        !skip[i]
+            && matches!(
+                f.check(cluster, pod, node),
+                Code::Unschedulable | Code::UnschedulableAndUnresolvable
+            )
+    })
+}
+
+/// kube's status for nodes a PreFilter result excluded (`findNodesThatFitPod`).
+fn absent_status(plugins: &[&'static str]) -> Status {
+    Status::new(
+        Code::UnschedulableAndUnresolvable,
+        plugins.first().copied().unwrap_or(""),
+        format!("node(s) didn't satisfy plugin(s) [{}]", plugins.join(" ")),
+    )
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -250,7 +335,13 @@ impl Scheduler {
             scorers,
             next_start_node_index: 0,
             nodes: Vec::new(),
+            live_bits: Vec::new(),
+            nodes_key: None,
+            verdicts: FeasibilityCache::default(),
+            score_cache: ScoreCache::default(),
             feasible: Vec::new(),
+            failed: Vec::new(),
+            skip: Vec::new(),
         }
     }
 
@@ -259,37 +350,117 @@ impl Scheduler {
         &self.settings
     }
 
-    /// Runs every PreFilter; the first non-success (other than Skip) fails the cycle.
-    /// Returns the indices of filters to skip.
-    fn run_pre_filters(&mut self, cluster: &Cluster, pod: PodId) -> Result<Vec<bool>, Status> {
-        let mut skip = vec![false; self.filters.len()];
+    /// Refreshes the cached live-node list when nodes were added or removed.
+    fn refresh_nodes(&mut self, cluster: &Cluster) {
+        let key = (
+            cluster.nodes.len(),
+            cluster.removal_generation,
+            cluster.live_nodes,
+        );
+        if self.nodes_key != Some(key) {
+            self.nodes.clear();
+            self.nodes.extend(cluster.live_node_ids());
+            self.live_bits.clear();
+            self.live_bits.resize(cluster.nodes.len().div_ceil(64), 0);
+            for n in &self.nodes {
+                self.live_bits[n.idx() / 64] |= 1 << (n.idx() % 64);
+            }
+            self.nodes_key = Some(key);
+        }
+    }
+
+    /// `RunPreFilterPlugins`: `Skip` marks the plugin's filter skipped (in `self.skip`);
+    /// `UnschedulableAndUnresolvable` stops at once, `Unschedulable` lets the others run and
+    /// is returned at the end; PreFilter results are intersected.
+    fn run_pre_filters(&mut self, cluster: &Cluster, pod: PodId) -> Result<Narrowing, Status> {
+        self.skip.clear();
+        self.skip.resize(self.filters.len(), false);
+        let mut result: Option<Vec<NodeId>> = None;
+        let mut with_nodes: Vec<&'static str> = Vec::new();
+        let mut unschedulable = None;
         for (i, f) in self.filters.iter_mut().enumerate() {
-            let st = f.pre_filter(cluster, pod);
+            let mut st = f.pre_filter(cluster, pod);
             match st.code {
+                Code::Skip => {
+                    self.skip[i] = true;
+                    continue;
+                }
                 Code::Success => {}
-                Code::Skip => skip[i] = true,
-                _ => {
-                    let mut st = st;
+                Code::UnschedulableAndUnresolvable => {
                     st.plugin = f.name();
                     return Err(st);
                 }
+                Code::Unschedulable => {
+                    st.plugin = f.name();
+                    unschedulable = Some(st);
+                    continue;
+                }
+            }
+            if let Some(nodes) = f.pre_filter_nodes() {
+                with_nodes.push(f.name());
+                let mut named = nodes.to_vec();
+                named.sort_unstable();
+                named.dedup();
+                let merged = match result.take() {
+                    None => named,
+                    Some(prev) => prev
+                        .into_iter()
+                        .filter(|n| named.binary_search(n).is_ok())
+                        .collect(),
+                };
+                // Merging is on names; nodes that no longer exist only drop out later.
+                if merged.is_empty() {
+                    with_nodes.sort_unstable();
+                    let msg = if with_nodes.len() == 1 {
+                        format!("node(s) didn't satisfy plugin {}", with_nodes[0])
+                    } else {
+                        format!(
+                            "node(s) didn't satisfy plugin(s) [{}] simultaneously",
+                            with_nodes.join(" ")
+                        )
+                    };
+                    return Err(Status::new(
+                        Code::UnschedulableAndUnresolvable,
+                        with_nodes[0],
+                        msg,
+                    ));
+                }
+                result = Some(merged);
             }
         }
-        Ok(skip)
+        if let Some(st) = unschedulable {
+            return Err(st);
+        }
+        with_nodes.sort_unstable();
+        Ok(result.map(|mut r| {
+            r.retain(|n| cluster.nodes.get(n.idx()).is_some_and(|x| x.live));
+            (r, with_nodes)
+        }))
     }
 
-    fn run_filters(&self, skip: &[bool], cluster: &Cluster, pod: PodId, node: NodeId) -> Status {
+    /// Whether this attempt can use the node-local verdict cache: the node-local filters
+    /// that run (indices), the other filters that run, and the skip mask. The cache keeps
+    /// "first failing filter" exact only while every node-local filter precedes the others.
+    fn cache_plan(&self) -> Option<(Vec<usize>, Vec<usize>, u64)> {
+        if self.filters.len() > 64 {
+            return None;
+        }
+        let mut local = Vec::new();
+        let mut globals = Vec::new();
+        let mut mask = 0u64;
         for (i, f) in self.filters.iter().enumerate() {
-            if skip[i] {
-                continue;
-            }
-            let mut st = f.filter(cluster, pod, node);
-            if !st.is_success() && !st.is_skip() {
-                st.plugin = f.name();
-                return st;
+            if self.skip[i] {
+                mask |= 1 << i;
+            } else if f.node_local() {
+                if !globals.is_empty() {
+                    return None;
+                }
+                local.push(i);
+            } else {
+                globals.push(i);
             }
         }
-        Status::success()
+        (!local.is_empty()).then_some((local, globals, mask))
     }
 
     /// One scheduling cycle for `pod` (`schedulePod`).
@@ -299,17 +470,16 @@ impl Scheduler {
         pod: PodId,
         rng: &mut SimRng,
     ) -> ScheduleResult {
-        self.nodes.clear();
-        self.nodes.extend(cluster.live_node_ids());
+        self.refresh_nodes(cluster);
         let n = self.nodes.len();
-        let skip = match self.run_pre_filters(cluster, pod) {
-            Ok(s) => s,
+        let narrowed = match self.run_pre_filters(cluster, pod) {
+            Ok(r) => r,
             Err(st) => {
-                let msg = st.reasons.join(", ");
                 return ScheduleResult::Unschedulable(FitError {
                     num_all_nodes: n,
-                    pre_filter_msg: Some(msg),
-                    node_statuses: self.nodes.iter().map(|&nd| (nd, st.clone())).collect(),
+                    pre_filter_msg: Some(st.reasons.join(", ")),
+                    node_statuses: Vec::new(),
+                    absent_nodes_status: Some(st),
                     post_filter_msg: None,
                 });
             }
@@ -319,49 +489,149 @@ impl Scheduler {
                 num_all_nodes: 0,
                 pre_filter_msg: None,
                 node_statuses: Vec::new(),
+                absent_nodes_status: None,
                 post_filter_msg: None,
             });
         }
 
         // The nominated node (set by preemption) is tried first (`evaluateNominatedNode`).
         self.feasible.clear();
-        let mut statuses = Vec::new();
+        self.failed.clear();
         let mut evaluated = 0;
         if let Some(nom) = cluster.pods[pod.idx()].nominated_node {
-            if cluster.nodes[nom.idx()].live
-                && self.run_filters(&skip, cluster, pod, nom).is_success()
+            if cluster.nodes.get(nom.idx()).is_some_and(|x| x.live)
+                && first_failing(&self.filters, &self.skip, cluster, pod, nom).is_none()
             {
                 self.feasible.push(nom);
                 evaluated = 1;
             }
         }
 
+        let mut cached: Option<Vec<usize>> = None;
         if self.feasible.is_empty() {
-            let to_find = num_feasible_nodes_to_find(self.settings.percentage_of_nodes_to_score, n);
-            let start = self.next_start_node_index % n;
+            let cands: &[NodeId] = match &narrowed {
+                Some((list, _)) => list,
+                None => &self.nodes,
+            };
+            let len = cands.len();
+            // kube sizes the search on the candidate list, which a PreFilter may have narrowed.
+            let to_find =
+                num_feasible_nodes_to_find(self.settings.percentage_of_nodes_to_score, len);
+            let start = if len == 0 {
+                0
+            } else {
+                self.next_start_node_index % len
+            };
             let mut processed = 0;
-            for k in 0..n {
-                if self.feasible.len() >= to_find {
-                    break;
+            let plan = if narrowed.is_none() && len > 0 {
+                self.cache_plan()
+            } else {
+                None
+            };
+            if let Some((local, globals, mask)) = plan {
+                let spec = cluster.pods[pod.idx()].spec;
+                let lf = LocalFilters {
+                    filters: &self.filters,
+                    active: &local,
+                };
+                let tv = self.verdicts.sync(cluster, pod, spec, &lf, mask);
+                processed = scan_cached(
+                    tv,
+                    &self.live_bits,
+                    self.nodes[start].idx(),
+                    cluster.nodes.len(),
+                    to_find,
+                    &ScanFilters {
+                        filters: &self.filters,
+                        globals: &globals,
+                        cluster,
+                        pod,
+                    },
+                    &mut self.feasible,
+                );
+                if cfg!(debug_assertions) {
+                    for &node in &self.feasible {
+                        assert!(
+                            first_failing(&self.filters, &self.skip, cluster, pod, node).is_none(),
+                            "stale filter cache for node {}: a NodeInfo was edited without \
+                             Cluster::touch_node",
+                            cluster.nodes[node.idx()].name
+                        );
+                    }
                 }
-                let node = self.nodes[(start + k) % n];
-                processed += 1;
-                let st = self.run_filters(&skip, cluster, pod, node);
-                if st.is_success() {
-                    self.feasible.push(node);
-                } else {
-                    statuses.push((node, st));
+                cached = Some(globals);
+            } else {
+                for k in 0..len {
+                    if self.feasible.len() >= to_find {
+                        break;
+                    }
+                    let node = cands[(start + k) % len];
+                    processed += 1;
+                    match first_failing(&self.filters, &self.skip, cluster, pod, node) {
+                        None => self.feasible.push(node),
+                        Some(i) => self.failed.push((node, i)),
+                    }
                 }
             }
             evaluated = processed;
-            self.next_start_node_index = (start + processed) % n;
+            self.next_start_node_index = (self.next_start_node_index + processed) % n;
+            if self.feasible.is_empty() {
+                if let Some(globals) = &cached {
+                    // Every candidate was processed: report them in scan order.
+                    let spec = cluster.pods[pod.idx()].spec;
+                    let (local, _, mask) = self.cache_plan().unwrap_or_default();
+                    let lf = LocalFilters {
+                        filters: &self.filters,
+                        active: &local,
+                    };
+                    let tv = self.verdicts.sync(cluster, pod, spec, &lf, mask);
+                    for k in 0..len {
+                        let node = self.nodes[(start + k) % len];
+                        let v = tv.verdict(node);
+                        let failing = if v == PASS {
+                            globals.iter().copied().find(|&i| {
+                                matches!(
+                                    self.filters[i].check(cluster, pod, node),
+                                    Code::Unschedulable | Code::UnschedulableAndUnresolvable
+                                )
+                            })
+                        } else {
+                            Some(v as usize)
+                        };
+                        if let Some(i) = failing {
+                            self.failed.push((node, i));
+                        }
+                    }
+                }
+            }
         }
 
         if self.feasible.is_empty() {
+            let node_statuses: Vec<(NodeId, Status)> = self
+                .failed
+                .iter()
+                .map(|&(node, i)| {
+                    let f = &self.filters[i];
+                    let mut st = f.filter(cluster, pod, node);
+                    st.plugin = f.name();
+                    (node, st)
+                })
+                .collect();
+            if cfg!(debug_assertions) {
+                for (node, st) in &node_statuses {
+                    assert!(
+                        !st.is_success() && !st.is_skip(),
+                        "stale filter cache for node {}: a NodeInfo was edited without \
+                         Cluster::touch_node",
+                        cluster.nodes[node.idx()].name
+                    );
+                }
+            }
             return ScheduleResult::Unschedulable(FitError {
                 num_all_nodes: n,
                 pre_filter_msg: None,
-                node_statuses: statuses,
+                node_statuses,
+                absent_nodes_status: narrowed.as_ref().map(|(_, p)| absent_status(p)),
                 post_filter_msg: None,
             });
         }
@@ -401,17 +671,57 @@ impl Scheduler {
             d.clear();
             d.resize(feasible.len(), Vec::new());
         }
-        let mut scores: Vec<NodeScore> = Vec::with_capacity(feasible.len());
-        for (plugin, weight) in self.scorers.iter_mut() {
+        // `RunPreScorePlugins` first, then `RunScorePlugins`, as kube does.
+        let mut ran = Vec::with_capacity(self.scorers.len());
+        for (plugin, _) in self.scorers.iter_mut() {
             let st = plugin.pre_score(cluster, pod, feasible);
-            if st.is_skip() || !st.is_success() {
+            ran.push(st.is_success());
+        }
+        let cached: Vec<usize> = (0..self.scorers.len())
+            .filter(|&k| {
+                ran[k]
+                    && self.scorers[k].0.node_local()
+                    && self.scorers[k].0.constant_score(cluster, pod).is_none()
+            })
+            .collect();
+        let spec = cluster.pods[pod.idx()].spec;
+        let templates = if cached.is_empty() {
+            None
+        } else {
+            Some(
+                self.score_cache
+                    .sync(cluster, pod, spec, &self.scorers, &cached),
+            )
+        };
+        let mut scores: Vec<NodeScore> = Vec::with_capacity(feasible.len());
+        for (k, (plugin, weight)) in self.scorers.iter().enumerate() {
+            if !ran[k] {
+                continue;
+            }
+            // A constant cannot change the winner; explain still shows it.
+            if detail.is_none() && plugin.constant_score(cluster, pod).is_some() {
                 continue;
             }
             scores.clear();
-            scores.extend(feasible.iter().map(|&node| NodeScore {
-                node,
-                score: plugin.score(cluster, pod, node),
-            }));
+            match templates.and_then(|t| t.raw(k)) {
+                Some(raw) => scores.extend(feasible.iter().map(|&node| NodeScore {
+                    node,
+                    score: i64::from(raw[node.idx()]),
+                })),
+                None => plugin.score_all(cluster, pod, feasible, &mut scores),
+            }
+            if cfg!(debug_assertions) && templates.is_some_and(|t| t.raw(k).is_some()) {
+                for s in &scores {
+                    assert_eq!(
+                        s.score,
+                        plugin.score(cluster, pod, s.node),
+                        "stale {} score for node {}: a NodeInfo was edited without \
+                         Cluster::touch_node",
+                        plugin.name(),
+                        cluster.nodes[s.node.idx()].name
+                    );
+                }
+            }
             let raw: Vec<i64> = if detail.is_some() {
                 scores.iter().map(|s| s.score).collect()
             } else {
@@ -432,8 +742,18 @@ impl Scheduler {
     /// controller's `NodeShouldRunDaemonPod` and the engine's direct binds check.
     pub fn filter_one(&mut self, cluster: &Cluster, pod: PodId, node: NodeId) -> Status {
         match self.run_pre_filters(cluster, pod) {
-            Ok(skip) => self.run_filters(&skip, cluster, pod, node),
             Err(st) => st,
+            Ok(Some((list, plugins))) if list.binary_search(&node).is_err() => {
+                absent_status(&plugins)
+            }
+            Ok(_) => match first_failing(&self.filters, &self.skip, cluster, pod, node) {
+                None => Status::success(),
+                Some(i) => {
+                    let mut st = self.filters[i].filter(cluster, pod, node);
+                    st.plugin = self.filters[i].name();
+                    st
+                }
+            },
         }
     }
 
@@ -441,8 +761,8 @@ impl Scheduler {
     /// of `percentageOfNodesToScore` (for `poolcast explain`).
     pub fn explain(&mut self, cluster: &Cluster, pod: PodId) -> Vec<NodeVerdict> {
         let nodes: Vec<NodeId> = cluster.live_node_ids().collect();
-        let skip = match self.run_pre_filters(cluster, pod) {
-            Ok(s) => s,
+        let narrowed = match self.run_pre_filters(cluster, pod) {
+            Ok(r) => r,
             Err(st) => {
                 return nodes
                     .iter()
@@ -457,11 +777,26 @@ impl Scheduler {
         };
         let mut verdicts: Vec<NodeVerdict> = nodes
             .iter()
-            .map(|&node| NodeVerdict {
-                node,
-                filter: self.run_filters(&skip, cluster, pod, node),
-                scores: Vec::new(),
-                total: 0,
+            .map(|&node| {
+                let filter = match &narrowed {
+                    Some((list, plugins)) if list.binary_search(&node).is_err() => {
+                        absent_status(plugins)
+                    }
+                    _ => match first_failing(&self.filters, &self.skip, cluster, pod, node) {
+                        None => Status::success(),
+                        Some(i) => {
+                            let mut st = self.filters[i].filter(cluster, pod, node);
+                            st.plugin = self.filters[i].name();
+                            st
+                        }
+                    },
+                };
+                NodeVerdict {
+                    node,
+                    filter,
+                    scores: Vec::new(),
+                    total: 0,
+                }
             })
             .collect();
         let feasible: Vec<NodeId> = verdicts
@@ -483,6 +818,95 @@ impl Scheduler {
         }
         verdicts
     }
+}
+
+/// The filters a cached scan still runs per node.
+struct ScanFilters<'a> {
+    filters: &'a [Box<dyn FilterPlugin + Send>],
+    globals: &'a [usize],
+    cluster: &'a Cluster,
+    pod: PodId,
+}
+
+impl ScanFilters<'_> {
+    fn pass(&self, node: NodeId) -> bool {
+        self.globals.iter().all(|&i| {
+            !matches!(
+                self.filters[i].check(self.cluster, self.pod, node),
+                Code::Unschedulable | Code::UnschedulableAndUnresolvable
+            )
+        })
+    }
+}
+
+/// The filter window over cached verdicts: live nodes in id order from `start_id`, wrapping,
+/// until `to_find` nodes pass; returns how many candidates were processed. Without other
+/// filters to run, 64 nodes are taken per step from the bitsets.
+fn scan_cached(
+    tv: &TemplateVerdicts,
+    live_bits: &[u64],
+    start_id: usize,
+    n_ids: usize,
+    to_find: usize,
+    rest: &ScanFilters<'_>,
+    feasible: &mut Vec<NodeId>,
+) -> usize {
+    let mut processed = 0;
+    for (lo, hi) in [(start_id, n_ids), (0, start_id)] {
+        if lo >= hi {
+            continue;
+        }
+        let (w0, w1) = (lo / 64, (hi - 1) / 64);
+        for w in w0..=w1 {
+            let mut mask = u64::MAX;
+            if w == w0 {
+                mask &= u64::MAX << (lo % 64);
+            }
+            if w == w1 && hi % 64 != 0 {
+                mask &= (1u64 << (hi % 64)) - 1;
+            }
+            let live = live_bits.get(w).copied().unwrap_or(0) & mask;
+            let base = (w * 64) as u32;
+            if rest.globals.is_empty() {
+                let mut bits = live & tv.feasible_word(w);
+                let need = to_find - feasible.len();
+                if (bits.count_ones() as usize) < need {
+                    while bits != 0 {
+                        feasible.push(NodeId(base + bits.trailing_zeros()));
+                        bits &= bits - 1;
+                    }
+                    processed += live.count_ones() as usize;
+                } else {
+                    let mut last = 0;
+                    for _ in 0..need {
+                        last = bits.trailing_zeros();
+                        feasible.push(NodeId(base + last));
+                        bits &= bits - 1;
+                    }
+                    let upto = if last == 63 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (last + 1)) - 1
+                    };
+                    return processed + (live & upto).count_ones() as usize;
+                }
+            } else {
+                let mut bits = live;
+                while bits != 0 {
+                    let node = NodeId(base + bits.trailing_zeros());
+                    bits &= bits - 1;
+                    processed += 1;
+                    if tv.verdict(node) == PASS && rest.pass(node) {
+                        feasible.push(node);
+                        if feasible.len() >= to_find {
+                            return processed;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    processed
 }
 
 /// `selectHost`: the highest total wins; ties are broken uniformly at random with
@@ -540,11 +964,40 @@ mod tests {
                     (NodeId(i), s)
                 })
                 .collect(),
+            absent_nodes_status: None,
             post_filter_msg: None,
         };
         assert_eq!(
             e.message(),
             "0/12 nodes are available: 3 node(s) had untolerated taint {os: windows}, 9 Insufficient cpu."
+        );
+    }
+
+    #[test]
+    fn fit_error_message_with_absent_nodes_and_post_filter() {
+        let e = FitError {
+            num_all_nodes: 4,
+            pre_filter_msg: None,
+            node_statuses: vec![(
+                NodeId(2),
+                Status::new(Code::Unschedulable, "NodeResourcesFit", "Insufficient cpu"),
+            )],
+            absent_nodes_status: Some(absent_status(&["NodeAffinity"])),
+            post_filter_msg: Some(
+                "preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."
+                    .into(),
+            ),
+        };
+        assert_eq!(
+            e.message(),
+            "0/4 nodes are available: 1 Insufficient cpu, 3 node(s) didn't satisfy plugin(s) \
+             [NodeAffinity]. preemption: 0/4 nodes are available: 4 No preemption victims found \
+             for incoming pod."
+        );
+        assert!(e.any_resolvable());
+        assert_eq!(
+            e.unschedulable_plugins(),
+            ["NodeAffinity", "NodeResourcesFit"]
         );
     }
 

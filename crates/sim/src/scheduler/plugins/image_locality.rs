@@ -1,0 +1,155 @@
+//! ImageLocality: favours nodes that already hold the pod's images, weighting each image by
+//! its size and by how widely it has spread, so one node does not attract every pod
+//! (`pkg/scheduler/framework/plugins/imagelocality/image_locality.go`): for each container
+//! whose image is on the node, `sum += size * nodesWithImage / totalNodes`; the sum is
+//! clamped to [23 MiB, 1000 MiB x containers] and scaled to 0-100.
+
+use crate::cluster::{Cluster, NodeId, PodId};
+use crate::scheduler::framework::{NodeScore, ScorePlugin, MAX_NODE_SCORE};
+
+/// Plugin name.
+pub const NAME: &str = "ImageLocality";
+
+const MB: i64 = 1024 * 1024;
+/// `minThreshold`.
+pub const MIN_THRESHOLD: i64 = 23 * MB;
+/// `maxContainerThreshold`, per container.
+pub const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
+
+/// `scaledImageScore`: the size scaled by the share of nodes holding the image.
+pub fn scaled_image_score(size: u64, nodes_with_image: u32, total_nodes: u32) -> i64 {
+    if total_nodes == 0 {
+        return 0;
+    }
+    let spread = f64::from(nodes_with_image) / f64::from(total_nodes);
+    (size as f64 * spread) as i64
+}
+
+/// `calculatePriority`.
+pub fn calculate_priority(sum: i64, containers: usize) -> i64 {
+    if containers == 0 {
+        return 0;
+    }
+    let max = MAX_CONTAINER_THRESHOLD * containers as i64;
+    let s = sum.clamp(MIN_THRESHOLD, max);
+    MAX_NODE_SCORE * (s - MIN_THRESHOLD) / (max - MIN_THRESHOLD)
+}
+
+/// The plugin (stateless).
+#[derive(Debug, Default)]
+pub struct ImageLocality;
+
+impl ScorePlugin for ImageLocality {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn constant_score(&self, cluster: &Cluster, pod: PodId) -> Option<i64> {
+        // None of the pod's images on any node: calculatePriority(0) = 0 everywhere.
+        cluster
+            .spec_of(pod)
+            .images
+            .iter()
+            .all(|i| cluster.image_node_count[i.idx()] == 0)
+            .then_some(0)
+    }
+
+    fn score_all(&self, cluster: &Cluster, pod: PodId, nodes: &[NodeId], out: &mut Vec<NodeScore>) {
+        let spec = cluster.spec_of(pod);
+        // No image on any node: every node scores calculatePriority(0) = 0.
+        if spec
+            .images
+            .iter()
+            .all(|i| cluster.image_node_count[i.idx()] == 0)
+        {
+            out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
+            return;
+        }
+        out.extend(nodes.iter().map(|&node| NodeScore {
+            node,
+            score: self.score(cluster, pod, node),
+        }));
+    }
+
+    fn score(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> i64 {
+        let spec = cluster.spec_of(pod);
+        let n = &cluster.nodes[node.idx()];
+        let sum: i64 = spec
+            .images
+            .iter()
+            .filter(|&&i| n.has_image(i))
+            .map(|&i| {
+                scaled_image_score(
+                    cluster.images[i.idx()].size,
+                    cluster.image_node_count[i.idx()],
+                    cluster.live_nodes,
+                )
+            })
+            .sum();
+        calculate_priority(sum, spec.images.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::ImageInfo;
+    use crate::scheduler::plugins::testutil::*;
+    use poolcast_model::scenario::Os;
+
+    #[test]
+    fn priority_clamps_and_scales() {
+        let cases = [
+            (0, 1, 0),
+            (MIN_THRESHOLD, 1, 0),
+            (MAX_CONTAINER_THRESHOLD, 1, 100),
+            (5 * MAX_CONTAINER_THRESHOLD, 1, 100),
+            // 500 MiB with one container: 100*(500-23)/(1000-23) = 48.
+            (500 * MB, 1, 48),
+            // Two containers double the ceiling: 100*(500-23)/(2000-23) = 24.
+            (500 * MB, 2, 24),
+        ];
+        for (i, (sum, containers, want)) in cases.into_iter().enumerate() {
+            assert_eq!(calculate_priority(sum, containers), want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn score_weights_images_by_spread() {
+        // image_locality_test.go style: a 1 GiB servercore image on 2 of 4 nodes and a
+        // 250 MiB app image on 1 of 4.
+        let mut c = cluster();
+        let big = c.add_image(ImageInfo {
+            name: "servercore".into(),
+            size: 1024 * MB as u64,
+            os: Os::Windows,
+            windows_build: Some(17763),
+        });
+        let app = c.add_image(ImageInfo {
+            name: "app".into(),
+            size: 250 * MB as u64,
+            os: Os::Windows,
+            windows_build: Some(17763),
+        });
+        let mut nodes = Vec::new();
+        for (name, imgs) in [
+            ("a", vec![big, app]),
+            ("b", vec![big]),
+            ("c", vec![]),
+            ("d", vec![]),
+        ] {
+            let mut n = node(name, &[]);
+            n.images = imgs;
+            nodes.push(c.add_node(n));
+        }
+        let mut s = spec("web");
+        s.images = vec![big, app];
+        let p = add_pod(&mut c, s);
+        let pl = ImageLocality;
+        // a: 1024 MiB * 2/4 + 250 MiB * 1/4 = 574.5 MiB -> 100*(574.5-23)/(2000-23) = 27.
+        assert_eq!(pl.score(&c, p, nodes[0]), 27);
+        // b: 512 MiB -> 100*(512-23)/1977 = 24.
+        assert_eq!(pl.score(&c, p, nodes[1]), 24);
+        assert_eq!(pl.score(&c, p, nodes[2]), 0);
+    }
+}

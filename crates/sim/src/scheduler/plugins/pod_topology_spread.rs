@@ -1,0 +1,1028 @@
+//! PodTopologySpread (`pkg/scheduler/framework/plugins/podtopologyspread/`: `plugin.go`,
+//! `common.go`, `filtering.go`, `scoring.go`).
+//!
+//! Filter (`DoNotSchedule` constraints): a node must carry every constraint's topology key,
+//! and placing the pod there must keep `matching pods in the node's domain + self-match -
+//! global minimum <= maxSkew`, where domains and counts come from the nodes eligible under
+//! `nodeAffinityPolicy` (default Honor: the pod's nodeSelector/required affinity) and
+//! `nodeTaintsPolicy` (default Ignore), and the minimum is 0 while fewer than `minDomains`
+//! domains exist.
+//!
+//! Score (`ScheduleAnyway` constraints, or the system defaults `kubernetes.io/hostname`
+//! maxSkew 3 and `topology.kubernetes.io/zone` maxSkew 5 when `PodSpec::system_default_spread`):
+//! each node gets `sum(count_in_domain * log(domains + 2) + maxSkew - 1)`, rounded, then
+//! `100 * (max + min - s) / max`.
+//!
+//! Counting: kube walks every pod of every node on each attempt. Here each constraint keeps
+//! its matching-pod count per domain and replays `Cluster::changes_since` (binds and unbinds
+//! of the templates its selector matches), rebuilding from `Cluster::placements` only when
+//! node labels or taints change; per-node hostname counts come from `placements` directly.
+//! An attempt thus costs O(changes since the template's last attempt + feasible nodes).
+
+use poolcast_model::scenario::{NodeInclusionPolicy, UnsatisfiableConstraintAction};
+
+use super::helper::{
+    AffinityBits, DomainCache, Domains, RequiredNodeAffinity, Selector, SpecSet, LABEL_HOSTNAME,
+    LABEL_TOPOLOGY_ZONE,
+};
+use super::taint_toleration::first_untolerated;
+use crate::cluster::{Cluster, NodeId, PodId, PodSpec, SpecId};
+use crate::scheduler::framework::{
+    Code, FilterPlugin, NodeScore, ScaleTable, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+
+/// Plugin name.
+pub const NAME: &str = "PodTopologySpread";
+/// `ErrReasonConstraintsNotMatch`.
+pub const ERR_REASON_CONSTRAINTS_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints";
+/// `ErrReasonNodeLabelNotMatch`.
+pub const ERR_REASON_NODE_LABEL_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints (missing required label)";
+/// `systemDefaultConstraints`: (topology key, maxSkew), both ScheduleAnyway.
+pub const SYSTEM_DEFAULT_CONSTRAINTS: [(&str, i64); 2] =
+    [(LABEL_HOSTNAME, 3), (LABEL_TOPOLOGY_ZONE, 5)];
+
+/// Go's `math.Round` (half away from zero) for this plugin's non-negative scores, without
+/// a libm call.
+fn round_half_away(x: f64) -> i64 {
+    let t = x as i64;
+    if x - t as f64 >= 0.5 {
+        t + 1
+    } else {
+        t
+    }
+}
+
+/// Which pods a constraint counts.
+#[derive(Debug, Clone)]
+enum Sel {
+    /// A label selector, counted within the pod's namespace.
+    Labels(Selector),
+    /// The pod's own workload: the system defaults of a workload without labels (a real
+    /// ReplicaSet selector is never empty: it carries `pod-template-hash`).
+    OwnWorkload,
+}
+
+/// A parsed constraint (`topologySpreadConstraint`).
+#[derive(Debug, Clone)]
+struct Constraint {
+    max_skew: i64,
+    key: String,
+    is_hostname: bool,
+    sel: Sel,
+    min_domains: i64,
+    affinity_honor: bool,
+    taints_honor: bool,
+    self_match: bool,
+    matching: SpecSet,
+    /// Domain cache index of `key`.
+    key_idx: usize,
+}
+
+impl Constraint {
+    fn new(key: &str, max_skew: i64, sel: Sel, own: &PodSpec) -> Constraint {
+        let self_match = match &sel {
+            Sel::Labels(s) => s.matches(&own.labels),
+            Sel::OwnWorkload => true,
+        };
+        Constraint {
+            max_skew,
+            key: key.to_owned(),
+            is_hostname: key == LABEL_HOSTNAME,
+            sel,
+            min_domains: 1,
+            affinity_honor: true,
+            taints_honor: false,
+            self_match,
+            matching: SpecSet::default(),
+            key_idx: 0,
+        }
+    }
+
+    /// Brings the list of counted templates up to date.
+    fn sync_matching(&mut self, cluster: &Cluster, own: SpecId) {
+        let ns = &cluster.specs[own.idx()].namespace;
+        match &self.sel {
+            Sel::OwnWorkload => self.matching.sync(cluster, |id, _| id == own),
+            // `countPodsMatchSelector` counts nothing for an empty selector.
+            Sel::Labels(sel) if sel.is_empty() => self.matching.sync(cluster, |_, _| false),
+            Sel::Labels(sel) => self
+                .matching
+                .sync(cluster, |_, s| s.namespace == *ns && sel.matches(&s.labels)),
+        }
+    }
+
+    /// Matching pods bound to `node`.
+    fn count_on(&self, cluster: &Cluster, node: NodeId) -> i64 {
+        self.matching
+            .specs()
+            .iter()
+            .filter_map(|&s| cluster.placement(s))
+            .map(|p| i64::from(p.on(node)))
+            .sum()
+    }
+
+    /// Matching pods per domain over the nodes `counted` accepts, from scratch.
+    fn count_all(
+        &self,
+        cluster: &Cluster,
+        domains: &Domains,
+        counted: &dyn Fn(NodeId) -> bool,
+        out: &mut Vec<i64>,
+    ) {
+        out.clear();
+        out.resize(domains.len(), 0);
+        for &s in self.matching.specs() {
+            let Some(pl) = cluster.placement(s) else {
+                continue;
+            };
+            for &node in pl.hosts() {
+                if counted(node) {
+                    out[domains.of_or_empty(node) as usize] += i64::from(pl.on(node));
+                }
+            }
+        }
+    }
+}
+
+/// Matching pods per domain over the nodes a constraint counts, kept by replaying the
+/// change log.
+#[derive(Debug, Clone, Default)]
+struct DomainCounts {
+    built: bool,
+    cursor: u64,
+    label_generation: u64,
+    taint_generation: u64,
+    by_domain: Vec<i64>,
+}
+
+impl DomainCounts {
+    /// Brings the counts up to date. `counted` must not depend on liveness: a node's pods
+    /// are unbound, and logged, before it is removed, so binds and unbinds cancel.
+    fn sync(
+        &mut self,
+        c: &Constraint,
+        cluster: &Cluster,
+        domains: &Domains,
+        counted: &dyn Fn(NodeId) -> bool,
+    ) {
+        let stale = !self.built
+            || self.label_generation != cluster.label_generation
+            || (c.taints_honor && self.taint_generation != cluster.taint_generation);
+        let replay = if stale {
+            None
+        } else {
+            cluster.changes_since(self.cursor)
+        };
+        match replay {
+            Some(changes) => {
+                if self.by_domain.len() < domains.len() {
+                    self.by_domain.resize(domains.len(), 0);
+                }
+                for ch in changes {
+                    let Some((spec, delta)) = ch.pod_delta else {
+                        continue;
+                    };
+                    if c.matching.specs().binary_search(&spec).is_ok() && counted(ch.node) {
+                        self.by_domain[domains.of_or_empty(ch.node) as usize] += i64::from(delta);
+                    }
+                }
+            }
+            None => c.count_all(cluster, domains, counted, &mut self.by_domain),
+        }
+        if cfg!(debug_assertions) {
+            let mut fresh = Vec::new();
+            c.count_all(cluster, domains, counted, &mut fresh);
+            fresh.resize(self.by_domain.len().max(fresh.len()), 0);
+            let mut kept = self.by_domain.clone();
+            kept.resize(fresh.len(), 0);
+            assert_eq!(kept, fresh, "spreading counts drifted from the placements");
+        }
+        self.built = true;
+        self.cursor = cluster.change_cursor();
+        self.label_generation = cluster.label_generation;
+        self.taint_generation = cluster.taint_generation;
+    }
+}
+
+/// A template's constraints, their cached counts and its node-affinity matches.
+#[derive(Debug)]
+struct SpecSpread {
+    hard: Vec<Constraint>,
+    soft: Vec<Constraint>,
+    hard_counts: Vec<DomainCounts>,
+    soft_counts: Vec<DomainCounts>,
+    /// Scoring ignores nodes lacking a key unless only system defaults apply.
+    require_all_soft: bool,
+    affinity: RequiredNodeAffinity,
+    bits: AffinityBits,
+}
+
+impl SpecSpread {
+    fn new(spec: &PodSpec) -> SpecSpread {
+        let mut hard = Vec::new();
+        let mut soft = Vec::new();
+        if !spec.topology_spread.is_empty() {
+            for c in &spec.topology_spread {
+                let sel = Selector::from_label_selector(c.label_selector.as_ref())
+                    .with_match_label_keys(&c.match_label_keys, &spec.labels);
+                let mut con = Constraint::new(
+                    &c.topology_key,
+                    i64::from(c.max_skew),
+                    Sel::Labels(sel),
+                    spec,
+                );
+                con.min_domains = i64::from(c.min_domains.unwrap_or(1));
+                con.affinity_honor = c.node_affinity_policy != Some(NodeInclusionPolicy::Ignore);
+                con.taints_honor = c.node_taints_policy == Some(NodeInclusionPolicy::Honor);
+                match c.when_unsatisfiable {
+                    UnsatisfiableConstraintAction::DoNotSchedule => hard.push(con),
+                    UnsatisfiableConstraintAction::ScheduleAnyway => soft.push(con),
+                }
+            }
+        } else if spec.system_default_spread {
+            let sel = if spec.labels.is_empty() {
+                Sel::OwnWorkload
+            } else {
+                Sel::Labels(Selector::from_map(&spec.labels))
+            };
+            for (key, skew) in SYSTEM_DEFAULT_CONSTRAINTS {
+                soft.push(Constraint::new(key, skew, sel.clone(), spec));
+            }
+        }
+        SpecSpread {
+            hard_counts: vec![DomainCounts::default(); hard.len()],
+            soft_counts: vec![DomainCounts::default(); soft.len()],
+            hard,
+            soft,
+            require_all_soft: !spec.topology_spread.is_empty(),
+            affinity: RequiredNodeAffinity::of_spec(spec),
+            bits: AffinityBits::default(),
+        }
+    }
+}
+
+/// Whether a node counts for a constraint: it carries every key of `keys`
+/// (`nodeLabelsMatchSpreadConstraints`) and passes `matchNodeInclusionPolicies`.
+/// Liveness is the caller's business.
+struct Inclusion<'a> {
+    cluster: &'a Cluster,
+    domains: &'a DomainCache,
+    sp: &'a SpecSpread,
+    pinned: Option<NodeId>,
+    pod: PodId,
+    keys: &'a [usize],
+}
+
+impl Inclusion<'_> {
+    fn has_keys(&self, node: NodeId) -> bool {
+        self.keys
+            .iter()
+            .all(|&k| self.domains.get(k).of(node).is_some())
+    }
+
+    fn counts(&self, c: &Constraint, node: NodeId) -> bool {
+        if !self.has_keys(node) {
+            return false;
+        }
+        if c.affinity_honor {
+            let ok = match self.pinned {
+                // The DaemonSet controller's name term replaced the required terms.
+                Some(p) => {
+                    p == node
+                        && self
+                            .sp
+                            .affinity
+                            .selector_matches(&self.cluster.nodes[node.idx()])
+                }
+                None => self.sp.bits.get(node),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        !c.taints_honor
+            || first_untolerated(
+                &self.cluster.nodes[node.idx()].taints,
+                &self.cluster.spec_of(self.pod).tolerations,
+            )
+            .is_none()
+    }
+}
+
+/// Per-attempt view of one constraint.
+#[derive(Debug, Default, Clone)]
+struct Tally {
+    /// Domains with an eligible (filter) or feasible (score) node.
+    present: Vec<bool>,
+    /// Number of present domains.
+    size: usize,
+    /// Counts computed for this attempt only (DaemonSet pods, whose inclusion depends on
+    /// the pod's node); otherwise the template's cached counts are read.
+    direct: Option<Vec<i64>>,
+    /// Filter: the global minimum.
+    min: i64,
+    /// Score: `topologyNormalizingWeight`.
+    weight: f64,
+}
+
+impl Tally {
+    fn reset(&mut self, domains: usize) {
+        self.present.clear();
+        self.present.resize(domains, false);
+        self.size = 0;
+        self.direct = None;
+        self.min = 0;
+        self.weight = 0.0;
+    }
+
+    fn mark(&mut self, d: u32) {
+        let p = &mut self.present[d as usize];
+        if !*p {
+            *p = true;
+            self.size += 1;
+        }
+    }
+}
+
+/// The plugin. One instance serves as filter, another as scorer; each keeps its caches.
+#[derive(Debug, Default)]
+pub struct PodTopologySpread {
+    specs: Vec<Option<SpecSpread>>,
+    domains: DomainCache,
+    current: usize,
+    pinned: Option<NodeId>,
+    tallies: Vec<Tally>,
+    /// Domain cache indices of the keys a node must carry this attempt.
+    keys: Vec<usize>,
+    /// Feasible nodes lacking a key (score), sorted.
+    ignored: Vec<NodeId>,
+}
+
+impl PodTopologySpread {
+    /// Parses the pod's template if needed and syncs its selectors, node-affinity matches and
+    /// domain caches; returns the template index.
+    fn prepare(&mut self, cluster: &Cluster, pod: PodId) -> usize {
+        let spec_id = cluster.pods[pod.idx()].spec;
+        let s = spec_id.idx();
+        if self.specs.len() <= s {
+            self.specs.resize_with(s + 1, || None);
+        }
+        let sp = self.specs[s].get_or_insert_with(|| SpecSpread::new(&cluster.specs[s]));
+        for c in sp.hard.iter_mut().chain(sp.soft.iter_mut()) {
+            c.sync_matching(cluster, spec_id);
+            c.key_idx = self.domains.sync_key(cluster, &c.key);
+        }
+        if sp
+            .hard
+            .iter()
+            .chain(sp.soft.iter())
+            .any(|c| c.affinity_honor)
+        {
+            sp.bits.sync(cluster, &sp.affinity);
+        }
+        self.current = s;
+        self.pinned = cluster.pods[pod.idx()].pinned_node;
+        s
+    }
+
+    fn spread(&self) -> Option<&SpecSpread> {
+        self.specs.get(self.current).and_then(Option::as_ref)
+    }
+
+    /// Brings the counts of the hard (or soft, hostname excepted) constraints of template
+    /// `s` up to date for `pod`; DaemonSet pods get per-attempt counts in `tallies`.
+    fn update_counts(&mut self, cluster: &Cluster, pod: PodId, s: usize, hard: bool) {
+        let Some(sp) = self.specs[s].as_mut() else {
+            return;
+        };
+        let mut counts = std::mem::take(if hard {
+            &mut sp.hard_counts
+        } else {
+            &mut sp.soft_counts
+        });
+        let Some(sp) = self.specs[s].as_ref() else {
+            return;
+        };
+        let inc = Inclusion {
+            cluster,
+            domains: &self.domains,
+            sp,
+            pinned: self.pinned,
+            pod,
+            keys: &self.keys,
+        };
+        let cs = if hard { &sp.hard } else { &sp.soft };
+        for (i, c) in cs.iter().enumerate() {
+            if c.is_hostname && !hard {
+                continue;
+            }
+            let domains = self.domains.get(c.key_idx);
+            let counted = |n: NodeId| inc.counts(c, n);
+            if self.pinned.is_some() {
+                let mut out = Vec::new();
+                c.count_all(cluster, domains, &counted, &mut out);
+                self.tallies[i].direct = Some(out);
+            } else {
+                counts[i].sync(c, cluster, domains, &counted);
+            }
+        }
+        if let Some(sp) = self.specs[s].as_mut() {
+            if hard {
+                sp.hard_counts = counts;
+            } else {
+                sp.soft_counts = counts;
+            }
+        }
+    }
+
+    /// Matching pods in domain `d` of constraint `i` this attempt.
+    fn count(&self, sp: &SpecSpread, hard: bool, i: usize, d: u32) -> i64 {
+        let counts = match &self.tallies[i].direct {
+            Some(v) => v,
+            None if hard => &sp.hard_counts[i].by_domain,
+            None => &sp.soft_counts[i].by_domain,
+        };
+        counts.get(d as usize).copied().unwrap_or(0)
+    }
+}
+
+impl FilterPlugin for PodTopologySpread {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn pre_filter(&mut self, cluster: &Cluster, pod: PodId) -> Status {
+        let s = self.prepare(cluster, pod);
+        let Some(sp) = self.specs[s].as_ref() else {
+            return Status::skip();
+        };
+        if sp.hard.is_empty() {
+            return Status::skip();
+        }
+        self.keys.clear();
+        self.keys.extend(sp.hard.iter().map(|c| c.key_idx));
+        self.tallies.resize_with(sp.hard.len(), Tally::default);
+        self.tallies.truncate(sp.hard.len());
+        for (c, t) in sp.hard.iter().zip(self.tallies.iter_mut()) {
+            t.reset(self.domains.get(c.key_idx).len());
+        }
+        // Domains: every live eligible node that carries all keys (`calPreFilterState`).
+        let inc = Inclusion {
+            cluster,
+            domains: &self.domains,
+            sp,
+            pinned: self.pinned,
+            pod,
+            keys: &self.keys,
+        };
+        for node in cluster.live_node_ids() {
+            for (c, t) in sp.hard.iter().zip(self.tallies.iter_mut()) {
+                if inc.counts(c, node) {
+                    t.mark(self.domains.get(c.key_idx).of_or_empty(node));
+                }
+            }
+        }
+        self.update_counts(cluster, pod, s, true);
+        let Some(sp) = self.specs[s].as_ref() else {
+            return Status::skip();
+        };
+        for (i, c) in sp.hard.iter().enumerate() {
+            let t = &self.tallies[i];
+            // Fewer eligible domains than minDomains: the global minimum is 0.
+            let min = if (t.size as i64) < c.min_domains {
+                0
+            } else {
+                (0..t.present.len())
+                    .filter(|&d| t.present[d])
+                    .map(|d| self.count(sp, true, i, d as u32))
+                    .min()
+                    .unwrap_or(i64::from(i32::MAX))
+            };
+            self.tallies[i].min = min;
+        }
+        Status::success()
+    }
+
+    fn check(&self, _cluster: &Cluster, _pod: PodId, node: NodeId) -> Code {
+        let Some(sp) = self.spread() else {
+            return Code::Success;
+        };
+        for (i, c) in sp.hard.iter().enumerate() {
+            let Some(d) = self.domains.get(c.key_idx).of(node) else {
+                return Code::UnschedulableAndUnresolvable;
+            };
+            // A domain without eligible nodes has no entry in kube's map: 0, as here.
+            let skew = self.count(sp, true, i, d) + i64::from(c.self_match) - self.tallies[i].min;
+            if skew > c.max_skew {
+                return Code::Unschedulable;
+            }
+        }
+        Code::Success
+    }
+
+    fn filter(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> Status {
+        match self.check(cluster, pod, node) {
+            Code::Success => Status::success(),
+            Code::UnschedulableAndUnresolvable => Status::new(
+                Code::UnschedulableAndUnresolvable,
+                NAME,
+                ERR_REASON_NODE_LABEL_NOT_MATCH,
+            ),
+            code => Status::new(code, NAME, ERR_REASON_CONSTRAINTS_NOT_MATCH),
+        }
+    }
+}
+
+impl ScorePlugin for PodTopologySpread {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn pre_score(&mut self, cluster: &Cluster, pod: PodId, feasible: &[NodeId]) -> Status {
+        let s = self.prepare(cluster, pod);
+        let Some(sp) = self.specs[s].as_ref() else {
+            return Status::skip();
+        };
+        if cluster.live_nodes == 0 || sp.soft.is_empty() {
+            return Status::skip();
+        }
+        // Only explicit constraints require every key (system defaults keep nodes without a
+        // zone label for hostname spreading).
+        self.keys.clear();
+        if sp.require_all_soft {
+            self.keys.extend(sp.soft.iter().map(|c| c.key_idx));
+        }
+        self.tallies.resize_with(sp.soft.len(), Tally::default);
+        self.tallies.truncate(sp.soft.len());
+        for (c, t) in sp.soft.iter().zip(self.tallies.iter_mut()) {
+            t.reset(if c.is_hostname {
+                0
+            } else {
+                self.domains.get(c.key_idx).len()
+            });
+        }
+        // `initPreScoreState`: domains present among the feasible nodes.
+        self.ignored.clear();
+        if !self.keys.is_empty() {
+            for &node in feasible {
+                if !self
+                    .keys
+                    .iter()
+                    .all(|&k| self.domains.get(k).of(node).is_some())
+                {
+                    self.ignored.push(node);
+                }
+            }
+            self.ignored.sort_unstable();
+        }
+        for (c, t) in sp.soft.iter().zip(self.tallies.iter_mut()) {
+            if c.is_hostname {
+                continue;
+            }
+            let domains = self.domains.get(c.key_idx);
+            for &node in feasible {
+                if self.ignored.is_empty() || self.ignored.binary_search(&node).is_err() {
+                    // A missing label reads as "" here, as `node.Labels[key]` does in Go.
+                    t.mark(domains.of_or_empty(node));
+                }
+            }
+        }
+        let scored = feasible.len() - self.ignored.len();
+        for (c, t) in sp.soft.iter().zip(self.tallies.iter_mut()) {
+            let size = if c.is_hostname { scored } else { t.size };
+            t.weight = ((size + 2) as f64).ln();
+        }
+        self.update_counts(cluster, pod, s, false);
+        Status::success()
+    }
+
+    fn score(&self, cluster: &Cluster, _pod: PodId, node: NodeId) -> i64 {
+        let Some(sp) = self.spread() else {
+            return 0;
+        };
+        if !self.ignored.is_empty() && self.ignored.binary_search(&node).is_ok() {
+            return 0;
+        }
+        let mut score = 0.0;
+        for (i, c) in sp.soft.iter().enumerate() {
+            let Some(d) = self.domains.get(c.key_idx).of(node) else {
+                continue;
+            };
+            let cnt = if c.is_hostname {
+                c.count_on(cluster, node)
+            } else {
+                self.count(sp, false, i, d)
+            };
+            // `scoreForCount`: maxSkew - 1 waters down differences between domains.
+            score += cnt as f64 * self.tallies[i].weight + (c.max_skew - 1) as f64;
+        }
+        round_half_away(score)
+    }
+
+    fn score_all(&self, cluster: &Cluster, pod: PodId, nodes: &[NodeId], out: &mut Vec<NodeScore>) {
+        let Some(sp) = self.spread() else {
+            out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
+            return;
+        };
+        // The common shape: system defaults over one template, hoisted out of the node loop.
+        let single = |c: &Constraint| match c.matching.specs() {
+            [s] => cluster.placement(*s),
+            _ => None,
+        };
+        let fast = self.ignored.is_empty()
+            && self.tallies.iter().all(|t| t.direct.is_none())
+            && sp
+                .soft
+                .iter()
+                .all(|c| !c.is_hostname || c.matching.specs().len() == 1);
+        if !fast {
+            out.extend(nodes.iter().map(|&node| NodeScore {
+                node,
+                score: self.score(cluster, pod, node),
+            }));
+            return;
+        }
+        struct Part<'a> {
+            domains: &'a super::helper::Domains,
+            counts: &'a [i64],
+            host: Option<Option<&'a crate::cluster::SpecPlacement>>,
+            weight: f64,
+            extra: f64,
+        }
+        let parts: Vec<Part<'_>> = sp
+            .soft
+            .iter()
+            .zip(&sp.soft_counts)
+            .zip(&self.tallies)
+            .map(|((c, counts), t)| Part {
+                domains: self.domains.get(c.key_idx),
+                counts: &counts.by_domain,
+                host: c.is_hostname.then(|| single(c)),
+                weight: t.weight,
+                extra: (c.max_skew - 1) as f64,
+            })
+            .collect();
+        out.extend(nodes.iter().map(|&node| {
+            let mut score = 0.0;
+            for p in &parts {
+                let Some(d) = p.domains.of(node) else {
+                    continue;
+                };
+                let cnt = match p.host {
+                    Some(pl) => pl.map_or(0, |pl| i64::from(pl.on(node))),
+                    None => p.counts.get(d as usize).copied().unwrap_or(0),
+                };
+                score += cnt as f64 * p.weight + p.extra;
+            }
+            NodeScore {
+                node,
+                score: round_half_away(score),
+            }
+        }));
+    }
+
+    fn normalize(&self, scores: &mut [NodeScore]) {
+        let ignored =
+            |n: NodeId| !self.ignored.is_empty() && self.ignored.binary_search(&n).is_ok();
+        let mut min = i64::MAX;
+        let mut max = 0;
+        for s in scores.iter() {
+            if ignored(s.node) {
+                continue;
+            }
+            min = min.min(s.score);
+            max = max.max(s.score);
+        }
+        if max == 0 {
+            for s in scores.iter_mut() {
+                s.score = if ignored(s.node) { 0 } else { MAX_NODE_SCORE };
+            }
+            return;
+        }
+        // 100 * (max + min - s) / max over s in [min, max].
+        let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
+        for s in scores.iter_mut() {
+            s.score = if ignored(s.node) {
+                0
+            } else {
+                table.scale(max + min - s.score)
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::plugins::testutil::*;
+    use poolcast_model::scenario::{LabelSelector, TopologySpreadConstraint};
+
+    const ZONE: &str = LABEL_TOPOLOGY_ZONE;
+
+    fn constraint(
+        key: &str,
+        skew: i32,
+        action: UnsatisfiableConstraintAction,
+    ) -> TopologySpreadConstraint {
+        TopologySpreadConstraint {
+            max_skew: skew,
+            topology_key: key.into(),
+            when_unsatisfiable: action,
+            label_selector: Some(LabelSelector {
+                match_labels: labels(&[("app", "foo")]),
+                match_expressions: vec![],
+            }),
+            min_domains: None,
+            node_affinity_policy: None,
+            node_taints_policy: None,
+            match_label_keys: vec![],
+        }
+    }
+
+    /// Nodes a, b in zone1 and x, y in zone2 (pool label "a" except y in "b"), with
+    /// `existing[i]` foo pods bound to node i.
+    fn cluster4(existing: [usize; 4]) -> (Cluster, [NodeId; 4], SpecId) {
+        let mut c = cluster();
+        let a = add_node(&mut c, "a", &[(ZONE, "zone1"), ("pool", "a")]);
+        let b = add_node(&mut c, "b", &[(ZONE, "zone1"), ("pool", "a")]);
+        let x = add_node(&mut c, "x", &[(ZONE, "zone2"), ("pool", "a")]);
+        let y = add_node(&mut c, "y", &[(ZONE, "zone2"), ("pool", "b")]);
+        let foo = c.add_spec(spec("foo"));
+        for (n, k) in [a, b, x, y].into_iter().zip(existing) {
+            bind_n(&mut c, foo, n, k);
+        }
+        (c, [a, b, x, y], foo)
+    }
+
+    fn run_filter(c: &Cluster, p: PodId, nodes: &[NodeId]) -> Vec<Code> {
+        let mut pl = PodTopologySpread::default();
+        let pre = FilterPlugin::pre_filter(&mut pl, c, p);
+        if pre.is_skip() {
+            return nodes.iter().map(|_| Code::Success).collect();
+        }
+        nodes
+            .iter()
+            .map(|&n| {
+                let st = pl.filter(c, p, n);
+                assert_eq!(pl.check(c, p, n), st.code);
+                st.code
+            })
+            .collect()
+    }
+
+    #[test]
+    fn filter_skew_min_domains_and_policies() {
+        use Code::*;
+        use UnsatisfiableConstraintAction::DoNotSchedule;
+        struct Case {
+            existing: [usize; 4],
+            tsc: TopologySpreadConstraint,
+            selector: Vec<(&'static str, &'static str)>,
+            want: [Code; 4],
+        }
+        let mut min3 = constraint(ZONE, 1, DoNotSchedule);
+        min3.min_domains = Some(3);
+        let mut ignore_aff = constraint(ZONE, 1, DoNotSchedule);
+        ignore_aff.node_affinity_policy = Some(NodeInclusionPolicy::Ignore);
+        let cases = vec![
+            // zone1 = 2, zone2 = 1, min 1: zone1 gives 2+1-1 = 2 > 1.
+            Case {
+                existing: [1, 1, 1, 0],
+                tsc: constraint(ZONE, 1, DoNotSchedule),
+                selector: vec![],
+                want: [Unschedulable, Unschedulable, Success, Success],
+            },
+            // Balanced zones: everything fits with maxSkew 1.
+            Case {
+                existing: [1, 0, 1, 0],
+                tsc: constraint(ZONE, 1, DoNotSchedule),
+                selector: vec![],
+                want: [Success, Success, Success, Success],
+            },
+            // Only two zones exist but minDomains is 3: the minimum is 0, so any domain
+            // already holding a pod exceeds maxSkew 1.
+            Case {
+                existing: [1, 0, 1, 0],
+                tsc: min3,
+                selector: vec![],
+                want: [Unschedulable, Unschedulable, Unschedulable, Unschedulable],
+            },
+            // hostname maxSkew 1: nodes with a pod fail while an empty node exists.
+            Case {
+                existing: [1, 0, 1, 1],
+                tsc: constraint(LABEL_HOSTNAME, 1, DoNotSchedule),
+                selector: vec![],
+                want: [Unschedulable, Success, Unschedulable, Unschedulable],
+            },
+            // nodeAffinityPolicy Honor (default) with nodeSelector pool=a: y is not
+            // eligible, so zone2 counts x only (0) and zone1 = 2 is too far ahead
+            // (nodeSelector filtering of y is NodeAffinity's business, not this plugin's).
+            Case {
+                existing: [1, 1, 0, 3],
+                tsc: constraint(ZONE, 1, DoNotSchedule),
+                selector: vec![("pool", "a")],
+                want: [Unschedulable, Unschedulable, Success, Success],
+            },
+            // Ignore: y's three pods count, zone2 = 3 > zone1 = 2.
+            Case {
+                existing: [1, 1, 0, 3],
+                tsc: ignore_aff,
+                selector: vec![("pool", "a")],
+                want: [Success, Success, Unschedulable, Unschedulable],
+            },
+        ];
+        for (i, case) in cases.into_iter().enumerate() {
+            let (mut c, nodes, _) = cluster4(case.existing);
+            let mut s = spec("foo");
+            s.topology_spread = vec![case.tsc];
+            s.node_selector = labels(&case.selector);
+            let p = add_pod(&mut c, s);
+            assert_eq!(run_filter(&c, p, &nodes), case.want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn filter_rejects_nodes_without_the_key_and_skips_without_hard_constraints() {
+        let (mut c, nodes, _) = cluster4([0; 4]);
+        let bare = add_node(&mut c, "bare", &[]);
+        let mut s = spec("foo");
+        s.topology_spread = vec![constraint(
+            ZONE,
+            1,
+            UnsatisfiableConstraintAction::DoNotSchedule,
+        )];
+        let p = add_pod(&mut c, s);
+        let mut pl = PodTopologySpread::default();
+        assert!(FilterPlugin::pre_filter(&mut pl, &c, p).is_success());
+        let st = pl.filter(&c, p, bare);
+        assert_eq!(st.code, Code::UnschedulableAndUnresolvable);
+        assert_eq!(
+            st.reasons,
+            vec![ERR_REASON_NODE_LABEL_NOT_MATCH.to_string()]
+        );
+        assert!(pl.filter(&c, p, nodes[0]).is_success());
+
+        let mut s = spec("soft");
+        s.system_default_spread = true;
+        let q = add_pod(&mut c, s);
+        assert!(FilterPlugin::pre_filter(&mut pl, &c, q).is_skip());
+    }
+
+    #[test]
+    fn filter_counts_only_the_pods_namespace() {
+        let (mut c, nodes, foo) = cluster4([0, 0, 0, 0]);
+        let mut other = spec("foo");
+        other.namespace = "other".into();
+        let other = c.add_spec(other);
+        bind_n(&mut c, other, nodes[0], 3);
+        let _ = foo;
+        let mut s = spec("foo");
+        s.topology_spread = vec![constraint(
+            ZONE,
+            1,
+            UnsatisfiableConstraintAction::DoNotSchedule,
+        )];
+        let p = add_pod(&mut c, s);
+        assert_eq!(run_filter(&c, p, &nodes), [Code::Success; 4]);
+    }
+
+    fn run_score(c: &Cluster, p: PodId, nodes: &[NodeId]) -> (Vec<i64>, Vec<i64>) {
+        let mut pl = PodTopologySpread::default();
+        assert!(pl.pre_score(c, p, nodes).is_success());
+        let mut scores: Vec<NodeScore> = nodes
+            .iter()
+            .map(|&node| NodeScore {
+                node,
+                score: pl.score(c, p, node),
+            })
+            .collect();
+        let raw = scores.iter().map(|s| s.score).collect();
+        pl.normalize(&mut scores);
+        (raw, scores.iter().map(|s| s.score).collect())
+    }
+
+    #[test]
+    fn system_default_score_hand_computed() {
+        // n1, n2 in z1, n3 in z2; the workload has 2 pods on n1 and 1 on n3.
+        // hostname: 3 feasible -> w = ln 5; zone: 2 domains -> w = ln 4; z1 = 2, z2 = 1.
+        // n1 = 2 ln5 + 2 + 2 ln4 + 4 = 11.99 -> 12; n2 = 2 + 2 ln4 + 4 = 8.77 -> 9;
+        // n3 = ln5 + 2 + ln4 + 4 = 9.00 -> 9. Normalized: 100*(12+9-s)/12 = 75, 100, 100.
+        let mut c = cluster();
+        let n1 = add_node(&mut c, "n1", &[(ZONE, "z1")]);
+        let n2 = add_node(&mut c, "n2", &[(ZONE, "z1")]);
+        let n3 = add_node(&mut c, "n3", &[(ZONE, "z2")]);
+        let mut s = spec("web");
+        s.system_default_spread = true;
+        let web = c.add_spec(s);
+        bind_n(&mut c, web, n1, 2);
+        bind_n(&mut c, web, n3, 1);
+        // An unrelated workload never counts.
+        let other = c.add_spec(spec("other"));
+        bind_n(&mut c, other, n2, 5);
+        let p = c.add_pod("web-new".into(), web, None);
+        let (raw, norm) = run_score(&c, p, &[n1, n2, n3]);
+        assert_eq!(raw, [12, 9, 9]);
+        assert_eq!(norm, [75, 100, 100]);
+    }
+
+    #[test]
+    fn system_defaults_keep_nodes_without_zone_label() {
+        // Without a zone label a node still gets hostname spreading (requireAllTopologies is
+        // false for system defaults); zone domains: "" and z1 -> w = ln 4.
+        let mut c = cluster();
+        let n1 = add_node(&mut c, "n1", &[(ZONE, "z1")]);
+        let n2 = add_node(&mut c, "n2", &[]);
+        let mut s = spec("web");
+        s.system_default_spread = true;
+        let web = c.add_spec(s);
+        bind_n(&mut c, web, n1, 1);
+        let p = c.add_pod("web-new".into(), web, None);
+        // n1 = ln4 + 2 + ln4 + 4 = 8.77 -> 9; n2 = 0 + 2 (no zone label) = 2.
+        let (raw, norm) = run_score(&c, p, &[n1, n2]);
+        assert_eq!(raw, [9, 2]);
+        // 100*(9+2-9)/9 = 22, 100*(9+2-2)/9 = 100.
+        assert_eq!(norm, [22, 100]);
+    }
+
+    #[test]
+    fn explicit_soft_constraint_ignores_nodes_missing_the_key() {
+        let (mut c, nodes, _) = cluster4([2, 0, 1, 0]);
+        let bare = add_node(&mut c, "bare", &[]);
+        let mut s = spec("foo");
+        s.topology_spread = vec![constraint(
+            ZONE,
+            1,
+            UnsatisfiableConstraintAction::ScheduleAnyway,
+        )];
+        let p = add_pod(&mut c, s);
+        let mut all = nodes.to_vec();
+        all.push(bare);
+        // zone1 = 2, zone2 = 1, w = ln 4: zone1 nodes 2.77 -> 3, zone2 1.39 -> 1.
+        let (raw, norm) = run_score(&c, p, &all);
+        assert_eq!(raw, [3, 3, 1, 1, 0]);
+        // 100*(3+1-s)/3: 33, 33, 100, 100; the ignored node gets 0.
+        assert_eq!(norm, [33, 33, 100, 100, 0]);
+    }
+
+    #[test]
+    fn workload_without_labels_spreads_over_its_own_pods() {
+        let mut c = cluster();
+        let n1 = add_node(&mut c, "n1", &[(ZONE, "z1")]);
+        let n2 = add_node(&mut c, "n2", &[(ZONE, "z1")]);
+        let mut s = spec("web");
+        s.labels.clear();
+        s.system_default_spread = true;
+        let web = c.add_spec(s);
+        bind_n(&mut c, web, n1, 3);
+        let mut o = spec("other");
+        o.labels.clear();
+        let other = c.add_spec(o);
+        bind_n(&mut c, other, n2, 3);
+        let p = c.add_pod("web-new".into(), web, None);
+        // hostname w = ln 4, zone w = ln 3 (one domain, z1 = 3):
+        // n1 = 3 ln4 + 2 + 3 ln3 + 4 = 13.45 -> 13; n2 = 2 + 3 ln3 + 4 = 9.30 -> 9.
+        let (raw, _) = run_score(&c, p, &[n1, n2]);
+        assert_eq!(raw, [13, 9]);
+    }
+
+    #[test]
+    fn cached_counts_follow_binds_unbinds_and_new_nodes() {
+        // One long-lived scorer against a fresh one after every change.
+        let mut c = cluster();
+        let mut nodes = vec![
+            add_node(&mut c, "n1", &[(ZONE, "z1")]),
+            add_node(&mut c, "n2", &[(ZONE, "z2")]),
+        ];
+        let mut s = spec("web");
+        s.system_default_spread = true;
+        let web = c.add_spec(s);
+        let probe = c.add_pod("probe".into(), web, None);
+        let mut kept = PodTopologySpread::default();
+        let mut bound = Vec::new();
+        for step in 0..12 {
+            match step % 4 {
+                0 => nodes.push(add_node(&mut c, &format!("x{step}"), &[(ZONE, "z3")])),
+                1 | 2 => {
+                    let p = c.add_pod(format!("p{step}"), web, None);
+                    c.bind(p, nodes[step % nodes.len()]);
+                    bound.push(p);
+                }
+                _ => {
+                    let p = bound.remove(0);
+                    c.unbind(p);
+                }
+            }
+            let scores = |pl: &mut PodTopologySpread| -> Vec<i64> {
+                assert!(pl.pre_score(&c, probe, &nodes).is_success());
+                nodes.iter().map(|&n| pl.score(&c, probe, n)).collect()
+            };
+            assert_eq!(
+                scores(&mut kept),
+                scores(&mut PodTopologySpread::default()),
+                "step {step}"
+            );
+        }
+    }
+}

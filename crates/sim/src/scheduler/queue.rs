@@ -1,0 +1,629 @@
+//! kube-scheduler's scheduling queue (`pkg/scheduler/backend/queue/`: `scheduling_queue.go`,
+//! `active_queue.go`, `backoff_queue.go`; ordering from the PrioritySort plugin).
+//!
+//! - **activeQ**: pods ready to be tried, highest priority first, then earliest timestamp
+//!   (the time the pod was added, or last failed), then insertion order.
+//! - **backoffQ**: pods waiting out their backoff, `podInitialBackoffSeconds` (1 s) doubled
+//!   per attempt up to `podMaxBackoffSeconds` (10 s), counted from the last failure. With
+//!   `SchedulerPopFromBackoffQ` (on by default since 1.33, KEP-5142) expiries are truncated
+//!   to 1 s windows, a pod completes once its window is over, and an empty activeQ pops
+//!   from the backoffQ directly.
+//! - **unschedulablePods**: pods that failed and wait for a cluster event that may help.
+//!   Events move them to the backoffQ (still backing off) or the activeQ; after
+//!   `podMaxInUnschedulablePodsDuration` (5 min) they are moved anyway, checked every 30 s
+//!   (`flushUnschedulablePodsLeftover`).
+//!
+//! Which events retry a pod follows the rejecting plugins' `EventsToRegister` without
+//! QueueingHint functions (see `ClusterEvent`). An event that arrives while a pod is being
+//! scheduled sends it to the backoffQ when it fails (kube's `moveRequestCycle`).
+//!
+//! The engine drives time: it calls `pop(now)` (which first moves completed backoffs, as
+//! the 1 s flush loop would have), `flush(now)` every `UNSCHEDULABLE_FLUSH_INTERVAL_MS`,
+//! and can wake up at `next_backoff_expiry()`. All orders are `BTreeSet`s keyed with an
+//! insertion sequence: deterministic.
+
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+
+use super::plugins::{
+    node_affinity, node_resources_fit, node_unschedulable, pod_topology_spread, taint_toleration,
+};
+use super::SchedulerSettings;
+use crate::cluster::PodId;
+use crate::engine::SimTime;
+
+/// `DefaultPodMaxInUnschedulablePodsDuration`.
+pub const POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION_MS: u64 = 5 * 60 * 1000;
+/// Period of `flushUnschedulablePodsLeftover`.
+pub const UNSCHEDULABLE_FLUSH_INTERVAL_MS: u64 = 30 * 1000;
+/// `backoffQOrderingWindowDuration`.
+pub const BACKOFF_ORDERING_WINDOW_MS: u64 = 1000;
+/// InterPodAffinity's plugin name (the plugin registers pod events).
+const INTER_POD_AFFINITY: &str = super::plugins::inter_pod_affinity::NAME;
+
+/// A cluster change that may make unschedulable pods schedulable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClusterEvent {
+    /// A node was added (or became schedulable by joining the cluster).
+    NodeAdd,
+    /// A node's labels, taints, allocatable or `unschedulable` changed.
+    NodeUpdate,
+    /// A node was deleted.
+    NodeDelete,
+    /// A pod was bound to a node.
+    AssignedPodAdd,
+    /// A bound pod was deleted (finished, evicted, preempted).
+    AssignedPodDelete,
+    /// Moves every pod (`framework.WildCardEvent`, also `UnschedulableTimeout`).
+    Wildcard,
+}
+
+impl ClusterEvent {
+    /// Whether a pod rejected by `plugin` is retried on this event: the plugin's
+    /// `EventsToRegister` (node Add/Update for every filter; pod Delete for
+    /// NodeResourcesFit; pod Add/Delete and node Delete for PodTopologySpread; pod Add/Delete
+    /// for InterPodAffinity). Unknown plugins are retried on every event.
+    pub fn interests(self, plugin: &str) -> bool {
+        use ClusterEvent::*;
+        let known = [
+            node_unschedulable::NAME,
+            taint_toleration::NAME,
+            node_affinity::NAME,
+            node_resources_fit::NAME,
+            pod_topology_spread::NAME,
+            INTER_POD_AFFINITY,
+        ];
+        if !known.contains(&plugin) {
+            return true;
+        }
+        match self {
+            Wildcard | NodeAdd | NodeUpdate => true,
+            NodeDelete => plugin == pod_topology_spread::NAME,
+            AssignedPodAdd => plugin == pod_topology_spread::NAME || plugin == INTER_POD_AFFINITY,
+            AssignedPodDelete => {
+                plugin == node_resources_fit::NAME
+                    || plugin == pod_topology_spread::NAME
+                    || plugin == INTER_POD_AFFINITY
+            }
+        }
+    }
+
+    fn moves(self, rejectors: &[&'static str]) -> bool {
+        // No rejecting plugin means an error: any event may help.
+        rejectors.is_empty() || rejectors.iter().any(|p| self.interests(p))
+    }
+}
+
+/// Queue timing (`KubeSchedulerConfiguration` and feature gates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueSettings {
+    /// `podInitialBackoffSeconds` in ms.
+    pub initial_backoff_ms: u64,
+    /// `podMaxBackoffSeconds` in ms.
+    pub max_backoff_ms: u64,
+    /// `podMaxInUnschedulablePodsDuration` in ms.
+    pub max_in_unschedulable_ms: u64,
+    /// `SchedulerPopFromBackoffQ` (beta, on by default since 1.33).
+    pub pop_from_backoff: bool,
+}
+
+impl QueueSettings {
+    /// From the profile settings, with kube's defaults for the rest.
+    pub fn from_scheduler(s: &SchedulerSettings) -> QueueSettings {
+        QueueSettings {
+            initial_backoff_ms: s.pod_initial_backoff_ms,
+            max_backoff_ms: s.pod_max_backoff_ms,
+            max_in_unschedulable_ms: POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION_MS,
+            pop_from_backoff: true,
+        }
+    }
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        QueueSettings::from_scheduler(&SchedulerSettings::default())
+    }
+}
+
+/// Where a pod is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueState {
+    /// In the activeQ.
+    Active,
+    /// In the backoffQ.
+    Backoff,
+    /// In the unschedulable pods pool.
+    Unschedulable,
+    /// Popped and being scheduled.
+    InFlight,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    state: QueueState,
+    priority: i32,
+    timestamp: u64,
+    seq: u64,
+    attempts: u32,
+    pop_cycle: u64,
+    rejectors: Vec<&'static str>,
+    backoff_expiry: u64,
+}
+
+type ActiveKey = (Reverse<i32>, u64, u64, PodId);
+type BackoffKey = (u64, Reverse<i32>, u64, u64, PodId);
+type UnschedKey = (u64, u64, PodId);
+
+/// The priority queue with its three parts.
+#[derive(Debug, Clone, Default)]
+pub struct SchedulingQueue {
+    settings: QueueSettings,
+    entries: Vec<Option<Entry>>,
+    active: BTreeSet<ActiveKey>,
+    backoff: BTreeSet<BackoffKey>,
+    unschedulable: BTreeSet<UnschedKey>,
+    seq: u64,
+    cycle: u64,
+    in_flight: usize,
+    /// Events received while pods were in flight, with the cycle they arrived in.
+    events: Vec<(u64, ClusterEvent)>,
+}
+
+impl SchedulingQueue {
+    /// An empty queue.
+    pub fn new(settings: QueueSettings) -> SchedulingQueue {
+        SchedulingQueue {
+            settings,
+            ..SchedulingQueue::default()
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &QueueSettings {
+        &self.settings
+    }
+
+    fn entry(&self, pod: PodId) -> Option<&Entry> {
+        self.entries.get(pod.idx()).and_then(Option::as_ref)
+    }
+
+    /// Adds a new pod to the activeQ (`Add`); false if the queue already knows it.
+    pub fn add(&mut self, pod: PodId, priority: i32, now: SimTime) -> bool {
+        if self.entry(pod).is_some() {
+            return false;
+        }
+        if self.entries.len() <= pod.idx() {
+            self.entries.resize_with(pod.idx() + 1, || None);
+        }
+        self.seq += 1;
+        let e = Entry {
+            state: QueueState::Active,
+            priority,
+            timestamp: now.ms(),
+            seq: self.seq,
+            attempts: 0,
+            pop_cycle: 0,
+            rejectors: Vec::new(),
+            backoff_expiry: 0,
+        };
+        self.active
+            .insert((Reverse(priority), e.timestamp, e.seq, pod));
+        self.entries[pod.idx()] = Some(e);
+        true
+    }
+
+    /// The next pod to schedule (`Pop`): completed backoffs move to the activeQ first; with
+    /// `pop_from_backoff` an empty activeQ yields the backoffQ's head.
+    pub fn pop(&mut self, now: SimTime) -> Option<PodId> {
+        self.flush_backoff_completed(now);
+        let pod = match self.active.pop_first() {
+            Some((_, _, _, pod)) => pod,
+            None if self.settings.pop_from_backoff => self.backoff.pop_first()?.4,
+            None => return None,
+        };
+        self.cycle += 1;
+        self.in_flight += 1;
+        let cycle = self.cycle;
+        if let Some(e) = self.entries[pod.idx()].as_mut() {
+            e.state = QueueState::InFlight;
+            e.attempts += 1;
+            e.pop_cycle = cycle;
+        }
+        Some(pod)
+    }
+
+    /// A popped pod was bound (`Done`): the queue forgets it.
+    pub fn done(&mut self, pod: PodId) {
+        self.remove(pod);
+    }
+
+    /// A popped pod failed (`AddUnschedulableIfNotPresent`): its timestamp becomes `now`;
+    /// it goes to the unschedulable pool, or to the backoffQ if an event that interests
+    /// `rejected_by` arrived while it was in flight. `rejected_by` are the plugins of
+    /// `FitError::unschedulable_plugins` (empty for errors: straight to backoff).
+    pub fn add_unschedulable(&mut self, pod: PodId, now: SimTime, rejected_by: &[&'static str]) {
+        let Some(e) = self.entries.get_mut(pod.idx()).and_then(Option::as_mut) else {
+            return;
+        };
+        if e.state != QueueState::InFlight {
+            return;
+        }
+        self.in_flight -= 1;
+        e.timestamp = now.ms();
+        e.rejectors = rejected_by.to_vec();
+        let pop_cycle = e.pop_cycle;
+        let rejectors = std::mem::take(&mut e.rejectors);
+        let moved = rejectors.is_empty()
+            || self
+                .events
+                .iter()
+                .any(|&(c, ev)| c >= pop_cycle && ev.moves(&rejectors));
+        if let Some(e) = self.entries[pod.idx()].as_mut() {
+            e.rejectors = rejectors;
+        }
+        if moved {
+            self.requeue(pod, now);
+        } else {
+            self.insert_unschedulable(pod);
+        }
+        if self.in_flight == 0 {
+            self.events.clear();
+        }
+    }
+
+    /// Moves every unschedulable pod (`MoveAllToActiveOrBackoffQueue` with the wildcard
+    /// event).
+    pub fn move_all_to_active_or_backoff(&mut self, now: SimTime) {
+        self.on_event(ClusterEvent::Wildcard, now);
+    }
+
+    /// Moves the unschedulable pods whose rejecting plugins registered `event`.
+    pub fn on_event(&mut self, event: ClusterEvent, now: SimTime) {
+        if self.in_flight > 0 {
+            self.events.push((self.cycle, event));
+        }
+        let to_move: Vec<PodId> = self
+            .unschedulable
+            .iter()
+            .map(|&(_, _, p)| p)
+            .filter(|&p| self.entry(p).is_some_and(|e| event.moves(&e.rejectors)))
+            .collect();
+        for p in to_move {
+            self.take_unschedulable(p);
+            self.requeue(p, now);
+        }
+    }
+
+    /// `flushUnschedulablePodsLeftover` (every 30 s in kube) and the backoff flush: pods
+    /// unschedulable for longer than `max_in_unschedulable_ms` are moved.
+    pub fn flush(&mut self, now: SimTime) {
+        let limit = self.settings.max_in_unschedulable_ms;
+        let to_move: Vec<PodId> = self
+            .unschedulable
+            .iter()
+            .take_while(|&&(ts, _, _)| now.ms().saturating_sub(ts) > limit)
+            .map(|&(_, _, p)| p)
+            .collect();
+        for p in to_move {
+            self.take_unschedulable(p);
+            self.requeue(p, now);
+        }
+        self.flush_backoff_completed(now);
+    }
+
+    /// When the next backoffQ pod completes its backoff, if any.
+    pub fn next_backoff_expiry(&self) -> Option<SimTime> {
+        self.backoff.first().map(|&(expiry, ..)| {
+            SimTime(if self.settings.pop_from_backoff {
+                // Done once the window holding the expiry is over.
+                expiry + BACKOFF_ORDERING_WINDOW_MS
+            } else {
+                expiry
+            })
+        })
+    }
+
+    /// When the oldest unschedulable pod becomes due for `flush`, if any.
+    pub fn next_flush_due(&self) -> Option<SimTime> {
+        self.unschedulable
+            .first()
+            .map(|&(ts, _, _)| SimTime(ts + self.settings.max_in_unschedulable_ms + 1))
+    }
+
+    /// Forgets a pod wherever it is (deleted); false if unknown.
+    pub fn remove(&mut self, pod: PodId) -> bool {
+        let Some(e) = self.entries.get_mut(pod.idx()).and_then(Option::take) else {
+            return false;
+        };
+        match e.state {
+            QueueState::Active => {
+                self.active
+                    .remove(&(Reverse(e.priority), e.timestamp, e.seq, pod));
+            }
+            QueueState::Backoff => {
+                self.backoff.remove(&(
+                    e.backoff_expiry,
+                    Reverse(e.priority),
+                    e.timestamp,
+                    e.seq,
+                    pod,
+                ));
+            }
+            QueueState::Unschedulable => {
+                self.unschedulable.remove(&(e.timestamp, e.seq, pod));
+            }
+            QueueState::InFlight => {
+                self.in_flight -= 1;
+                if self.in_flight == 0 {
+                    self.events.clear();
+                }
+            }
+        }
+        true
+    }
+
+    /// Pending pods (active + backoff + unschedulable; in-flight pods excluded).
+    pub fn len(&self) -> usize {
+        self.active.len() + self.backoff.len() + self.unschedulable.len()
+    }
+
+    /// True when no pod is pending.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Pods in the activeQ.
+    pub fn active_len(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Pods in the backoffQ.
+    pub fn backoff_len(&self) -> usize {
+        self.backoff.len()
+    }
+
+    /// Pods in the unschedulable pool.
+    pub fn unschedulable_len(&self) -> usize {
+        self.unschedulable.len()
+    }
+
+    /// Pods popped and not yet reported back.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Where `pod` is, if queued.
+    pub fn state(&self, pod: PodId) -> Option<QueueState> {
+        self.entry(pod).map(|e| e.state)
+    }
+
+    /// Scheduling attempts of `pod` so far.
+    pub fn attempts(&self, pod: PodId) -> u32 {
+        self.entry(pod).map_or(0, |e| e.attempts)
+    }
+
+    /// `calculateBackoffDuration`: initial doubled per attempt after the first, capped.
+    pub fn backoff_duration_ms(&self, attempts: u32) -> u64 {
+        if attempts == 0 {
+            return 0;
+        }
+        let max = self.settings.max_backoff_ms;
+        let mut d = self.settings.initial_backoff_ms;
+        for _ in 1..attempts {
+            if d > max.saturating_sub(d) {
+                return max;
+            }
+            d += d;
+        }
+        d
+    }
+
+    fn align(&self, t: u64) -> u64 {
+        if self.settings.pop_from_backoff {
+            t - t % BACKOFF_ORDERING_WINDOW_MS
+        } else {
+            t
+        }
+    }
+
+    /// `isPodBackingoff` negated.
+    fn backoff_done(&self, expiry: u64, now: SimTime) -> bool {
+        if self.settings.pop_from_backoff {
+            expiry < self.align(now.ms())
+        } else {
+            expiry <= now.ms()
+        }
+    }
+
+    /// `requeuePodWithQueueingStrategy(queueAfterBackoff)`: backoffQ while backing off,
+    /// activeQ after.
+    fn requeue(&mut self, pod: PodId, now: SimTime) {
+        let Some(e) = self.entries[pod.idx()].as_ref() else {
+            return;
+        };
+        let expiry = if e.attempts == 0 {
+            0
+        } else {
+            self.align(e.timestamp + self.backoff_duration_ms(e.attempts))
+        };
+        let done = e.attempts == 0 || self.backoff_done(expiry, now);
+        let (priority, ts, seq) = (e.priority, e.timestamp, e.seq);
+        if let Some(e) = self.entries[pod.idx()].as_mut() {
+            e.backoff_expiry = expiry;
+            e.state = if done {
+                QueueState::Active
+            } else {
+                QueueState::Backoff
+            };
+        }
+        if done {
+            self.active.insert((Reverse(priority), ts, seq, pod));
+        } else {
+            self.backoff
+                .insert((expiry, Reverse(priority), ts, seq, pod));
+        }
+    }
+
+    fn insert_unschedulable(&mut self, pod: PodId) {
+        if let Some(e) = self.entries[pod.idx()].as_mut() {
+            e.state = QueueState::Unschedulable;
+            self.unschedulable.insert((e.timestamp, e.seq, pod));
+        }
+    }
+
+    fn take_unschedulable(&mut self, pod: PodId) {
+        if let Some(e) = self.entries[pod.idx()].as_ref() {
+            self.unschedulable.remove(&(e.timestamp, e.seq, pod));
+        }
+    }
+
+    /// `flushBackoffQCompleted`.
+    fn flush_backoff_completed(&mut self, now: SimTime) {
+        while let Some(&(expiry, prio, ts, seq, pod)) = self.backoff.first() {
+            if !self.backoff_done(expiry, now) {
+                break;
+            }
+            self.backoff.pop_first();
+            if let Some(e) = self.entries[pod.idx()].as_mut() {
+                e.state = QueueState::Active;
+            }
+            self.active.insert((prio, ts, seq, pod));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pop_from_backoff: bool) -> SchedulingQueue {
+        SchedulingQueue::new(QueueSettings {
+            pop_from_backoff,
+            ..QueueSettings::default()
+        })
+    }
+
+    fn t(ms: u64) -> SimTime {
+        SimTime(ms)
+    }
+
+    #[test]
+    fn priority_then_timestamp_then_insertion() {
+        let mut q = q(true);
+        q.add(PodId(0), 0, t(10));
+        q.add(PodId(1), 100, t(20));
+        q.add(PodId(2), 0, t(5));
+        q.add(PodId(3), 0, t(5));
+        assert!(!q.add(PodId(3), 7, t(6)), "duplicates are ignored");
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop(t(30)).map(|p| p.0)).collect();
+        assert_eq!(order, [1, 2, 3, 0]);
+        assert_eq!(q.in_flight(), 4);
+    }
+
+    #[test]
+    fn backoff_doubles_to_the_cap() {
+        let q = q(true);
+        let got: Vec<u64> = (0..7).map(|a| q.backoff_duration_ms(a)).collect();
+        assert_eq!(got, [0, 1000, 2000, 4000, 8000, 10000, 10000]);
+    }
+
+    #[test]
+    fn failed_pod_waits_for_an_event_then_backs_off() {
+        let mut q = q(false);
+        let p = PodId(0);
+        q.add(p, 0, t(0));
+        assert_eq!(q.pop(t(0)), Some(p));
+        q.add_unschedulable(p, t(500), &[node_resources_fit::NAME]);
+        assert_eq!(q.state(p), Some(QueueState::Unschedulable));
+        assert_eq!(q.pop(t(60_000)), None, "no event, no retry");
+        // A new node may help a NodeResourcesFit rejection; a pod being bound does not.
+        q.on_event(ClusterEvent::AssignedPodAdd, t(1000));
+        assert_eq!(q.state(p), Some(QueueState::Unschedulable));
+        q.on_event(ClusterEvent::NodeAdd, t(1000));
+        // One attempt: 1 s backoff from the failure at 500 ms.
+        assert_eq!(q.state(p), Some(QueueState::Backoff));
+        assert_eq!(q.next_backoff_expiry(), Some(t(1500)));
+        assert_eq!(q.pop(t(1499)), None);
+        assert_eq!(q.pop(t(1500)), Some(p));
+        assert_eq!(q.attempts(p), 2);
+        // Second failure at 2 s: 2 s backoff; an event after it has expired goes to activeQ.
+        q.add_unschedulable(p, t(2000), &[node_resources_fit::NAME]);
+        q.move_all_to_active_or_backoff(t(4000));
+        assert_eq!(q.state(p), Some(QueueState::Active));
+    }
+
+    #[test]
+    fn pop_from_backoff_aligns_windows_and_pops_when_active_is_empty() {
+        let mut q = q(true);
+        let (a, b) = (PodId(0), PodId(1));
+        q.add(a, 0, t(0));
+        q.add(b, 0, t(0));
+        q.pop(t(0));
+        q.pop(t(0));
+        q.add_unschedulable(a, t(300), &["TaintToleration"]);
+        q.add_unschedulable(b, t(300), &["TaintToleration"]);
+        q.on_event(ClusterEvent::NodeUpdate, t(400));
+        // 300 + 1000 = 1300, truncated to the 1000 ms window, done once 2000 is reached.
+        assert_eq!(q.next_backoff_expiry(), Some(t(2000)));
+        assert_eq!(q.backoff_len(), 2);
+        // The activeQ is empty, so the backoffQ head is popped right away.
+        assert_eq!(q.pop(t(400)), Some(a));
+        q.add(PodId(2), 0, t(500));
+        assert_eq!(q.pop(t(500)), Some(PodId(2)));
+        assert_eq!(q.pop(t(1999)), Some(b));
+    }
+
+    #[test]
+    fn event_during_the_attempt_sends_the_pod_to_backoff() {
+        let mut q = q(false);
+        let p = PodId(0);
+        q.add(p, 0, t(0));
+        q.pop(t(0));
+        q.on_event(ClusterEvent::AssignedPodDelete, t(10));
+        q.add_unschedulable(p, t(20), &[node_resources_fit::NAME]);
+        assert_eq!(q.state(p), Some(QueueState::Backoff));
+        // An uninteresting event does not.
+        let r = PodId(1);
+        q.add(r, 0, t(30));
+        q.pop(t(30));
+        q.on_event(ClusterEvent::AssignedPodDelete, t(31));
+        q.add_unschedulable(r, t(32), &[taint_toleration::NAME]);
+        assert_eq!(q.state(r), Some(QueueState::Unschedulable));
+    }
+
+    #[test]
+    fn unschedulable_pods_are_flushed_after_five_minutes() {
+        let mut q = q(false);
+        let p = PodId(0);
+        q.add(p, 0, t(0));
+        q.pop(t(0));
+        q.add_unschedulable(p, t(1000), &[taint_toleration::NAME]);
+        assert_eq!(q.next_flush_due(), Some(t(301_001)));
+        q.flush(t(301_000));
+        assert_eq!(
+            q.state(p),
+            Some(QueueState::Unschedulable),
+            "strictly longer"
+        );
+        q.flush(t(301_001));
+        assert_eq!(q.state(p), Some(QueueState::Active));
+        assert_eq!(q.pop(t(301_001)), Some(p));
+    }
+
+    #[test]
+    fn remove_and_done_forget_pods() {
+        let mut q = q(true);
+        for i in 0..3 {
+            q.add(PodId(i), 0, t(0));
+        }
+        assert!(q.remove(PodId(1)));
+        assert!(!q.remove(PodId(1)));
+        let p = q.pop(t(0)).unwrap();
+        q.done(p);
+        assert_eq!(q.in_flight(), 0);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.pop(t(0)), Some(PodId(2)));
+        assert_eq!(q.pop(t(0)), None);
+        assert!(q.is_empty());
+    }
+}

@@ -178,6 +178,8 @@ pub struct Chart {
     pub svg: String,
     /// Width and height in pixels.
     pub size: (u32, u32),
+    /// Nothing to plot: the chart shows only its message.
+    pub empty: bool,
 }
 
 const WIDTH: u32 = 960;
@@ -326,6 +328,7 @@ pub fn render(spec: &ChartSpec, png: &Path) -> anyhow::Result<Chart> {
         caption: spec.caption.clone(),
         svg,
         size,
+        empty: matches!(spec.body, Body::Empty(_)),
     })
 }
 

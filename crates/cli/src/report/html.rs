@@ -87,8 +87,9 @@ fn figure(out: &mut String, charts: &[Chart], id: &str) {
     );
     let _ = writeln!(
         out,
-        "<figure id=\"fig-{id}\" data-chart=\"{id}\"><div class=\"chart\">{svg}</div>\
+        "<figure id=\"fig-{id}\" data-chart=\"{id}\"{}><div class=\"chart\">{svg}</div>\
          <figcaption>{} <a href=\"charts/{id}.png\">PNG</a> · <a href=\"charts/{id}.svg\">SVG</a></figcaption></figure>",
+        if c.empty { " data-empty=\"true\"" } else { "" },
         esc(&c.caption),
     );
 }

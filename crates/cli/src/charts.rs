@@ -16,7 +16,6 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, Context as _};
-use plotters::coord::ranged1d::SegmentValue;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -27,7 +26,7 @@ use self::text::{TextBackend, Typesetter};
 /// The font family name every chart uses; the embedded font is registered under it.
 pub const FONT: &str = "sans-serif";
 /// Category labels longer than this are shortened in the middle.
-pub const MAX_LABEL_CHARS: usize = 44;
+pub const MAX_LABEL_CHARS: usize = 60;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
 static DEJAVU_SANS: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
@@ -602,30 +601,37 @@ fn draw_bars<DB: DrawingBackend>(
         .margin_right(30)
         .x_label_area_size(44)
         .y_label_area_size(label_w)
-        // Integer ranges are inclusive in plotters: 0..n-1 holds the n categories.
-        .build_cartesian_2d(0.0..x_max, (0..n - 1).into_segmented())
+        .build_cartesian_2d(0.0..x_max, 0.0..n as f64)
         .map_err(err)?;
-    // Categories are listed top to bottom, segment i counts from the bottom.
-    let y_fmt = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if *i < labels.len() => labels[labels.len() - 1 - *i].clone(),
-        _ => String::new(),
+    // Counts get no fractional ticks.
+    let integral = chart
+        .segments
+        .iter()
+        .flat_map(|s| &s.values)
+        .all(|v| v.fract() == 0.0);
+    let x_fmt = |v: &f64| {
+        if integral && (v - v.round()).abs() > 1e-9 {
+            String::new()
+        } else {
+            fmt_num(*v)
+        }
     };
-    let x_fmt = |v: &f64| fmt_num(*v);
     ctx.configure_mesh()
         .disable_y_mesh()
+        .y_labels(0)
         .x_desc(chart.value_label.as_str())
         .x_labels(10)
-        .y_labels(n)
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
         .label_style(text(13.0))
         .axis_desc_style(text(14.0))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
         .map_err(err)?;
+    // Category i is row n-1-i (listed top to bottom); each bar fills the middle of its row.
+    let row_of = |i: usize| (n - 1 - i) as f64;
     for i in 0..chart.categories.len() {
-        let row = chart.categories.len() - 1 - i;
+        let y = row_of(i);
         let mut x = 0.0;
         for s in &chart.segments {
             let v = s.values.get(i).copied().unwrap_or(0.0).max(0.0);
@@ -633,17 +639,19 @@ fn draw_bars<DB: DrawingBackend>(
                 continue;
             }
             let color = s.color.unwrap_or_else(|| color_of(legend, &s.name));
-            let mut r = Rectangle::new(
-                [
-                    (x, SegmentValue::Exact(row)),
-                    (x + v, SegmentValue::Exact(row + 1)),
-                ],
-                color.filled(),
-            );
-            r.set_margin(4, 4, 0, 0);
+            let r = Rectangle::new([(x, y + 0.18), (x + v, y + 0.82)], color.filled());
             ctx.draw_series(std::iter::once(r)).map_err(err)?;
             x += v;
         }
+    }
+    // Category labels, right-aligned left of the axis, centred on their bar (drawn on the
+    // whole area: the plotting area clips to the plot).
+    let (bx, by) = area.get_base_pixel();
+    for (i, l) in labels.iter().enumerate() {
+        let (px, py) = ctx.backend_coord(&(0.0, row_of(i) + 0.5));
+        let style = text(13.0).pos(Pos::new(HPos::Right, VPos::Center));
+        area.draw_text(l, &style, (px - bx - 8, py - by))
+            .map_err(err)?;
     }
     Ok(())
 }

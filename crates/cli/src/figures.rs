@@ -379,6 +379,9 @@ pub fn time_to_ready_cdf(o: &Outcome) -> ChartSpec {
     }
     let max = ready.values().flatten().copied().max().unwrap_or(0);
     let unit = TimeUnit::for_span(max);
+    // Curves continue flat past the last ready pod, so the slowest one is not drawn on
+    // the frame.
+    let x_end = unit.of(max) * 1.05;
     let series: Vec<Series> = bound
         .iter()
         .map(|(&os, &n)| {
@@ -388,6 +391,8 @@ pub fn time_to_ready_cdf(o: &Outcome) -> ChartSpec {
             for (k, &ms) in v.iter().enumerate() {
                 pts.push((unit.of(ms), 100.0 * (k + 1) as f64 / f64::from(n.max(1))));
             }
+            let last = pts.last().map(|p| p.1).unwrap_or(0.0);
+            pts.push((x_end, last));
             let color = if os == "windows" {
                 RGBColor(31, 119, 180)
             } else {

@@ -1,1 +1,3 @@
 //! Shared helpers for the poolcast benchmarks.
+
+pub mod import_dump;

@@ -24,6 +24,12 @@ pub enum Command {
     /// Reports every problem of every file at once, each with file, line, column and
     /// field path. Exit status: 0 clean, 1 warnings only (with --strict), 2 errors.
     Validate(ValidateArgs),
+    /// Print the embedded catalogs: VM sizes and prices, well-known images, AKS system
+    /// pods, and the allocatable AKS leaves on each VM size.
+    Catalog(CatalogArgs),
+    /// Turn a cluster dump (kubectl get nodes,pods -A -o json) and/or Kubernetes manifests
+    /// into a scenario, with comments on what was inferred and what to fill in.
+    Import(crate::import::ImportArgs),
     /// Simulate a scenario and summarise what happened.
     ///
     /// Prints pods ready/pending/failed by reason and workload, nodes by pool, time to
@@ -34,6 +40,16 @@ pub enum Command {
     /// Explain one scheduling attempt of one pod: every node's filter verdict and every
     /// score plugin's raw, normalised and weighted score.
     Explain(ExplainArgs),
+    /// Size node pools: the cheapest VM size and node count per sized pool that meets the
+    /// scenario's targets, verified with full simulation runs.
+    ///
+    /// Sizes the pools with a vmSize list or count: auto (all fixed-count user pools when
+    /// none is marked). Prints the recommended layout, every candidate size with its node
+    /// count, utilisation, cost, verdict and binding resource, and the outcome with one
+    /// node fewer; `--format json` prints the report (schema `poolcast.plan/v1`),
+    /// `--emit az|bicep` the recommendation as commands or a Bicep snippet. Exit status:
+    /// 0 done, 1 no layout meets the targets (with --check), 2 bad input.
+    Plan(PlanArgs),
     /// Write a self-contained report: index.html, report.md, report.json and charts.
     ///
     /// Simulates the scenario (N replications with --replications or sim.replications)
@@ -96,6 +112,42 @@ pub struct ExplainArgs {
     pub format: OutputFormat,
 }
 
+/// `poolcast plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Scenario file (YAML, or JSON when the name ends in .json).
+    #[arg(value_name = "SCENARIO")]
+    pub file: PathBuf,
+    /// Seed instead of the scenario's `sim.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time span instead of `sim.horizon`.
+    #[arg(long, value_parser = parse_duration)]
+    pub horizon: Option<poolcast_model::Duration>,
+    /// Largest node count to try per pool (default 1000, the AKS limit).
+    #[arg(long, value_name = "N")]
+    pub max_nodes: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Print the recommendation as `az aks nodepool add` commands or a Bicep snippet
+    /// instead of the report.
+    #[arg(long, value_enum)]
+    pub emit: Option<Emit>,
+    /// Exit with status 1 when no layout meets the targets.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What `plan --emit` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// `az aks nodepool add ...` commands.
+    Az,
+    /// A Bicep snippet of `managedClusters/agentPools` resources.
+    Bicep,
+}
+
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
@@ -118,4 +170,79 @@ pub struct ValidateArgs {
     /// Exit with status 1 when there are warnings but no errors.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// `poolcast catalog`.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Which catalog.
+    #[command(subcommand)]
+    pub what: CatalogWhat,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
+    pub format: OutputFormat,
+}
+
+/// A network plugin given on the command line (`azure-cni-overlay`, `kubenet`, ...).
+#[derive(Debug, Clone, Copy)]
+pub struct PluginArg(pub poolcast_model::scenario::NetworkPlugin);
+
+impl std::str::FromStr for PluginArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map(PluginArg)
+            .map_err(|_| {
+                format!(
+                    "unknown network plugin '{s}'; use azure-cni-overlay, azure-cni-pod-subnet, \
+                     azure-cni-node-subnet, azure-cni-cilium or kubenet"
+                )
+            })
+    }
+}
+
+/// An OS on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OsArg {
+    /// Linux.
+    Linux,
+    /// Windows.
+    Windows,
+}
+
+/// The catalogs.
+#[derive(Debug, Subcommand)]
+pub enum CatalogWhat {
+    /// Azure VM sizes with specs, AKS default OS disk and prices.
+    Skus {
+        /// Region of the prices.
+        #[arg(long, default_value = "eastus")]
+        region: String,
+    },
+    /// Well-known container images with layers, sizes and OS builds.
+    Images,
+    /// AKS's own DaemonSets and system Deployments, with requests and sources.
+    SystemPods,
+    /// Allocatable per VM size and OS from AKS's reservation formulas, minus AKS's system
+    /// DaemonSets.
+    Reservations {
+        /// Kubernetes version (MAJOR.MINOR).
+        #[arg(long = "kubernetes-version", default_value = "1.33")]
+        kubernetes_version: String,
+        /// Network plugin.
+        #[arg(long = "network-plugin", default_value = "azure-cni-overlay")]
+        network_plugin: PluginArg,
+        /// Enabled add-ons (repeatable): monitoring, managed-prometheus, ...
+        #[arg(long)]
+        addon: Vec<String>,
+        /// maxPods per node (default: the network plugin's default).
+        #[arg(long = "max-pods")]
+        max_pods: Option<u32>,
+        /// Only these VM sizes (repeatable).
+        #[arg(long = "vm-size")]
+        vm_size: Vec<String>,
+        /// Only this OS.
+        #[arg(long, value_enum)]
+        os: Option<OsArg>,
+    },
 }

@@ -9,10 +9,13 @@
 //! 2 bad input or usage.
 
 mod args;
+mod catalog;
 mod charts;
 mod explain;
 mod figures;
+mod import;
 mod load;
+mod plan;
 mod render;
 mod report;
 mod run;
@@ -51,8 +54,13 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Validate(a) => validate::run(&a),
+        Command::Catalog(a) => catalog::run(&a),
+        Command::Import(a) => {
+            import::run_import(&a).map(|code| ExitCode::from(u8::try_from(code).unwrap_or(1)))
+        }
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
+        Command::Plan(a) => plan::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Sweep(a) => sweep::run(&a),
         Command::Merge(a) => sweep::run_merge(&a),

@@ -4,9 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod catalog_cmd;
 mod common;
 mod corpus;
 mod formats;
+mod import;
 mod props;
 mod report_browser;
 mod report_cmd;

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod diagnostic;
+pub mod import;
 pub mod load;
 pub mod scenario;
 pub mod units;

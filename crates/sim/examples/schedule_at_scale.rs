@@ -142,7 +142,7 @@ fn main() {
                 placed += 1;
             }
             ScheduleResult::Unschedulable(e) => {
-                q.add_unschedulable(p, SimTime::ZERO, &e.unschedulable_plugins());
+                q.add_unschedulable_by(p, SimTime::ZERO, &e.unschedulable_plugins());
                 failed += 1;
             }
         }

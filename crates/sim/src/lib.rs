@@ -4,17 +4,20 @@
 //! `poolcast_model::Scenario`; output is an `Outcome` (or an `Explanation` of one
 //! scheduling attempt). The same scenario and seed always give the same outcome.
 
+pub mod autoscaler;
 pub mod build;
 pub mod cluster;
 pub mod engine;
 pub mod explain;
 pub mod kubelet;
 pub mod outcome;
+pub mod plan;
 pub mod pullcost;
 pub mod replicate;
 pub mod run;
 pub mod scheduler;
 pub mod shape;
+pub mod snapshot;
 
 use poolcast_model::{Duration, Scenario};
 

@@ -82,6 +82,8 @@ pub struct Outcome {
     pub targets: Vec<TargetResult>,
     /// Approximations the run relied on, with their sources.
     pub assumptions: Vec<Assumption>,
+    /// Cluster-autoscaler events in time order (empty when no pool autoscales).
+    pub node_events: Vec<NodeEvent>,
 }
 
 /// Pod counts at the end of the run.
@@ -286,6 +288,9 @@ pub struct NodeRecord {
     pub created_ms: u64,
     /// Failed, ms.
     pub failed_ms: Option<u64>,
+    /// Deleted by the cluster-autoscaler, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_ms: Option<u64>,
     /// Allocatable.
     pub allocatable: ResourceRecord,
     /// Requests of bound pods at the horizon.
@@ -302,6 +307,40 @@ pub struct NodeRecord {
     pub disk_pressure: bool,
     /// Taints at the horizon.
     pub taints: Vec<String>,
+}
+
+/// What a cluster-autoscaler event was, named after the Kubernetes event reasons the
+/// autoscaler emits (`TriggeredScaleUp`, `NotTriggerScaleUp`, `ScaleDown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum NodeEventKind {
+    /// Nodes requested for a pool.
+    TriggeredScaleUp,
+    /// A requested node joined Ready.
+    NodeJoined,
+    /// Requested nodes did not join within max-node-provision-time.
+    ScaleUpTimedOut,
+    /// A node was drained and deleted.
+    ScaleDown,
+    /// Pending pods that no autoscaled pool could take.
+    NotTriggerScaleUp,
+}
+
+/// A cluster-autoscaler event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeEvent {
+    /// Time, ms.
+    pub at_ms: u64,
+    /// What happened.
+    pub kind: NodeEventKind,
+    /// Pool concerned.
+    pub pool: Option<String>,
+    /// Node concerned.
+    pub node: Option<String>,
+    /// Nodes (or, for `NotTriggerScaleUp`, pods) involved.
+    pub count: u32,
+    /// Message, worded after the autoscaler's own.
+    pub message: String,
 }
 
 /// A failure.
@@ -332,6 +371,10 @@ pub struct PoolSeries {
     pub cpu: Vec<f64>,
     /// Memory requested / allocatable.
     pub memory: Vec<f64>,
+    /// Nodes the cluster-autoscaler requested that have not joined yet (present when a
+    /// pool autoscales).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upcoming: Vec<u32>,
 }
 
 /// Time series, one column per metric, one entry per sample.

@@ -24,6 +24,7 @@ use crate::outcome::{FailureRecord, Reason, Series};
 use crate::scheduler::queue::{ClusterEvent, QueueSettings, SchedulingQueue};
 use crate::scheduler::{NodeVerdict, ScheduleResult, Scheduler};
 
+mod autoscale;
 mod report;
 
 /// Kubelet eviction manager's monitoring interval (`housekeeping-interval` 10 s).
@@ -76,6 +77,10 @@ pub(crate) enum Event {
     DiskCheck { node: NodeId },
     /// A time-series sample.
     Sample,
+    /// A cluster-autoscaler loop.
+    AutoscalerScan,
+    /// A node requested by the cluster-autoscaler joins Ready.
+    AutoscaledNodeJoin { pool: PoolId },
 }
 
 /// A pod's lifecycle phase as reported.
@@ -129,6 +134,8 @@ pub(crate) struct NodeRt {
     pub zone: String,
     pub created: SimTime,
     pub failed: Option<SimTime>,
+    /// Deleted by the cluster-autoscaler.
+    pub removed: Option<SimTime>,
     pub unreachable: bool,
     /// Pods waiting for an image pull on this node.
     pub waiters: Vec<(ImageId, PodId)>,
@@ -197,6 +204,8 @@ pub(crate) struct Engine<'s> {
     /// Reused buffers, so handling an event does not allocate.
     scratch_starts: Vec<PullStart>,
     scratch_pods: Vec<PodId>,
+    /// The cluster-autoscaler, when a pool autoscales.
+    pub autoscaler: Option<crate::autoscaler::Autoscaler>,
 }
 
 impl<'s> Engine<'s> {
@@ -205,7 +214,9 @@ impl<'s> Engine<'s> {
         let horizon = SimTime(plan.horizon_ms);
         let n_w = plan.workloads.len();
         let n_p = plan.pools.len();
+        let autoscaler = crate::autoscaler::Autoscaler::new(&plan, scenario);
         Engine {
+            autoscaler,
             tie: rng_for(plan.seed, Stream::TieBreak),
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
@@ -346,6 +357,9 @@ impl<'s> Engine<'s> {
                 .schedule(SimTime(e.at.as_ms()), Event::Scenario(i as u32));
         }
         self.q.schedule(SimTime::ZERO, Event::Sample);
+        if self.autoscaler.is_some() {
+            self.q.schedule(SimTime::ZERO, Event::AutoscalerScan);
+        }
     }
 
     fn schedule_poisson(&mut self, w: u32, after: SimTime) {
@@ -438,6 +452,8 @@ impl<'s> Engine<'s> {
                     self.q.schedule(next, Event::Sample);
                 }
             }
+            Event::AutoscalerScan => self.autoscaler_scan(),
+            Event::AutoscaledNodeJoin { pool } => self.autoscaled_node_join(pool),
         }
     }
 
@@ -490,6 +506,7 @@ impl<'s> Engine<'s> {
             zone,
             created: now,
             failed: None,
+            removed: None,
             unreachable: false,
             waiters: Vec::new(),
             pressure_clear_since: None,
@@ -711,7 +728,7 @@ impl<'s> Engine<'s> {
                 ScheduleResult::Unschedulable(fe) => {
                     self.record_failure(pod, Reason::Unschedulable, fe.message());
                     let rejected = fe.unschedulable_plugins();
-                    self.queue.add_unschedulable(pod, now, &rejected);
+                    self.queue.add_unschedulable_by(pod, now, &rejected);
                 }
             }
         }
@@ -1293,6 +1310,10 @@ impl<'s> Engine<'s> {
                 s.memory.push(0.0);
             }
             self.peak_pods[pi] = self.peak_pods[pi].max(frac(req.pods, alloc.pods));
+            if let Some(a) = &self.autoscaler {
+                s.upcoming.resize(s.nodes.len(), 0);
+                s.upcoming.push(a.upcoming(PoolId(pi as u32)));
+            }
             s.nodes.push(count);
             s.cpu.push(crate::outcome::round4(frac(req.cpu, alloc.cpu)));
             s.memory

@@ -4,9 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod autoscaler;
 mod common;
 mod determinism;
 mod explain;
 mod invariants;
 mod outcomes;
+mod plan;
 mod scheduler;

@@ -524,6 +524,10 @@ pub struct NodeSpec {
     /// Labels beyond the pool's.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Taints beyond the pool's (e.g. one node tainted by hand, or by the node lifecycle
+    /// controller).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<Taint>,
     /// Images on the node.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<String>,

@@ -272,7 +272,9 @@ impl Engine<'_> {
                     ps.nodes += 1;
                 }
             }
-            let state = if rt.failed.is_some() {
+            let state = if rt.removed.is_some() {
+                "Deleted"
+            } else if rt.failed.is_some() {
                 "NotReady"
             } else if n.unschedulable {
                 "Ready,SchedulingDisabled"
@@ -289,6 +291,7 @@ impl Engine<'_> {
                 state: state.to_owned(),
                 created_ms: rt.created.ms(),
                 failed_ms: rt.failed.map(SimTime::ms),
+                removed_ms: rt.removed.map(SimTime::ms),
                 allocatable: res_record(&n.allocatable),
                 requested: res_record(&n.requested),
                 pods: n.pods.len() as u32,
@@ -454,6 +457,11 @@ impl Engine<'_> {
             series: self.series.clone(),
             targets,
             assumptions,
+            node_events: self
+                .autoscaler
+                .as_ref()
+                .map(|a| a.events().to_vec())
+                .unwrap_or_default(),
         }
     }
 }

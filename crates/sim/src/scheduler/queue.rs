@@ -89,7 +89,7 @@ impl ClusterEvent {
     }
 
     fn moves(self, rejectors: &[&'static str]) -> bool {
-        // No rejecting plugin means an error: any event may help.
+        // Unknown rejectors: any event may help.
         rejectors.is_empty() || rejectors.iter().any(|p| self.interests(p))
     }
 }
@@ -237,11 +237,17 @@ impl SchedulingQueue {
         self.remove(pod);
     }
 
-    /// A popped pod failed (`AddUnschedulableIfNotPresent`): its timestamp becomes `now`;
-    /// it goes to the unschedulable pool, or to the backoffQ if an event that interests
-    /// `rejected_by` arrived while it was in flight. `rejected_by` are the plugins of
-    /// `FitError::unschedulable_plugins` (empty for errors: straight to backoff).
-    pub fn add_unschedulable(&mut self, pod: PodId, now: SimTime, rejected_by: &[&'static str]) {
+    /// A popped pod failed (`AddUnschedulableIfNotPresent`) and the plugins that rejected it
+    /// are not known: any cluster event retries it.
+    pub fn add_unschedulable(&mut self, pod: PodId, now: SimTime) {
+        self.add_unschedulable_by(pod, now, &[]);
+    }
+
+    /// A popped pod failed, rejected by `rejected_by` (`FitError::unschedulable_plugins`;
+    /// empty = unknown, any event retries it): its timestamp becomes `now`; it waits in the
+    /// unschedulable pool, or goes to the backoffQ if an event that interests one of the
+    /// plugins arrived while it was in flight.
+    pub fn add_unschedulable_by(&mut self, pod: PodId, now: SimTime, rejected_by: &[&'static str]) {
         let Some(e) = self.entries.get_mut(pod.idx()).and_then(Option::as_mut) else {
             return;
         };
@@ -253,11 +259,10 @@ impl SchedulingQueue {
         e.rejectors = rejected_by.to_vec();
         let pop_cycle = e.pop_cycle;
         let rejectors = std::mem::take(&mut e.rejectors);
-        let moved = rejectors.is_empty()
-            || self
-                .events
-                .iter()
-                .any(|&(c, ev)| c >= pop_cycle && ev.moves(&rejectors));
+        let moved = self
+            .events
+            .iter()
+            .any(|&(c, ev)| c >= pop_cycle && ev.moves(&rejectors));
         if let Some(e) = self.entries[pod.idx()].as_mut() {
             e.rejectors = rejectors;
         }
@@ -533,7 +538,7 @@ mod tests {
         let p = PodId(0);
         q.add(p, 0, t(0));
         assert_eq!(q.pop(t(0)), Some(p));
-        q.add_unschedulable(p, t(500), &[node_resources_fit::NAME]);
+        q.add_unschedulable_by(p, t(500), &[node_resources_fit::NAME]);
         assert_eq!(q.state(p), Some(QueueState::Unschedulable));
         assert_eq!(q.pop(t(60_000)), None, "no event, no retry");
         // A new node may help a NodeResourcesFit rejection; a pod being bound does not.
@@ -547,7 +552,7 @@ mod tests {
         assert_eq!(q.pop(t(1500)), Some(p));
         assert_eq!(q.attempts(p), 2);
         // Second failure at 2 s: 2 s backoff; an event after it has expired goes to activeQ.
-        q.add_unschedulable(p, t(2000), &[node_resources_fit::NAME]);
+        q.add_unschedulable_by(p, t(2000), &[node_resources_fit::NAME]);
         q.move_all_to_active_or_backoff(t(4000));
         assert_eq!(q.state(p), Some(QueueState::Active));
     }
@@ -560,8 +565,8 @@ mod tests {
         q.add(b, 0, t(0));
         q.pop(t(0));
         q.pop(t(0));
-        q.add_unschedulable(a, t(300), &["TaintToleration"]);
-        q.add_unschedulable(b, t(300), &["TaintToleration"]);
+        q.add_unschedulable_by(a, t(300), &["TaintToleration"]);
+        q.add_unschedulable_by(b, t(300), &["TaintToleration"]);
         q.on_event(ClusterEvent::NodeUpdate, t(400));
         // 300 + 1000 = 1300, truncated to the 1000 ms window, done once 2000 is reached.
         assert_eq!(q.next_backoff_expiry(), Some(t(2000)));
@@ -580,14 +585,14 @@ mod tests {
         q.add(p, 0, t(0));
         q.pop(t(0));
         q.on_event(ClusterEvent::AssignedPodDelete, t(10));
-        q.add_unschedulable(p, t(20), &[node_resources_fit::NAME]);
+        q.add_unschedulable_by(p, t(20), &[node_resources_fit::NAME]);
         assert_eq!(q.state(p), Some(QueueState::Backoff));
         // An uninteresting event does not.
         let r = PodId(1);
         q.add(r, 0, t(30));
         q.pop(t(30));
         q.on_event(ClusterEvent::AssignedPodDelete, t(31));
-        q.add_unschedulable(r, t(32), &[taint_toleration::NAME]);
+        q.add_unschedulable_by(r, t(32), &[taint_toleration::NAME]);
         assert_eq!(q.state(r), Some(QueueState::Unschedulable));
     }
 
@@ -597,7 +602,7 @@ mod tests {
         let p = PodId(0);
         q.add(p, 0, t(0));
         q.pop(t(0));
-        q.add_unschedulable(p, t(1000), &[taint_toleration::NAME]);
+        q.add_unschedulable_by(p, t(1000), &[taint_toleration::NAME]);
         assert_eq!(q.next_flush_due(), Some(t(301_001)));
         q.flush(t(301_000));
         assert_eq!(
@@ -625,5 +630,17 @@ mod tests {
         assert_eq!(q.pop(t(0)), Some(PodId(2)));
         assert_eq!(q.pop(t(0)), None);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn unknown_rejectors_are_retried_by_any_event() {
+        let mut q = q(false);
+        let p = PodId(0);
+        q.add(p, 0, t(0));
+        q.pop(t(0));
+        q.add_unschedulable(p, t(0));
+        assert_eq!(q.state(p), Some(QueueState::Unschedulable));
+        q.on_event(ClusterEvent::NodeDelete, t(5000));
+        assert_eq!(q.state(p), Some(QueueState::Active));
     }
 }

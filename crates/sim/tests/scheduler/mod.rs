@@ -1,6 +1,8 @@
 //! End-to-end scheduling cycles on clusters built by hand: kube's messages to the letter,
 //! DaemonSet pinning, spreading, the queue loop, determinism.
 
+mod equivalence;
+
 use std::collections::BTreeMap;
 
 use poolcast_model::scenario::{
@@ -348,7 +350,7 @@ fn queue_loop_retries_after_a_node_is_added() {
                     q.on_event(ClusterEvent::AssignedPodAdd, now);
                 }
                 ScheduleResult::Unschedulable(e) => {
-                    q.add_unschedulable(p, now, &e.unschedulable_plugins())
+                    q.add_unschedulable_by(p, now, &e.unschedulable_plugins())
                 }
             }
         }
@@ -438,7 +440,7 @@ fn required_anti_affinity_puts_one_replica_per_node() {
                 q.done(p);
             }
             ScheduleResult::Unschedulable(e) => {
-                q.add_unschedulable(p, SimTime(0), &e.unschedulable_plugins());
+                q.add_unschedulable_by(p, SimTime(0), &e.unschedulable_plugins());
                 last = Some(e);
             }
         }

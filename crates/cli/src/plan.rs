@@ -1,0 +1,384 @@
+//! `poolcast plan SCENARIO`: size the marked pools (VM size and node count) for the
+//! cheapest layout that meets the scenario's targets, and print the recommendation, the
+//! alternatives per pool, the minimality evidence and the cost; or the report as JSON
+//! (`poolcast.plan/v1`); or the recommendation as `az aks nodepool add` commands or a
+//! Bicep `agentPools` snippet.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use poolcast_sim::outcome::TargetResult;
+use poolcast_sim::plan::{plan, PlanOptions, PlanReport, PoolLayout};
+
+use crate::args::{Emit, OutputFormat, PlanArgs};
+use crate::table::Table;
+
+/// AKS agent pool API version the Bicep snippet targets (REST `Agent Pools - Create Or
+/// Update`, learn.microsoft.com/rest/api/aks/agent-pools/create-or-update).
+pub const AGENT_POOL_API_VERSION: &str = "2025-05-01";
+
+/// Plans the scenario; exit 1 with `--check` when no layout meets the targets.
+pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let scenario = crate::load::scenario(&args.file)?;
+    let opts = PlanOptions {
+        seed: args.seed,
+        horizon: args.horizon,
+        max_nodes_per_pool: args.max_nodes,
+    };
+    let report = plan(&scenario, &opts)?;
+    match (args.emit, args.format) {
+        (Some(Emit::Az), _) => print!("{}", az_commands(&report)),
+        (Some(Emit::Bicep), _) => print!("{}", bicep(&report)),
+        (None, OutputFormat::Json) => println!("{}", serde_json::to_string_pretty(&report)?),
+        (None, OutputFormat::Text) => print!("{}", report_text(&report)),
+    }
+    Ok(ExitCode::from(u8::from(args.check && !report.feasible)))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |u| format!("{:.0}%", u * 100.0))
+}
+
+fn money(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |u| format!("{u:.2}"))
+}
+
+fn target_line(t: &TargetResult) -> String {
+    format!(
+        "{} {} (target {}){}",
+        t.name,
+        t.actual,
+        t.target,
+        if t.met { "" } else { " MISSED" }
+    )
+}
+
+/// The text report.
+pub fn report_text(r: &PlanReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Plan for {} ({}, seed {}, {} run(s) per layout, {} simulation runs)",
+        r.scenario, r.region, r.seed, r.replications, r.runs
+    );
+    let mut targets = Vec::new();
+    if r.targets.all_placed {
+        targets.push("allPlaced".to_owned());
+    }
+    if let Some(v) = &r.targets.max_pending {
+        targets.push(format!("maxPending {v}"));
+    }
+    if let Some(v) = &r.targets.p95_time_to_ready {
+        targets.push(format!("p95TimeToReady {v}"));
+    }
+    if let Some(v) = &r.targets.headroom {
+        targets.push(format!("headroom {v}"));
+    }
+    let _ = writeln!(
+        out,
+        "Targets: {}{}",
+        targets.join(", "),
+        if r.targets.defaulted {
+            " (the scenario has none; allPlaced assumed)"
+        } else {
+            ""
+        }
+    );
+    if let Some(why) = &r.infeasible_reason {
+        let _ = writeln!(out, "\nNo layout meets the targets: {why}");
+    }
+
+    if r.feasible {
+        let mut t = Table::new(&[
+            "POOL",
+            "MODE",
+            "OS",
+            "VM SIZE",
+            "NODES",
+            "MAX PODS",
+            "PRICING",
+            "USD/NODE-H",
+            "USD/MONTH",
+            "",
+        ]);
+        for l in &r.layout {
+            t.row(vec![
+                l.pool.clone(),
+                l.mode.clone(),
+                format!("{}/{}", l.os, l.os_sku),
+                l.vm_size.clone(),
+                match l.autoscale {
+                    Some(a) => format!("{} ({}-{})", l.nodes, a.min, a.max),
+                    None => l.nodes.to_string(),
+                },
+                l.max_pods.to_string(),
+                l.pricing.as_str().to_owned(),
+                l.price_per_hour
+                    .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                money(l.cost_per_month),
+                if l.sized {
+                    "sized".into()
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+        let _ = writeln!(out, "\nRecommended layout:\n{}", t.render(2));
+        let _ = writeln!(
+            out,
+            "  Cluster cost: {:.2} {}/hour, {:.2} {}/month (730 h){}",
+            r.cost.per_hour,
+            r.cost.currency,
+            r.cost.per_month,
+            r.cost.currency,
+            if r.cost.complete {
+                ""
+            } else {
+                "; some pools have no price"
+            }
+        );
+    }
+
+    for s in &r.sizing {
+        let head = match (&s.recommended, s.nodes) {
+            (Some(sku), Some(n)) => format!("{sku} x {n}"),
+            _ => "nothing fits".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "\nPool {} ({}, {} prices): {head}",
+            s.pool,
+            s.os,
+            s.pricing.as_str()
+        );
+        let mut t = Table::new(&[
+            "VM SIZE",
+            "VCPU",
+            "MEM GIB",
+            "LB",
+            "NODES",
+            "CPU",
+            "MEM",
+            "PODS",
+            "USD/NODE-H",
+            "USD/MONTH",
+            "VERDICT",
+            "BINDING",
+            "NOTE",
+        ]);
+        for a in &s.alternatives {
+            t.row(vec![
+                a.vm_size.clone(),
+                a.vcpu.to_string(),
+                format!("{}", a.memory_gib),
+                a.lower_bound.map_or_else(|| "-".into(), |n| n.to_string()),
+                a.nodes.map_or_else(|| "-".into(), |n| n.to_string()),
+                pct(a.cpu_utilisation),
+                pct(a.memory_utilisation),
+                pct(a.pods_utilisation),
+                a.price_per_hour
+                    .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                money(a.cost_per_month),
+                a.verdict.as_str().to_owned(),
+                a.binding
+                    .map_or_else(String::new, |b| b.as_str().to_owned()),
+                a.note.clone(),
+            ]);
+        }
+        out.push_str(&t.render(2));
+        if let Some(m) = &s.minimality {
+            let missed: Vec<String> = m.missed.iter().map(target_line).collect();
+            let _ = writeln!(
+                out,
+                "  With {} node(s): {}{}",
+                m.nodes,
+                if m.met {
+                    "every target met".to_owned()
+                } else {
+                    format!("misses {}", missed.join("; "))
+                },
+                m.binding
+                    .map_or_else(String::new, |b| format!(" (binding: {})", b.as_str()))
+            );
+        } else if s.nodes.is_some() {
+            let _ = writeln!(out, "  At the smallest count AKS allows for this pool.");
+        }
+    }
+
+    if !r.verification.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}:",
+            if r.feasible {
+                "Verification run of the recommended layout"
+            } else {
+                "Closest run"
+            }
+        );
+        for t in &r.verification {
+            let _ = writeln!(out, "  {}", target_line(t));
+        }
+    }
+    out
+}
+
+fn os_type(l: &PoolLayout) -> &'static str {
+    if l.os == "windows" {
+        "Windows"
+    } else {
+        "Linux"
+    }
+}
+
+/// `az aks nodepool add` commands for every pool of the recommended layout.
+pub fn az_commands(r: &PlanReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# poolcast plan {} ({}): {:.2} {}/month. Set RESOURCE_GROUP and CLUSTER first.",
+        r.scenario, r.region, r.cost.per_month, r.cost.currency
+    );
+    if !r.feasible {
+        let _ = writeln!(
+            out,
+            "# No layout meets the targets: {}",
+            r.infeasible_reason
+                .as_deref()
+                .unwrap_or("see `poolcast plan`")
+        );
+        return out;
+    }
+    if r.layout.iter().any(|l| l.azure_hybrid_benefit) {
+        let _ = writeln!(
+            out,
+            "# Azure Hybrid Benefit is a cluster setting: az aks update --resource-group \"$RESOURCE_GROUP\" --name \"$CLUSTER\" --enable-ahub"
+        );
+    }
+    for l in r.layout.iter().filter(|l| !l.sized) {
+        let _ = writeln!(
+            out,
+            "# {}: unchanged ({} x {}, not sized)",
+            l.pool, l.nodes, l.vm_size
+        );
+    }
+    for l in r.layout.iter().filter(|l| l.sized) {
+        if l.nodes == 0 {
+            let _ = writeln!(out, "# {}: no node needed", l.pool);
+            continue;
+        }
+        let mut c = format!(
+            "az aks nodepool add --resource-group \"$RESOURCE_GROUP\" --cluster-name \"$CLUSTER\" --name {} --mode {} --os-type {} --os-sku {} --node-vm-size {} --node-count {} --max-pods {}",
+            l.pool,
+            l.mode,
+            os_type(l),
+            l.os_sku,
+            l.vm_size,
+            l.nodes,
+            l.max_pods
+        );
+        if !l.zones.is_empty() {
+            let _ = write!(c, " --zones {}", l.zones.join(" "));
+        }
+        if !l.labels.is_empty() {
+            let labels: Vec<String> = l.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = write!(c, " --labels {}", labels.join(" "));
+        }
+        if !l.taints.is_empty() {
+            let _ = write!(c, " --node-taints {}", l.taints.join(","));
+        }
+        if let Some(t) = &l.os_disk_type {
+            let _ = write!(c, " --node-osdisk-type {t}");
+        }
+        if let Some(g) = l.os_disk_size_gib {
+            let _ = write!(c, " --node-osdisk-size {g}");
+        }
+        let _ = writeln!(
+            out,
+            "# {}: {} x {}, {} USD/month on {} prices\n{c}",
+            l.pool,
+            l.nodes,
+            l.vm_size,
+            money(l.cost_per_month),
+            l.pricing.as_str()
+        );
+    }
+    out
+}
+
+fn bicep_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// A Bicep snippet with one `Microsoft.ContainerService/managedClusters/agentPools`
+/// resource per pool of the recommended layout.
+pub fn bicep(r: &PlanReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "// poolcast plan {} ({}): {:.2} {}/month.",
+        r.scenario, r.region, r.cost.per_month, r.cost.currency
+    );
+    if !r.feasible {
+        let _ = writeln!(
+            out,
+            "// No layout meets the targets: {}",
+            r.infeasible_reason
+                .as_deref()
+                .unwrap_or("see `poolcast plan`")
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "param clusterName string\n\nresource aks 'Microsoft.ContainerService/managedClusters@{AGENT_POOL_API_VERSION}' existing = {{\n  name: clusterName\n}}\n"
+    );
+    for l in r.layout.iter().filter(|l| !l.sized) {
+        let _ = writeln!(
+            out,
+            "// {}: unchanged ({} x {}, not sized)",
+            l.pool, l.nodes, l.vm_size
+        );
+    }
+    for l in r.layout.iter().filter(|l| l.sized) {
+        let _ = writeln!(
+            out,
+            "resource pool_{} 'Microsoft.ContainerService/managedClusters/agentPools@{AGENT_POOL_API_VERSION}' = {{",
+            l.pool
+        );
+        let _ = writeln!(
+            out,
+            "  parent: aks\n  name: {}\n  properties: {{",
+            bicep_str(&l.pool)
+        );
+        let _ = writeln!(out, "    mode: {}", bicep_str(&l.mode));
+        let _ = writeln!(out, "    osType: {}", bicep_str(os_type(l)));
+        let _ = writeln!(out, "    osSKU: {}", bicep_str(&l.os_sku));
+        let _ = writeln!(out, "    vmSize: {}", bicep_str(&l.vm_size));
+        let _ = writeln!(out, "    type: 'VirtualMachineScaleSets'");
+        let _ = writeln!(out, "    count: {}", l.nodes);
+        let _ = writeln!(out, "    maxPods: {}", l.max_pods);
+        if !l.zones.is_empty() {
+            let z: Vec<String> = l.zones.iter().map(|z| bicep_str(z)).collect();
+            let _ = writeln!(out, "    availabilityZones: [{}]", z.join(", "));
+        }
+        if !l.labels.is_empty() {
+            let _ = writeln!(out, "    nodeLabels: {{");
+            for (k, v) in &l.labels {
+                let _ = writeln!(out, "      {}: {}", bicep_str(k), bicep_str(v));
+            }
+            let _ = writeln!(out, "    }}");
+        }
+        if !l.taints.is_empty() {
+            let t: Vec<String> = l.taints.iter().map(|t| bicep_str(t)).collect();
+            let _ = writeln!(out, "    nodeTaints: [{}]", t.join(", "));
+        }
+        if let Some(t) = &l.os_disk_type {
+            let _ = writeln!(out, "    osDiskType: {}", bicep_str(t));
+        }
+        if let Some(g) = l.os_disk_size_gib {
+            let _ = writeln!(out, "    osDiskSizeGB: {g}");
+        }
+        let _ = writeln!(out, "  }}\n}}\n");
+    }
+    out
+}

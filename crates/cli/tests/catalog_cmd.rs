@@ -1,0 +1,108 @@
+//! The `catalog` command: the rows it prints match the AKS facts they come from.
+
+use crate::common::{code, poolcast};
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = poolcast(args);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("catalog --format json prints JSON")
+}
+
+#[test]
+fn windows_d4s_v5_allocatable_matches_the_worked_example() {
+    // facts.md §5: Windows D4s_v5, 3860m and 16384Mi - 4710Mi = 11674Mi; AKS's Windows
+    // DaemonSets take 130m / 130Mi of it.
+    let v = json(&[
+        "catalog",
+        "reservations",
+        "--vm-size",
+        "Standard_D4s_v5",
+        "--os",
+        "windows",
+        "--format",
+        "json",
+    ]);
+    let row = &v[0];
+    assert_eq!(row["allocatableCpu"], "3860m");
+    assert_eq!(row["allocatableMemory"], "11674Mi");
+    assert_eq!(row["daemonsetCpu"], "130m");
+    assert_eq!(row["freeMemory"], "11544Mi");
+}
+
+#[test]
+fn linux_reservation_follows_max_pods_rule() {
+    // AKS >= 1.29 Linux: min(20Mi x maxPods + 50Mi, 25%) -> 110 pods = 2250Mi on 16 GiB.
+    let v = json(&[
+        "catalog",
+        "reservations",
+        "--vm-size",
+        "Standard_D4s_v5",
+        "--os",
+        "linux",
+        "--max-pods",
+        "110",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v[0]["kubeReservedMemory"], "2250Mi");
+    assert_eq!(v[0]["evictionMemory"], "100Mi");
+    // Before 1.29 the regressive rule and a 750Mi eviction threshold apply.
+    let v = json(&[
+        "catalog",
+        "reservations",
+        "--vm-size",
+        "Standard_D4s_v5",
+        "--os",
+        "linux",
+        "--kubernetes-version",
+        "1.28",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v[0]["evictionMemory"], "750Mi");
+}
+
+#[test]
+fn skus_carry_region_prices() {
+    let v = json(&["catalog", "skus", "--region", "eastus", "--format", "json"]);
+    let d4 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Standard_D4s_v5")
+        .expect("D4s_v5 in the catalog");
+    assert_eq!(d4["linuxUsdHour"], 0.192);
+    assert_eq!(d4["windowsUsdHour"], 0.376);
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    assert_eq!(code(&poolcast(&["catalog", "skus", "--region", "mars"])), 2);
+    assert_eq!(
+        code(&poolcast(&[
+            "catalog",
+            "reservations",
+            "--vm-size",
+            "Standard_Nope"
+        ])),
+        2
+    );
+    assert_eq!(
+        code(&poolcast(&[
+            "catalog",
+            "reservations",
+            "--addon",
+            "frobnicator"
+        ])),
+        2
+    );
+    assert_eq!(
+        code(&poolcast(&[
+            "catalog",
+            "reservations",
+            "--network-plugin",
+            "weave"
+        ])),
+        2
+    );
+}

@@ -1,0 +1,3 @@
+//! Integration tests of poolcast-model, one module per area.
+
+mod import;

@@ -1,0 +1,353 @@
+//! `plan` on whole scenarios: the bundled 2,050-pod hybrid estate (the recommendation
+//! re-run through `simulate` meets every target, one node fewer in any sized pool misses
+//! one, Windows pools on Windows prices), determinism across thread counts, AKS rules it
+//! must never break, and scenarios no layout can satisfy.
+
+use poolcast_model::catalog::Catalog;
+use poolcast_model::scenario::{Count, Os, PoolMode, Scenario, VmSize};
+use poolcast_sim::plan::{plan, Binding, PlanError, PlanOptions, PlanReport, Pricing, Verdict};
+use poolcast_sim::{simulate, RunOptions};
+
+use crate::common::*;
+
+const ESTATE: &str = include_str!("../../../scenarios/plan-hybrid-estate.yaml");
+
+fn estate() -> Scenario {
+    scenario(ESTATE)
+}
+
+fn planned(s: &Scenario) -> PlanReport {
+    plan(s, &PlanOptions::default()).unwrap()
+}
+
+fn with_count(s: &Scenario, pool: &str, nodes: u32) -> Scenario {
+    let mut s = s.clone();
+    let p = s.pools.iter_mut().find(|p| p.name == pool).unwrap();
+    p.count = Some(Count::Fixed(nodes));
+    s
+}
+
+#[test]
+fn hybrid_estate_recommendation_meets_every_target_and_is_tight() {
+    let s = estate();
+    let pods: u32 = s.workloads.iter().filter_map(|w| w.replicas).sum();
+    assert!(pods >= 2000, "{pods} pods");
+    let r = planned(&s);
+    assert!(r.feasible, "{:?}", r.infeasible_reason);
+    let candidates: usize = r.sizing.iter().map(|p| p.alternatives.len()).sum();
+    assert!(candidates >= 8, "{candidates} candidate sizes");
+    assert_eq!(r.sizing.len(), 3);
+
+    // The recommendation, applied and re-run, meets every target.
+    let applied = r.apply(&s);
+    let o = simulate(&applied, &RunOptions::default()).unwrap();
+    assert!(o.targets.iter().all(|t| t.met), "{:?}", o.targets);
+    assert_eq!(o.summary.pods.ready, pods);
+    assert_eq!(o.targets, r.verification);
+
+    // One node fewer in any sized pool misses a target, checked here independently.
+    for sz in &r.sizing {
+        let n = sz.nodes.unwrap();
+        assert!(n > 0, "{} needs nodes", sz.pool);
+        let fewer = with_count(&applied, &sz.pool, n - 1);
+        let o = simulate(&fewer, &RunOptions::default()).unwrap();
+        assert!(
+            o.targets.iter().any(|t| !t.met),
+            "{} with {} nodes still meets every target",
+            sz.pool,
+            n - 1
+        );
+        let m = sz.minimality.as_ref().unwrap();
+        assert_eq!(m.nodes, n - 1);
+        assert!(!m.met && !m.missed.is_empty());
+        assert!(m.binding.is_some());
+        let rec: Vec<_> = sz
+            .alternatives
+            .iter()
+            .filter(|a| a.verdict == Verdict::Recommended)
+            .collect();
+        assert_eq!(rec.len(), 1);
+        assert_eq!(Some(&rec[0].vm_size), sz.recommended.as_ref());
+        // Nothing the search saw fits for less.
+        for a in &sz.alternatives {
+            if let (Verdict::Fits, Some(c)) = (a.verdict, a.cost_per_month) {
+                assert!(c >= rec[0].cost_per_month.unwrap() - 1e-6, "{a:?}");
+            }
+        }
+    }
+
+    // The memory tier lands on memory-optimised sizes.
+    let mem = r.sizing.iter().find(|p| p.pool == "lnxmem").unwrap();
+    assert!(mem
+        .recommended
+        .as_deref()
+        .unwrap()
+        .starts_with("Standard_E"));
+
+    // Cost adds up.
+    let total: f64 = r.layout.iter().filter_map(|l| l.cost_per_month).sum();
+    assert!(
+        (total - r.cost.per_month).abs() < 0.05,
+        "{total} vs {}",
+        r.cost.per_month
+    );
+}
+
+/// A Windows pool is costed on the Windows list (licence included), never the Linux one.
+#[test]
+fn windows_pool_is_never_sized_on_linux_prices() {
+    let r = planned(&estate());
+    let cat = Catalog::builtin();
+    let win = r.sizing.iter().find(|p| p.pool == "win22").unwrap();
+    assert_eq!(win.pricing, Pricing::Windows);
+    for a in win
+        .alternatives
+        .iter()
+        .filter(|a| a.price_per_hour.is_some())
+    {
+        let sku = cat.vm_sku(&a.vm_size).unwrap();
+        let windows = sku.price("eastus", Os::Windows).unwrap();
+        let linux = sku.price("eastus", Os::Linux).unwrap();
+        assert!((a.price_per_hour.unwrap() - windows).abs() < 1e-4, "{a:?}");
+        assert!(windows > linux);
+    }
+    let l = r.layout.iter().find(|l| l.pool == "win22").unwrap();
+    let windows = cat
+        .vm_sku(&l.vm_size)
+        .unwrap()
+        .price("eastus", Os::Windows)
+        .unwrap();
+    let want = windows * f64::from(l.nodes) * 730.0;
+    assert!((l.cost_per_month.unwrap() - want).abs() < 0.01);
+
+    // With Azure Hybrid Benefit the same pool is billed at the Linux rate.
+    let mut s = estate();
+    s.pools
+        .iter_mut()
+        .find(|p| p.name == "win22")
+        .unwrap()
+        .azure_hybrid_benefit = true;
+    let r = planned(&s);
+    let win = r.sizing.iter().find(|p| p.pool == "win22").unwrap();
+    assert_eq!(win.pricing, Pricing::WindowsHybridBenefit);
+    for a in win
+        .alternatives
+        .iter()
+        .filter(|a| a.price_per_hour.is_some())
+    {
+        let linux = cat
+            .vm_sku(&a.vm_size)
+            .unwrap()
+            .price("eastus", Os::Linux)
+            .unwrap();
+        assert!((a.price_per_hour.unwrap() - linux).abs() < 1e-4, "{a:?}");
+    }
+}
+
+/// The answer does not depend on the number of threads evaluating candidates.
+#[test]
+fn plan_is_deterministic_across_thread_counts() {
+    let s = estate();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| planned(&s));
+    let many = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap()
+        .install(|| planned(&s));
+    assert_eq!(one, many);
+}
+
+const SMALL: &str = r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: small}
+cluster: {kubernetesVersion: "1.33", region: eastus}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1, taints: ["CriticalAddonsOnly=true:NoSchedule"]}
+  - {name: apps, os: linux, vmSize: [Standard_D2s_v5, Standard_D4s_v5], count: auto}
+  - {name: win, os: windows, vmSize: [Standard_D4s_v5, Standard_D4ps_v6], count: auto, taints: ["os=windows:NoSchedule"]}
+images:
+  - {name: "api:8", catalog: aspnet-8.0}
+  - {name: "shop:1", catalog: aspnet-4.8-ltsc2022}
+workloads:
+  - name: api
+    kind: Deployment
+    replicas: 12
+    image: "api:8"
+    requests: {cpu: 500m, memory: 512Mi}
+    nodeSelector: {kubernetes.io/os: linux}
+  - name: shop
+    kind: Deployment
+    replicas: 4
+    image: "shop:1"
+    requests: {cpu: "1", memory: 2Gi}
+    nodeSelector: {kubernetes.io/os: windows}
+    tolerations: [{key: os, operator: Equal, value: windows, effect: NoSchedule}]
+targets: {allPlaced: true}
+sim: {seed: 1, horizon: 30m}
+"#;
+
+/// AKS rules the planner refuses to size around: a Windows System pool, a Windows pool
+/// name over 6 characters, maxPods outside 10-250.
+#[test]
+fn sized_pools_that_break_aks_rules_are_refused() {
+    let base = scenario(SMALL);
+    let mut s = base.clone();
+    let w = s.pools.iter_mut().find(|p| p.name == "win").unwrap();
+    w.mode = PoolMode::System;
+    assert!(matches!(
+        plan(&s, &PlanOptions::default()),
+        Err(PlanError::AksRule { .. })
+    ));
+    let mut s = base.clone();
+    s.pools.iter_mut().find(|p| p.name == "win").unwrap().name = "windows1".into();
+    let e = plan(&s, &PlanOptions::default()).unwrap_err();
+    assert!(matches!(e, PlanError::AksRule { .. }), "{e}");
+    assert!(e.to_string().contains("windows1"));
+    let mut s = base;
+    s.pools
+        .iter_mut()
+        .find(|p| p.name == "apps")
+        .unwrap()
+        .max_pods = Some(300);
+    assert!(matches!(
+        plan(&s, &PlanOptions::default()),
+        Err(PlanError::AksRule { .. })
+    ));
+}
+
+/// Sizes AKS would refuse are listed but never proposed: an Arm64 size for Windows; a
+/// B-series size for a System pool.
+#[test]
+fn sizes_aks_refuses_are_not_allowed() {
+    let mut s = scenario(SMALL);
+    let sys = s.pools.iter_mut().find(|p| p.name == "system").unwrap();
+    sys.vm_size = VmSize::Candidates(vec!["Standard_B4ms".into(), "Standard_D4s_v5".into()]);
+    sys.count = Some(Count::Auto);
+    let r = planned(&s);
+    assert!(r.feasible);
+    let verdict = |pool: &str, size: &str| {
+        r.sizing
+            .iter()
+            .find(|p| p.pool == pool)
+            .unwrap()
+            .alternatives
+            .iter()
+            .find(|a| a.vm_size == size)
+            .unwrap()
+            .verdict
+    };
+    assert_eq!(verdict("win", "Standard_D4ps_v6"), Verdict::NotAllowed);
+    assert_eq!(verdict("system", "Standard_B4ms"), Verdict::NotAllowed);
+    let sys = r.layout.iter().find(|l| l.pool == "system").unwrap();
+    assert_eq!(sys.vm_size, "Standard_D4s_v5");
+    assert!(sys.nodes >= 1, "a System pool keeps a node");
+    let o = simulate(&r.apply(&s), &RunOptions::default()).unwrap();
+    assert!(o.targets.iter().all(|t| t.met));
+}
+
+/// A pod larger than every candidate cannot be placed at any count: each size is
+/// infeasible with the resource at fault, and the plan says no layout works.
+#[test]
+fn pods_larger_than_every_candidate_make_the_plan_infeasible() {
+    let yaml = SMALL.replace(
+        "requests: {cpu: 500m, memory: 512Mi}",
+        "requests: {cpu: \"24\", memory: 512Mi}",
+    );
+    let r = planned(&scenario(&yaml));
+    assert!(!r.feasible);
+    assert!(r.infeasible_reason.is_some());
+    let apps = r.sizing.iter().find(|p| p.pool == "apps").unwrap();
+    assert_eq!(apps.recommended, None);
+    for a in &apps.alternatives {
+        assert!(
+            matches!(a.verdict, Verdict::Infeasible | Verdict::Pruned),
+            "{a:?}"
+        );
+    }
+}
+
+/// A start-up target no node count can reach (servercore images pull and extract for
+/// minutes on a fresh Windows node) is reported as infeasible, not searched to 1,000 nodes.
+#[test]
+fn unreachable_time_to_ready_is_infeasible() {
+    let yaml = SMALL.replace(
+        "targets: {allPlaced: true}",
+        "targets: {allPlaced: true, p95TimeToReady: 20s}",
+    );
+    let r = planned(&scenario(&yaml));
+    assert!(!r.feasible);
+    let why = r.infeasible_reason.unwrap();
+    assert!(why.contains("p95TimeToReady"), "{why}");
+    assert!(r.runs < 10, "{} runs", r.runs);
+}
+
+fn one_pool(size: &str, extra_pool: &str, workload: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {{name: one-pool}}
+cluster: {{kubernetesVersion: "1.33", region: eastus}}
+pools:
+  - {{name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1, taints: ["CriticalAddonsOnly=true:NoSchedule"]}}
+  - {{name: apps, os: linux, vmSize: [{size}], count: auto{extra_pool}}}
+images:
+  - {{name: "api:8", catalog: aspnet-8.0}}
+workloads:
+  - name: api
+    kind: Deployment
+    image: "api:8"
+    nodeSelector: {{kubernetes.io/os: linux}}
+{workload}
+targets: {{allPlaced: true}}
+sim: {{seed: 1, horizon: 20m}}
+"#
+    ))
+}
+
+/// Fragmentation: ten 2.5-CPU pods on D4s_v5 nodes (3.5 CPU left after reservations and
+/// DaemonSets) fit one per node. The volume bound says 8 nodes; the runs find 10, and 9
+/// leave a pod pending for lack of cpu.
+#[test]
+fn fragmentation_needs_more_than_the_volume_bound() {
+    let s = one_pool(
+        "Standard_D4s_v5",
+        "",
+        "    replicas: 10\n    requests: {cpu: 2500m, memory: 1Gi}",
+    );
+    let r = planned(&s);
+    let apps = &r.sizing[0];
+    assert_eq!(apps.nodes, Some(10));
+    let a = &apps.alternatives[0];
+    assert_eq!(a.lower_bound, Some(8));
+    assert_eq!(a.binding, Some(Binding::Cpu));
+    let m = apps.minimality.as_ref().unwrap();
+    assert_eq!(m.nodes, 9);
+    assert!(m.missed.iter().any(|t| t.name == "allPlaced"));
+}
+
+/// Pods per node: with maxPods 30, tiny pods run out of pod slots before cpu or memory.
+#[test]
+fn max_pods_binds_tiny_pods() {
+    let s = one_pool(
+        "Standard_D8s_v5",
+        ", maxPods: 30",
+        "    replicas: 100\n    requests: {cpu: 10m, memory: 32Mi}",
+    );
+    let r = planned(&s);
+    let apps = &r.sizing[0];
+    let n = apps.nodes.unwrap();
+    assert!(n >= 4, "{n} nodes for 100 pods at < 30 per node");
+    assert_eq!(apps.alternatives[0].binding, Some(Binding::PodsPerNode));
+    assert_eq!(
+        apps.minimality.as_ref().unwrap().binding,
+        Some(Binding::PodsPerNode)
+    );
+    let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
+    assert_eq!(l.max_pods, 30);
+}

@@ -116,6 +116,12 @@ pub struct LineChart {
     pub y_max: Option<f64>,
     /// Category names for integer x positions 0..n (a categorical sweep axis).
     pub x_categories: Option<Vec<String>>,
+    /// Fit the y axis to the data instead of starting at zero (close values).
+    pub y_fit: bool,
+    /// Leave room left and right of the data (scattered points, marks near the edges).
+    pub x_pad: bool,
+    /// At most this many panels side by side (0: up to three).
+    pub max_columns: u32,
 }
 
 /// One stacked segment of every bar.
@@ -202,9 +208,12 @@ pub fn chart_size(spec: &ChartSpec) -> (u32, u32) {
     };
     match &spec.body {
         Body::Lines(l) => {
-            let rows = (l.panels.len().max(1) as u32).div_ceil(columns(l.panels.len()));
-            let per = if l.panels.len() > 1 {
+            let cols = columns(l);
+            let rows = (l.panels.len().max(1) as u32).div_ceil(cols);
+            let per = if cols > 1 {
                 PANEL_H - 40
+            } else if l.panels.len() > 1 {
+                PANEL_H
             } else {
                 420
             };
@@ -218,11 +227,15 @@ pub fn chart_size(spec: &ChartSpec) -> (u32, u32) {
     }
 }
 
-fn columns(panels: usize) -> u32 {
-    match panels {
+fn columns(chart: &LineChart) -> u32 {
+    let auto = match chart.panels.len() {
         0 | 1 => 1,
         2 | 4 => 2,
         _ => 3,
+    };
+    match chart.max_columns {
+        0 => auto,
+        m => auto.min(m),
     }
 }
 
@@ -444,32 +457,64 @@ fn stepped(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     out
 }
 
+fn x_range(chart: &LineChart, panel: &Panel) -> (f64, f64) {
+    if let Some(cats) = &chart.x_categories {
+        return (-0.5, cats.len().max(1) as f64 - 0.5);
+    }
+    let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, _) in panel.series.iter().flat_map(|s| s.points.iter()) {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+    }
+    for m in &panel.marks {
+        x0 = x0.min(m.x);
+        x1 = x1.max(m.x);
+    }
+    if !x0.is_finite() || !x1.is_finite() {
+        return (0.0, 1.0);
+    }
+    if chart.x_pad {
+        let pad = ((x1 - x0) * 0.08).max(1.0);
+        x0 = (x0 - pad).max(0.0);
+        x1 += pad;
+    }
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    (x0, x1)
+}
+
+fn y_range(chart: &LineChart, panel: &Panel) -> (f64, f64) {
+    let ys = || {
+        panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .chain(panel.marks.iter().map(|m| m.y))
+    };
+    let y1 = ys().fold(0.0f64, f64::max);
+    let y_max = chart
+        .y_max
+        .unwrap_or(if y1 <= 0.0 { 1.0 } else { y1 * 1.05 });
+    if !chart.y_fit {
+        return (0.0, y_max);
+    }
+    let lo = ys().fold(f64::INFINITY, f64::min);
+    if !lo.is_finite() || lo >= y1 {
+        return (0.0, y_max);
+    }
+    let pad = (y1 - lo) * 0.1;
+    ((lo - pad).max(0.0), y1 + pad)
+}
+
 fn draw_lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &LineChart,
     legend: &[(String, RGBColor, bool, bool)],
 ) -> DrawResult {
-    let all = chart
-        .panels
-        .iter()
-        .flat_map(|p| p.series.iter().flat_map(|s| s.points.iter()));
-    let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &(x, _) in all {
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-    }
-    if !x0.is_finite() || !x1.is_finite() {
-        (x0, x1) = (0.0, 1.0);
-    }
-    if x1 <= x0 {
-        x1 = x0 + 1.0;
-    }
-    if let Some(cats) = &chart.x_categories {
-        (x0, x1) = (-0.5, cats.len().max(1) as f64 - 0.5);
-    }
-    let cols = columns(chart.panels.len()) as usize;
+    let cols = columns(chart) as usize;
     let rows = chart.panels.len().max(1).div_ceil(cols);
-    let small = chart.panels.len() > 1;
+    let small = cols > 1;
     let cells = area.split_evenly((rows, cols));
     let cats = chart.x_categories.clone().unwrap_or_default();
     let x_fmt = move |v: &f64| -> String {
@@ -485,16 +530,9 @@ fn draw_lines<DB: DrawingBackend>(
     };
     let y_fmt = |v: &f64| fmt_num(*v);
     for (panel, cell) in chart.panels.iter().zip(cells.iter()) {
-        // Each panel scales its own y axis: pools of very different sizes stay readable.
-        let y1 = panel
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.1))
-            .chain(panel.marks.iter().map(|m| m.y))
-            .fold(0.0f64, f64::max);
-        let y_max = chart
-            .y_max
-            .unwrap_or(if y1 <= 0.0 { 1.0 } else { y1 * 1.05 });
+        // Each panel scales its own axes: pools of very different sizes stay readable.
+        let (x0, x1) = x_range(chart, panel);
+        let (y0, y_max) = y_range(chart, panel);
         let mut b = ChartBuilder::on(cell);
         if let Some(t) = &panel.title {
             b.caption(shorten(t, 48), text(if small { 14.0 } else { 16.0 }));
@@ -504,7 +542,7 @@ fn draw_lines<DB: DrawingBackend>(
             .margin_right(if small { 14 } else { 24 })
             .x_label_area_size(if small { 36 } else { 44 })
             .y_label_area_size(if small { 58 } else { 72 })
-            .build_cartesian_2d(x0..x1, 0.0..y_max)
+            .build_cartesian_2d(x0..x1, y0..y_max)
             .map_err(err)?;
         let label = if small { 11.0 } else { 13.0 };
         let x_labels = match &chart.x_categories {

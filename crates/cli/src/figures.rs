@@ -7,10 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use plotters::style::RGBColor;
-use poolcast_sim::outcome::{Outcome, PodRecord, Reason};
+use poolcast_sim::outcome::{FailureRecord, Outcome, PodRecord, Reason};
+use poolcast_sim::plan::{PlanReport, Verdict};
 use poolcast_sim::pullcost::ImagePullCost;
 
-use crate::charts::{BarChart, Body, ChartSpec, LineChart, Panel, Segment, Series};
+use crate::charts::{fmt_num, BarChart, Body, ChartSpec, LineChart, Mark, Panel, Segment, Series};
 
 /// Pool panel of pods that were never bound.
 pub const UNSCHEDULED: &str = "(never scheduled)";
@@ -102,7 +103,7 @@ impl PodPhase {
 }
 
 /// The phase of `pod` at time `t`, or `None` when it does not exist then. `first_failure`
-/// is the time of its first failure record.
+/// is the time of its first failure once bound (not `Unschedulable`).
 pub fn phase_at(pod: &PodRecord, first_failure: Option<u64>, t: u64) -> Option<PodPhase> {
     if t < pod.created_ms || pod.ended_ms.is_some_and(|e| t >= e) {
         return None;
@@ -130,9 +131,18 @@ fn sample_times(o: &Outcome) -> Vec<u64> {
     }
 }
 
+/// The first kubelet-side failure of each pod (pull, OS, disk, start): `Unschedulable` is a
+/// pending pod's state, not a failure of a bound one, so it does not count.
 fn first_failures(o: &Outcome) -> BTreeMap<&str, u64> {
+    first_failure_times(&o.failures)
+}
+
+fn first_failure_times(failures: &[FailureRecord]) -> BTreeMap<&str, u64> {
     let mut m: BTreeMap<&str, u64> = BTreeMap::new();
-    for f in &o.failures {
+    for f in failures
+        .iter()
+        .filter(|f| f.reason != Reason::Unschedulable)
+    {
         if let Some(p) = f.pod.as_deref() {
             let e = m.entry(p).or_insert(f.at_ms);
             *e = (*e).min(f.at_ms);
@@ -556,6 +566,97 @@ pub fn failures_by_workload(o: &Outcome) -> ChartSpec {
     }
 }
 
+/// Hours in Azure's pricing month.
+const HOURS_PER_MONTH: f64 = 730.0;
+
+/// Monthly cost against node count for every VM size tried per sized pool, one panel per
+/// pool: a size that fits is drawn from its resource lower bound to the count that meets
+/// every target; a pruned size at its lower bound only (it could not be cheaper); the
+/// recommendation is ringed and labelled.
+pub fn plan_cost(plan: &PlanReport) -> ChartSpec {
+    let panels: Vec<Panel> = plan
+        .sizing
+        .iter()
+        .map(|pool| {
+            let mut series = Vec::new();
+            let mut marks = Vec::new();
+            for alt in &pool.alternatives {
+                let Some(price) = alt.price_per_hour else {
+                    continue;
+                };
+                let cost = |n: u32| f64::from(n) * price * HOURS_PER_MONTH;
+                let mut counts: Vec<u32> = Vec::new();
+                if let Some(lb) = alt.lower_bound {
+                    counts.push(lb);
+                }
+                if let Some(n) = alt.nodes {
+                    if !counts.contains(&n) {
+                        counts.push(n);
+                    }
+                }
+                counts.sort_unstable();
+                if counts.is_empty() {
+                    continue;
+                }
+                let points: Vec<(f64, f64)> =
+                    counts.iter().map(|&n| (f64::from(n), cost(n))).collect();
+                let fits = matches!(alt.verdict, Verdict::Recommended | Verdict::Fits);
+                if alt.verdict == Verdict::Recommended {
+                    if let Some(n) = alt.nodes {
+                        marks.push(Mark {
+                            x: f64::from(n),
+                            y: cost(n),
+                            label: format!(
+                                "{} x {n}: ${}/month",
+                                alt.vm_size,
+                                fmt_num(cost(n).round())
+                            ),
+                        });
+                    }
+                }
+                series.push(Series {
+                    dashed: !fits,
+                    ..Series::line(
+                        format!("{} ({})", alt.vm_size, alt.verdict.as_str()),
+                        points,
+                    )
+                });
+            }
+            Panel {
+                title: Some(format!(
+                    "pool {} ({} prices)",
+                    pool.pool,
+                    pool.pricing.as_str()
+                )),
+                series,
+                marks,
+            }
+        })
+        .collect();
+    let body = if panels.iter().all(|p| p.series.is_empty()) {
+        Body::Empty("No priced VM size was tried".to_owned())
+    } else {
+        Body::Lines(LineChart {
+            x_label: "nodes".to_owned(),
+            y_label: "USD per month".to_owned(),
+            panels,
+            y_fit: true,
+            x_pad: true,
+            max_columns: 1,
+            ..LineChart::default()
+        })
+    };
+    ChartSpec {
+        id: "plan-cost".to_owned(),
+        title: "Plan: monthly cost against node count per VM size".to_owned(),
+        caption: "For each sized pool, every VM size tried: from its resource lower bound to the node count that \
+                  meets every target (dashed: pruned or failing sizes, at the count tried); the ring marks the \
+                  recommendation."
+            .to_owned(),
+        body,
+    }
+}
+
 /// Every run figure of the report, in page order.
 pub fn run_figures(o: &Outcome, costs: &[ImagePullCost]) -> Vec<ChartSpec> {
     vec![
@@ -625,6 +726,27 @@ mod tests {
             phase_at(&pod(0, None, None, None), Some(1), 100),
             Some(Pending)
         );
+    }
+
+    #[test]
+    fn a_bound_pod_fails_from_its_first_kubelet_failure_not_from_pending() {
+        let rec = |at_ms, pod: &str, reason| FailureRecord {
+            at_ms,
+            pod: Some(pod.to_owned()),
+            workload: None,
+            node: None,
+            reason,
+            message: String::new(),
+        };
+        let f = [
+            rec(10, "a", Reason::Unschedulable),
+            rec(50, "a", Reason::ImagePullBackOff),
+            rec(40, "a", Reason::OsMismatch),
+            rec(5, "b", Reason::Unschedulable),
+        ];
+        let m = first_failure_times(&f);
+        assert_eq!(m.get("a"), Some(&40));
+        assert_eq!(m.get("b"), None);
     }
 
     #[test]

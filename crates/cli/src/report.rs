@@ -19,6 +19,7 @@ use serde::Serialize;
 use poolcast_model::scenario::{Count, Pool, VmSize};
 use poolcast_model::Scenario;
 use poolcast_sim::outcome::{Assumption, Outcome};
+use poolcast_sim::plan::{plan, PlanOptions, PlanReport};
 use poolcast_sim::pullcost::{image_pull_costs, ImagePullCost};
 use poolcast_sim::replicate::{replicate, ReplicationSummary};
 use poolcast_sim::{simulate, RunOptions};
@@ -118,6 +119,11 @@ pub struct ReportDoc {
     pub generator: String,
     /// The scenario.
     pub scenario: ScenarioInfo,
+    /// The planner's report (`poolcast.plan/v1`) when the scenario marks pools for sizing
+    /// (a `vmSize` list or `count: auto`).
+    pub plan: Option<PlanReport>,
+    /// True when `run` simulates the plan's recommended layout rather than the file's.
+    pub run_uses_plan: bool,
     /// The (first) run, `poolcast.run/v1`.
     pub run: Outcome,
     /// Replications, when more than one ran.
@@ -239,21 +245,51 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<std::process::ExitCode> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Simulates and assembles the report document (charts are drawn by [`write_report`]).
+/// True when the scenario marks a pool for `plan` (a list of VM sizes or `count: auto`).
+pub fn wants_plan(s: &Scenario) -> bool {
+    s.pools
+        .iter()
+        .any(|p| matches!(p.vm_size, VmSize::Candidates(_)) || matches!(p.count, Some(Count::Auto)))
+}
+
+/// Simulates (planning first when the scenario marks pools for sizing) and assembles the
+/// report document; charts are drawn by [`write_report`].
 pub fn build(
     scenario: &Scenario,
     file: &str,
     opts: &RunOptions,
     n: u32,
 ) -> anyhow::Result<ReportDoc> {
+    let plan = if wants_plan(scenario) {
+        let popts = PlanOptions {
+            seed: opts.seed,
+            horizon: opts.horizon,
+            max_nodes_per_pool: None,
+        };
+        Some(plan(scenario, &popts).context("planning the pools marked for sizing")?)
+    } else {
+        None
+    };
+    let (simulated, run_uses_plan) = match &plan {
+        Some(p) if p.feasible => (p.apply(scenario), true),
+        Some(p) if scenario.pools.iter().any(|x| matches!(x.count, Some(Count::Auto))) => bail!(
+            "no layout meets the targets ({}), and pools with count: auto cannot be simulated without one",
+            p.infeasible_reason.as_deref().unwrap_or("see `poolcast plan`")
+        ),
+        _ => (scenario.clone(), false),
+    };
     let (run, replications) = if n > 1 {
-        let r = replicate(scenario, opts, n)?;
+        let r = replicate(&simulated, opts, n)?;
         (r.first, Some(r.summary))
     } else {
-        (simulate(scenario, opts)?, None)
+        (simulate(&simulated, opts)?, None)
     };
-    let image_pulls = image_pull_costs(scenario, opts)?;
-    let specs = figures::run_figures(&run, &image_pulls);
+    let image_pulls = image_pull_costs(&simulated, opts)?;
+    let mut specs = Vec::new();
+    if let Some(p) = &plan {
+        specs.push(figures::plan_cost(p));
+    }
+    specs.extend(figures::run_figures(&run, &image_pulls));
     let charts = specs
         .iter()
         .map(|c| ChartRef {
@@ -268,6 +304,8 @@ pub fn build(
         schema: SCHEMA,
         generator: format!("poolcast {}", env!("CARGO_PKG_VERSION")),
         scenario: scenario_info(scenario, file),
+        plan,
+        run_uses_plan,
         run,
         replications,
         image_pulls,
@@ -392,6 +430,8 @@ mod tests {
                 workloads: 0,
                 replicas: 0,
             },
+            plan: None,
+            run_uses_plan: false,
             run: empty_outcome(),
             replications: None,
             image_pulls: Vec::new(),

@@ -647,6 +647,7 @@ pub fn chart(doc: &SweepDoc, metrics: &[String]) -> ChartSpec {
             } else {
                 Some(x_axis.values.clone())
             },
+            ..LineChart::default()
         }),
     }
 }

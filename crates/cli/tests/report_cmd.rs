@@ -78,8 +78,11 @@ fn writes_every_file_and_a_self_contained_page() {
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert_self_contained(&html);
     for id in CHARTS {
+        // A chart with nothing to plot carries data-empty and shows its message.
+        let inline = format!("data-chart=\"{id}\"><div class=\"chart\"><svg ");
+        let empty = format!("data-chart=\"{id}\" data-empty=\"true\"><div class=\"chart\"><svg ");
         assert!(
-            html.contains(&format!("data-chart=\"{id}\"><div class=\"chart\"><svg ")),
+            html.contains(&inline) || html.contains(&empty),
             "{id} not inline"
         );
     }
@@ -197,4 +200,33 @@ fn a_failed_run_leaves_no_report_and_keeps_the_old_one() {
         names.iter().all(|n| !n.starts_with(".poolcast-report-")),
         "temporary directory left behind: {names:?}"
     );
+}
+
+#[test]
+fn a_scenario_with_pools_to_size_gets_the_plan_and_its_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan");
+    report(&scenario("plan-hybrid-estate.yaml"), &out, &[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let plan = &json["plan"];
+    assert_eq!(plan["schema"], "poolcast.plan/v1");
+    assert_eq!(plan["feasible"], true);
+    assert_eq!(json["runUsesPlan"], true);
+    assert_eq!(json["charts"][0]["id"], "plan-cost");
+    // The run simulates the recommended layout: each sized pool has the recommended VM
+    // size and node count.
+    for l in plan["layout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["sized"] == true)
+    {
+        let pool = &json["run"]["summary"]["nodesByPool"][l["pool"].as_str().unwrap()];
+        assert_eq!(pool["vmSize"], l["vmSize"], "{l}");
+        assert_eq!(pool["nodes"], l["nodes"], "{l}");
+    }
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("Recommended layout") && html.contains("data-chart=\"plan-cost\""));
+    assert!(!json["plan"]["sizing"].as_array().unwrap().is_empty());
 }

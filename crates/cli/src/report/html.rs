@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use poolcast_sim::outcome::Outcome;
+use poolcast_sim::plan::PlanReport;
 
 use super::ReportDoc;
 use crate::charts::Chart;
@@ -160,6 +161,135 @@ fn card(out: &mut String, key: &str, value: &str, class: Option<&str>) {
     );
 }
 
+fn opt_pct(v: Option<f64>) -> String {
+    v.map(pct).unwrap_or_else(|| "-".to_owned())
+}
+
+/// The planner's recommendation, alternatives and minimality evidence.
+fn plan_section(h: &mut String, p: &PlanReport, applied: bool, charts: &[Chart]) {
+    h.push_str("<h3>Recommended layout</h3>");
+    if p.feasible {
+        let _ = write!(
+            h,
+            "<p>The cheapest layout that meets every target, found by <code>poolcast plan</code> with {} simulation runs{}.</p>",
+            p.runs,
+            if applied {
+                "; every run figure below simulates this layout"
+            } else {
+                ""
+            }
+        );
+    } else {
+        let _ = write!(
+            h,
+            "<p class=\"bad\">No layout meets the targets: {}. The figures below simulate the scenario as written.</p>",
+            esc(p.infeasible_reason.as_deref().unwrap_or("see poolcast plan"))
+        );
+    }
+    let mut tb = Table::new(&[
+        ("pool", false),
+        ("mode", false),
+        ("OS", false),
+        ("VM size", false),
+        ("nodes", true),
+        ("sized", false),
+        ("prices", false),
+        ("USD / node-hour", true),
+        ("USD / month", true),
+    ]);
+    for l in &p.layout {
+        tb.row(
+            &[
+                t(&l.pool),
+                t(&l.mode),
+                t(&l.os_sku),
+                t(&l.vm_size),
+                n(match l.autoscale {
+                    Some(a) => format!("{} ({}-{})", l.nodes, a.min, a.max),
+                    None => l.nodes.to_string(),
+                }),
+                t(if l.sized { "yes" } else { "" }),
+                t(l.pricing.as_str()),
+                n(l.price_per_hour
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "-".into())),
+                n(l.cost_per_month.map(usd).unwrap_or_else(|| "-".into())),
+            ],
+            None,
+        );
+    }
+    tb.row(
+        &[
+            t("total"),
+            t(""),
+            t(""),
+            t(""),
+            t(""),
+            t(""),
+            t(""),
+            t(""),
+            n(usd(p.cost.per_month)),
+        ],
+        Some("total"),
+    );
+    h.push_str(&tb.finish());
+    for sz in &p.sizing {
+        let _ = write!(h, "<h3>Pool {}: sizes tried</h3>", esc(&sz.pool));
+        let mut tb = Table::new(&[
+            ("VM size", false),
+            ("lower bound", true),
+            ("nodes", true),
+            ("CPU", true),
+            ("memory", true),
+            ("pods", true),
+            ("USD / month", true),
+            ("verdict", false),
+            ("binding", false),
+            ("note", false),
+        ]);
+        for a in &sz.alternatives {
+            tb.row(
+                &[
+                    t(&a.vm_size),
+                    n(a.lower_bound.map(|v| v.to_string()).unwrap_or_default()),
+                    n(a.nodes.map(|v| v.to_string()).unwrap_or_default()),
+                    n(opt_pct(a.cpu_utilisation)),
+                    n(opt_pct(a.memory_utilisation)),
+                    n(opt_pct(a.pods_utilisation)),
+                    n(a.cost_per_month.map(usd).unwrap_or_else(|| "-".into())),
+                    t(a.verdict.as_str()),
+                    t(a.binding.map(|b| b.as_str()).unwrap_or("")),
+                    t(&a.note),
+                ],
+                None,
+            );
+        }
+        h.push_str(&tb.finish());
+        if let Some(m) = &sz.minimality {
+            let missed: Vec<String> = m
+                .missed
+                .iter()
+                .map(|x| format!("{} {} (target {})", x.name, x.actual, x.target))
+                .collect();
+            let _ = write!(
+                h,
+                "<p>With {} node{}: {}{}.</p>",
+                m.nodes,
+                if m.nodes == 1 { "" } else { "s" },
+                if m.met {
+                    "every target met".to_owned()
+                } else {
+                    format!("misses {}", esc(&missed.join("; ")))
+                },
+                m.binding
+                    .map(|b| format!(" (binding: {})", b.as_str()))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    figure(h, charts, "plan-cost");
+}
+
 /// The whole page.
 pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     let o = &doc.run;
@@ -283,6 +413,10 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
 
     // Layout and cost.
     h.push_str("<section id=\"layout\"><h2>Layout and cost</h2>");
+    if let Some(p) = &doc.plan {
+        plan_section(&mut h, p, doc.run_uses_plan, charts);
+        h.push_str("<h3>As simulated</h3>");
+    }
     h.push_str("<p>The pools as simulated: VM size, nodes alive at the end of the run and at the peak, and list price in the scenario's region.</p>");
     let peak = peak_nodes(o);
     let mut tb = Table::new(&[
@@ -600,6 +734,7 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     }
     // Charts added later that have no fixed place above still appear.
     let placed = [
+        "plan-cost",
         "failures",
         "time-to-ready",
         "image-pulls",

@@ -88,6 +88,50 @@ pub fn page(doc: &ReportDoc) -> String {
     }
 
     m.push_str("## Layout and cost\n\n");
+    if let Some(p) = &doc.plan {
+        if p.feasible {
+            let _ = writeln!(
+                m,
+                "Recommended by `poolcast plan` ({} runs): {} per month{}.\n",
+                p.runs,
+                usd(p.cost.per_month),
+                if doc.run_uses_plan {
+                    "; the run below simulates this layout"
+                } else {
+                    ""
+                }
+            );
+        } else {
+            let _ = writeln!(
+                m,
+                "**No layout meets the targets**: {}.\n",
+                p.infeasible_reason
+                    .as_deref()
+                    .unwrap_or("see `poolcast plan`")
+            );
+        }
+        let rows: Vec<Vec<String>> = p
+            .layout
+            .iter()
+            .map(|l| {
+                vec![
+                    l.pool.clone(),
+                    l.os_sku.clone(),
+                    l.vm_size.clone(),
+                    l.nodes.to_string(),
+                    if l.sized { "yes" } else { "" }.to_owned(),
+                    l.cost_per_month.map(usd).unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        table(
+            &mut m,
+            &["pool", "OS", "VM size", "nodes", "sized", "USD / month"],
+            &rows,
+        );
+        chart(&mut m, doc, "plan-cost");
+        m.push_str("As simulated:\n\n");
+    }
     let rows: Vec<Vec<String>> = sc
         .pools
         .iter()
@@ -268,7 +312,7 @@ pub fn page(doc: &ReportDoc) -> String {
     );
 
     m.push_str("## Over time\n\n");
-    let placed = ["failures", "time-to-ready", "image-pulls"];
+    let placed = ["plan-cost", "failures", "time-to-ready", "image-pulls"];
     for c in doc
         .charts
         .iter()

@@ -643,6 +643,87 @@ mod tests {
         assert_eq!(sa.time_to_ready, sb.time_to_ready);
     }
 
+    const POISSON: &str = r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {name: poisson}
+cluster: {provider: aks, kubernetesVersion: "1.33", region: eastus}
+pools:
+  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1}
+  - {name: apps, os: linux, vmSize: Standard_D4s_v5, count: 2}
+images:
+  - name: docker.io/library/nginx:1.31.3
+    catalog: nginx-1.31
+workloads:
+  - name: web
+    kind: Deployment
+    replicas: 12
+    image: docker.io/library/nginx:1.31.3
+    requests: {cpu: 250m, memory: 256Mi}
+    nodeSelector: {kubernetes.io/os: linux}
+    arrival: {poisson: {ratePerMinute: 2}}
+sim: {seed: 11, horizon: 20m}
+"#;
+
+    fn poisson() -> Scenario {
+        match poolcast_model::parse_scenario(POISSON, poolcast_model::Format::Yaml, "t") {
+            Ok((s, _)) => s,
+            Err(d) => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn the_summary_does_not_depend_on_the_thread_count() {
+        let s = poisson();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| replicate(&s, &RunOptions::default(), 6).unwrap())
+        };
+        let (one, three) = (run(1), run(3));
+        assert_eq!(one, three);
+        assert_eq!(one.summary.replications, 6);
+        assert_eq!(one.summary.base_seed, 11);
+        assert_eq!(one.first.seed, 11);
+    }
+
+    #[test]
+    fn replications_differ_by_their_random_inputs_only() {
+        let s = poisson();
+        let r = replicate(&s, &RunOptions::default(), 4).unwrap();
+        // Poisson arrivals differ per seed ...
+        let outcome = |seed| {
+            simulate(
+                &s,
+                &RunOptions {
+                    seed: Some(seed),
+                    ..RunOptions::default()
+                },
+            )
+            .unwrap()
+        };
+        let outcomes: Vec<Outcome> = (11..15).map(outcome).collect();
+        let arrivals = |o: &Outcome| -> Vec<u64> {
+            o.pods
+                .iter()
+                .filter(|p| !p.system)
+                .map(|p| p.created_ms)
+                .collect()
+        };
+        assert!(outcomes
+            .windows(2)
+            .all(|w| arrivals(&w[0]) != arrivals(&w[1])));
+        let samples: Vec<RunSample> = outcomes.iter().map(RunSample::from_outcome).collect();
+        // ... and the summary is exactly the merge of those runs, in seed order.
+        assert_eq!(r.summary, ReplicationSummary::merge("poisson", &samples));
+        // The layout is shared: every replication has the same pools.
+        assert!(samples
+            .iter()
+            .all(|x| x.nodes.keys().eq(samples[0].nodes.keys())));
+    }
+
     #[test]
     fn seeds_wrap() {
         assert_eq!(replication_seed(u64::MAX, 1), 0);

@@ -517,13 +517,21 @@ fn draw_lines<DB: DrawingBackend>(
     let small = cols > 1;
     let cells = area.split_evenly((rows, cols));
     let cats = chart.x_categories.clone().unwrap_or_default();
+    // Category labels get an equal share of the plot width (about 0.6 em per character).
+    let (cell_w, _) = cells
+        .first()
+        .map(|c| c.dim_in_pixel())
+        .unwrap_or((WIDTH, 0));
+    let label_px = if small { 11.0 } else { 13.0 };
+    let per_cat = f64::from(cell_w.saturating_sub(90)) / cats.len().max(1) as f64;
+    let max_chars = ((per_cat / (label_px * 0.6)) as usize).clamp(5, 40);
     let x_fmt = move |v: &f64| -> String {
         if cats.is_empty() {
             return fmt_num(*v);
         }
         let i = v.round();
         if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < cats.len() {
-            shorten(&cats[i as usize], 14)
+            shorten(&cats[i as usize], max_chars)
         } else {
             String::new()
         }

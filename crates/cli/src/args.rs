@@ -50,9 +50,24 @@ pub enum Command {
     /// `--emit az|bicep` the recommendation as commands or a Bicep snippet. Exit status:
     /// 0 done, 1 no layout meets the targets (with --check), 2 bad input.
     Plan(PlanArgs),
+    /// Write a self-contained report: index.html, report.md, report.json and charts.
+    ///
+    /// Simulates the scenario (N replications with --replications or sim.replications)
+    /// and writes everything into a temporary directory that replaces DIR only when the
+    /// report is complete.
+    Report(crate::report::ReportArgs),
+    /// Run a grid of what-ifs over scenario fields, in parallel (or one shard of it).
+    ///
+    /// Each --set PATH=VALUES adds an axis; every combination is simulated with the same
+    /// seed. Results as a table, JSON or CSV, or with -o a directory with sweep.json,
+    /// sweep.csv and a chart. See docs/sweep.md and docs/distributed.md.
+    Sweep(crate::sweep::SweepArgs),
+    /// Join `sweep --shard` outputs into the result of one unsharded sweep.
+    Merge(crate::sweep::MergeArgs),
 }
 
-fn parse_duration(s: &str) -> Result<poolcast_model::Duration, String> {
+/// Parses a duration argument (`90s`, `10m`, `2h`).
+pub fn parse_duration(s: &str) -> Result<poolcast_model::Duration, String> {
     s.parse()
         .map_err(|e: poolcast_model::units::UnitError| e.message)
 }

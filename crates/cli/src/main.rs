@@ -10,12 +10,16 @@
 
 mod args;
 mod catalog;
+mod charts;
 mod explain;
+mod figures;
 mod import;
 mod load;
 mod plan;
 mod render;
+mod report;
 mod run;
+mod sweep;
 mod table;
 mod validate;
 
@@ -57,5 +61,8 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Plan(a) => plan::run(&a),
+        Command::Report(a) => report::run(&a),
+        Command::Sweep(a) => sweep::run(&a),
+        Command::Merge(a) => sweep::run_merge(&a),
     }
 }

@@ -11,5 +11,8 @@ mod formats;
 mod import;
 mod plan_cmd;
 mod props;
+mod report_browser;
+mod report_cmd;
 mod scenarios;
+mod sweep_cmd;
 mod validate_cmd;

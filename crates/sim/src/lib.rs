@@ -13,6 +13,8 @@ pub mod kubelet;
 pub mod outcome;
 pub mod pdb;
 pub mod plan;
+pub mod pullcost;
+pub mod replicate;
 pub mod run;
 pub mod scheduler;
 pub mod shape;

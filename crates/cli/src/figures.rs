@@ -518,6 +518,7 @@ fn reason_color(r: Reason) -> RGBColor {
         Reason::DiskPressureEviction => RGBColor(127, 127, 127),
         Reason::StartTimeout => RGBColor(188, 189, 34),
         Reason::TargetMissed => RGBColor(23, 190, 207),
+        Reason::Preempted => RGBColor(227, 119, 194),
     }
 }
 

@@ -318,24 +318,7 @@ pub fn build(
 /// Draws the charts and writes every file into a temporary directory beside `out`, then
 /// moves it into place.
 pub fn write_report(doc: &ReportDoc, out: &Path) -> anyhow::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    if out.exists() && !out.is_dir() {
-        bail!("{} exists and is not a directory", out.display());
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix(".poolcast-report-")
-        .tempdir_in(&parent)
-        .with_context(|| {
-            format!(
-                "cannot create a temporary directory in {}",
-                parent.display()
-            )
-        })?;
+    let tmp = stage_dir(out, ".poolcast-report-")?;
     let charts_dir = tmp.path().join("charts");
     std::fs::create_dir(&charts_dir)?;
     let charts: Vec<Chart> = doc
@@ -353,6 +336,29 @@ pub fn write_report(doc: &ReportDoc, out: &Path) -> anyhow::Result<()> {
     json.push('\n');
     std::fs::write(tmp.path().join("report.json"), json)?;
     commit_dir(tmp, out)
+}
+
+/// A temporary directory beside `out` (same file system, so `commit_dir` can rename it into
+/// place), after checking that `out` can become a directory.
+pub fn stage_dir(out: &Path, prefix: &str) -> anyhow::Result<tempfile::TempDir> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    if out.exists() && !out.is_dir() {
+        bail!("{} exists and is not a directory", out.display());
+    }
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&parent)
+        .with_context(|| {
+            format!(
+                "cannot create a temporary directory in {}",
+                parent.display()
+            )
+        })
 }
 
 /// Moves the finished temporary directory to `out`, replacing a previous directory there

@@ -676,18 +676,7 @@ fn json_text(doc: &SweepDoc) -> anyhow::Result<String> {
 
 /// Writes sweep.json, sweep.csv and the chart into `out` through a temporary directory.
 pub fn write_dir(doc: &SweepDoc, out: &Path, metrics: &[String]) -> anyhow::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    if out.exists() && !out.is_dir() {
-        bail!("{} exists and is not a directory", out.display());
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix(".poolcast-sweep-")
-        .tempdir_in(&parent)?;
+    let tmp = crate::report::stage_dir(out, ".poolcast-sweep-")?;
     std::fs::write(tmp.path().join("sweep.json"), json_text(doc)?)?;
     std::fs::write(tmp.path().join("sweep.csv"), csv(doc))?;
     let c = render(&chart(doc, metrics), &tmp.path().join("sweep.png"))?;

@@ -10,8 +10,8 @@
 
 mod args;
 mod catalog;
-mod import;
 mod explain;
+mod import;
 mod load;
 mod render;
 mod run;

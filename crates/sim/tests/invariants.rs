@@ -199,8 +199,20 @@ fn yaml_scaled(g: &Gen, k: u32) -> String {
     s
 }
 
+/// `default` cases, or `PROPTEST_CASES` when set (to run longer: README, "Testing").
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(cases(64))]
 
     #[test]
     fn binds_respect_filters_and_allocatable(g in gen()) {
@@ -278,7 +290,7 @@ fn check_placement_and_accounting(o: &poolcast_sim::Outcome) -> Result<(), TestC
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(cases(32))]
 
     #[test]
     fn windows_pods_stay_off_linux_and_every_pod_counts_once(g in gen()) {

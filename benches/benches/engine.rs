@@ -30,6 +30,7 @@ fn steady_state(live: usize, n: usize) -> u64 {
 
 fn event_queue(c: &mut Criterion) {
     let mut g = c.benchmark_group("event_queue");
+    g.sample_size(20);
     const N: usize = 1_000_000;
     g.throughput(Throughput::Elements(N as u64));
     for live in [1_000, 200_000] {

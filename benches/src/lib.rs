@@ -1,3 +1,4 @@
 //! Shared helpers for the poolcast benchmarks.
 
 pub mod import_dump;
+pub mod scale;

@@ -1,5 +1,8 @@
-//! Property tests: no input makes the loader or the validator panic, whether arbitrary
-//! bytes or a valid scenario mutated at the text or the value level.
+//! Property tests: no input makes the loader, the validator or the engine panic, whether
+//! arbitrary bytes or a valid scenario mutated at the text or the value level. Mutants
+//! the loader accepts are simulated when small enough for a debug test build (the
+//! loader's limits bound the large ones; `poolcast_sim` is exercised at scale by the
+//! benchmarks).
 
 use poolcast_model::{parse_scenario, Format};
 use proptest::prelude::*;
@@ -38,6 +41,38 @@ fn replace_nth(v: &mut serde_yaml_ng::Value, n: &mut usize, new: &serde_yaml_ng:
     }
 }
 
+/// Simulates a scenario the loader accepted, when it is small: the engine must not panic
+/// on anything validation lets through.
+fn run_if_small(s: &poolcast_model::Scenario) {
+    use poolcast_model::scenario::Count;
+    let nodes: u64 = s
+        .pools
+        .iter()
+        .map(|p| match (p.autoscale, p.count) {
+            (Some(a), _) => u64::from(a.max),
+            (None, Some(Count::Fixed(n))) => u64::from(n),
+            _ => 0,
+        })
+        .sum();
+    let replicas: u64 = s
+        .workloads
+        .iter()
+        .map(|w| u64::from(w.replicas.unwrap_or(1)))
+        .chain(
+            s.events
+                .iter()
+                .filter_map(|e| e.scale.as_ref().map(|x| u64::from(x.replicas))),
+        )
+        .sum();
+    let poisson = s
+        .workloads
+        .iter()
+        .any(|w| w.arrival.and_then(|a| a.poisson).is_some());
+    if nodes <= 40 && replicas <= 400 && !poisson && s.sim.horizon.as_ms() <= 6 * 3_600_000 {
+        let _ = poolcast_sim::simulate(s, &poolcast_sim::RunOptions::default());
+    }
+}
+
 fn weird_value() -> impl Strategy<Value = serde_yaml_ng::Value> {
     prop_oneof![
         Just(serde_yaml_ng::Value::Null),
@@ -51,8 +86,20 @@ fn weird_value() -> impl Strategy<Value = serde_yaml_ng::Value> {
     ]
 }
 
+/// `default` cases, or `PROPTEST_CASES` when set (to run longer: README, "Testing").
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(cases(256))]
 
     #[test]
     fn arbitrary_text_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
@@ -77,7 +124,9 @@ proptest! {
             end -= 1;
         }
         let text = format!("{}{}{}", &src[..start], insert, &src[end..]);
-        let _ = parse_scenario(&text, Format::Yaml, "mutated.yaml");
+        if let Ok((s, _)) = parse_scenario(&text, Format::Yaml, "mutated.yaml") {
+            run_if_small(&s);
+        }
     }
 
     #[test]
@@ -94,7 +143,9 @@ proptest! {
             replace_nth(&mut v, &mut n, &new);
         }
         let yaml = serde_yaml_ng::to_string(&v).unwrap();
-        let _ = parse_scenario(&yaml, Format::Yaml, "mutated.yaml");
+        if let Ok((s, _)) = parse_scenario(&yaml, Format::Yaml, "mutated.yaml") {
+            run_if_small(&s);
+        }
         if let Ok(json) = serde_json::to_string(&v) {
             let _ = parse_scenario(&json, Format::Json, "mutated.json");
         }

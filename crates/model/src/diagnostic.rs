@@ -303,6 +303,10 @@ pub mod codes {
     pub const LIMIT_POOLS: &str = "limit.pools";
     /// Replications zero or above 1,000.
     pub const LIMIT_REPLICATIONS: &str = "limit.replications";
+    /// Pools that can grow past 5,000 nodes in a non-AKS cluster (AKS has its own rule).
+    pub const LIMIT_NODES: &str = "limit.nodes";
+    /// More than 100,000 time-series samples (`horizon / sampleEvery`).
+    pub const LIMIT_SAMPLES: &str = "limit.samples";
 
     /// A workload whose pods may land on nodes of the other OS.
     pub const OS_SELECTOR_MISSING: &str = "placement.os-selector-missing";

@@ -38,6 +38,13 @@ pub const MAX_HORIZON: Duration = Duration(30 * 24 * 3_600_000);
 pub const MAX_EVENTS: usize = 100_000;
 /// Replications one run may ask for.
 pub const MAX_REPLICATIONS: u32 = 1000;
+/// Most nodes a non-AKS cluster may grow to: Kubernetes' largest supported cluster
+/// ("No more than 5,000 nodes", kubernetes.io/docs/setup/best-practices/cluster-large/).
+/// The engine allocates per node and per node x template, so this bounds its memory.
+pub const MAX_TOTAL_NODES: u64 = 5_000;
+/// Most time-series samples a run may take (`horizon / sampleEvery`): 30 days at one
+/// sample a minute is 43,200; a tiny `sampleEvery` would otherwise fill memory.
+pub const MAX_SAMPLES: u64 = 100_000;
 /// Priority value user-defined PriorityClasses may use (`HighestUserDefinablePriority`).
 pub const MAX_USER_PRIORITY: i32 = 1_000_000_000;
 
@@ -247,6 +254,13 @@ impl Validator<'_> {
         for (i, p) in s.pools.iter().enumerate() {
             self.pool(i, p);
             total = total.saturating_add(max_nodes(p).unwrap_or(0));
+        }
+        if !self.aks && total > MAX_TOTAL_NODES {
+            self.push(Diagnostic::error(
+                codes::LIMIT_NODES,
+                root().key("pools"),
+                format!("the pools can grow to {total} nodes; the limit is {MAX_TOTAL_NODES}"),
+            ));
         }
         if self.aks && total > u64::from(aks::MAX_NODES_PER_CLUSTER) {
             self.push(Diagnostic::error(
@@ -1156,6 +1170,22 @@ impl Validator<'_> {
                 at.key("sampleEvery"),
                 "sampleEvery 0 would sample without end",
             ));
+        } else if let Some(every) = sim.sample_every.filter(|d| *d != Duration::ZERO) {
+            let samples = sim.horizon.as_ms() / every.as_ms();
+            if samples > MAX_SAMPLES {
+                self.push(
+                    Diagnostic::error(
+                        codes::LIMIT_SAMPLES,
+                        at.key("sampleEvery"),
+                        format!(
+                            "sampleEvery {every} over horizon {} takes {samples} samples; \
+                             the limit is {MAX_SAMPLES}",
+                            sim.horizon
+                        ),
+                    )
+                    .with_hint("sample less often, e.g. sampleEvery: 1m"),
+                );
+            }
         }
     }
 

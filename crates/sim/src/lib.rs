@@ -68,6 +68,33 @@ pub struct RunOptions {
     pub horizon: Option<Duration>,
 }
 
+/// The seed and horizon of a run. A horizon override is checked as if the scenario said
+/// it: the limits on horizon, samples and pods (Poisson arrivals run to the horizon by
+/// default) bound what the engine allocates, and a `--horizon` must not get round them.
+fn resolve(scenario: &Scenario, opts: &RunOptions) -> Result<(u64, Duration), SimError> {
+    let seed = opts.seed.unwrap_or(scenario.sim.seed);
+    let horizon = match opts.horizon {
+        Some(h) if h != scenario.sim.horizon => {
+            let mut s = scenario.clone();
+            s.sim.horizon = h;
+            let errors: Vec<String> = poolcast_model::validate::validate(&s)
+                .into_iter()
+                .filter(poolcast_model::Diagnostic::is_error)
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .collect();
+            if !errors.is_empty() {
+                return Err(SimError::Invalid(format!(
+                    "with horizon {h}: {}",
+                    errors.join("; ")
+                )));
+            }
+            h
+        }
+        _ => scenario.sim.horizon,
+    };
+    Ok((seed, horizon))
+}
+
 /// Runs `scenario` once and reports what happened.
 ///
 /// ```
@@ -78,8 +105,7 @@ pub struct RunOptions {
 /// # Ok(()) }
 /// ```
 pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<Outcome, SimError> {
-    let seed = opts.seed.unwrap_or(scenario.sim.seed);
-    let horizon = opts.horizon.unwrap_or(scenario.sim.horizon);
+    let (seed, horizon) = resolve(scenario, opts)?;
     let plan = build::build(scenario, seed, horizon.as_ms())?;
     let mut engine = run::Engine::new(plan, scenario);
     engine.run();
@@ -104,8 +130,7 @@ pub fn explain_with(
     at: Option<Duration>,
     opts: &RunOptions,
 ) -> Result<Explanation, SimError> {
-    let seed = opts.seed.unwrap_or(scenario.sim.seed);
-    let horizon = opts.horizon.unwrap_or(scenario.sim.horizon);
+    let (seed, horizon) = resolve(scenario, opts)?;
     let plan = build::build(scenario, seed, horizon.as_ms())?;
     let at = at.unwrap_or(Duration::ZERO);
     let mut engine = run::Engine::new(plan, scenario);
@@ -131,8 +156,7 @@ pub fn simulate_audited(
     scenario: &Scenario,
     opts: &RunOptions,
 ) -> Result<(Outcome, Audit), SimError> {
-    let seed = opts.seed.unwrap_or(scenario.sim.seed);
-    let horizon = opts.horizon.unwrap_or(scenario.sim.horizon);
+    let (seed, horizon) = resolve(scenario, opts)?;
     let plan = build::build(scenario, seed, horizon.as_ms())?;
     let mut engine = run::Engine::new(plan, scenario);
     engine.audit = Some(Vec::new());

@@ -144,6 +144,9 @@ fn each_rule() {
             (codes::LIMIT_HORIZON, "sim.horizon"),
         ]),
         ("sim: {horizon: 2h}", "sim: {horizon: 2h, replications: 0}", &[(codes::LIMIT_REPLICATIONS, "sim.replications")]),
+        // 2h in 72 ms steps is exactly 100,000 samples; 71 ms is one step too fine.
+        ("sim: {horizon: 2h}", "sim: {horizon: 2h, sampleEvery: 72ms}", &[]),
+        ("sim: {horizon: 2h}", "sim: {horizon: 2h, sampleEvery: 71ms}", &[(codes::LIMIT_SAMPLES, "sim.sampleEvery")]),
         ("{at: 40m, failNodes: {pool: win19}}", "{at: 40m, failNodes: {pool: win19}, cordon: {pool: lin}}", &[(codes::EVENT_SPEC, "events[1]")]),
         ("{at: 40m,", "{at: 3h,", &[(codes::EVENT_AFTER_HORIZON, "events[1].at")]),
         ("    kind: Deployment\n    replicas: 2\n", "    kind: DaemonSet\n    replicas: 2\n", &[(codes::WORKLOAD_SPEC, "workloads[1].replicas")]),
@@ -245,6 +248,14 @@ fn generic_provider_skips_aks_rules() {
         .replacen("pool: win19}", "pool: windowspool}", 1)
         .replacen("    mode: System\n", "", 1);
     assert_eq!(run(&text), vec![]);
+    // Without AKS's per-cluster node rule a general limit still bounds the engine.
+    let big = text.replacen("count: 3\n", "count: 4993\n", 1);
+    assert_eq!(run(&big), vec![]);
+    let too_big = text.replacen("count: 3\n", "count: 4994\n", 1);
+    assert_eq!(
+        run(&too_big),
+        vec![(codes::LIMIT_NODES, "pools".to_owned())]
+    );
 }
 
 #[test]

@@ -14,16 +14,6 @@ use crate::kubelet::{FileCosts, KubeletParams, IMAGE_GC_HIGH_PERCENT, IMAGE_GC_L
 use crate::outcome::Assumption;
 use crate::SimError;
 
-/// Registry bandwidth when the scenario gives none: Azure Container Registry Premium's
-/// stated minimum download estimate, 100 MB/s (`container-registry-limits.md`, io-costs.md
-/// §1.7). Basic and Standard state 30 and 60 MB/s.
-pub const DEFAULT_REGISTRY_BPS: u64 = 100_000_000;
-
-/// OS disk space an AKS Linux node image takes before any container image, `[U]`: the
-/// Ubuntu/Azure Linux VHDs are built as 30 GB images (AgentBaker packer settings), of which
-/// the pre-cached container images are accounted separately by their layers.
-pub const LINUX_OS_FOOTPRINT: u64 = 30_000_000_000;
-
 /// A node template's sizes.
 #[derive(Debug, Clone)]
 pub struct NodeShape {
@@ -43,7 +33,7 @@ pub struct NodeShape {
 
 /// Registry bandwidth when the scenario gives none.
 pub fn default_registry_bps() -> u64 {
-    DEFAULT_REGISTRY_BPS
+    catalog::disks::DEFAULT_REGISTRY_BANDWIDTH.bytes_per_sec()
 }
 
 /// Uncompressed size of a layer that states none (catalog `DEFAULT_EXPANSION`, x2.5).
@@ -150,7 +140,7 @@ pub fn node_shape(
             .or_else(|| catalog::disks::windows_vhd_footprint(20348))
             .map(Bytes::get)
             .unwrap_or(0),
-        None => LINUX_OS_FOOTPRINT,
+        None => catalog::disks::LINUX_VHD_FOOTPRINT.get(),
     };
     let costs = catalog::disks::per_file_costs(pool.os);
     let nic_bps = sku

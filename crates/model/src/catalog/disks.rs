@@ -335,6 +335,16 @@ fn ephemeral(sku: &VmSku, size: Bytes) -> NodeOsDisk {
     }
 }
 
+/// OS disk space an AKS Linux node image takes before any container image, `[U]`: the
+/// Ubuntu/Azure Linux VHDs are built as 30 GB images (AgentBaker packer settings); the
+/// container images they pre-cache are accounted separately, by their layers.
+pub const LINUX_VHD_FOOTPRINT: Bytes = Bytes(30_000_000_000);
+
+/// Registry bandwidth when a scenario gives none: Azure Container Registry Premium's stated
+/// minimum download estimate, 100 MB/s (`container-registry-limits.md`, io-costs.md §1.7);
+/// Basic and Standard state 30 and 60 MB/s.
+pub const DEFAULT_REGISTRY_BANDWIDTH: Bandwidth = Bandwidth(100_000_000);
+
 /// Disk space the Windows node image itself occupies on the OS disk (AgentBaker
 /// `vhdbuilder/packer/windows/windows_settings.json`; facts.md §4): WS2022 35 GB, WS2025
 /// 45 GB. Unknown for other builds.

@@ -2,8 +2,8 @@
 //! network plugin, node and pool limits, pool-name rules, Windows OS SKU support and
 //! defaults by Kubernetes version, network plugin support by OS, minimum VM sizes.
 //!
-//! Sources (`shared/data/facts.md` §3-§4; AKSDOCS = MicrosoftDocs/azure-aks-docs
-//! `articles/aks/` @fb060ab, 2026-08-21) are cited on each item. `validate` reports each
+//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21;
+//! listed in `docs/sources.md`) are cited on each item. `validate` reports each
 //! broken rule; `plan` never proposes one.
 
 use std::ops::RangeInclusive;
@@ -149,7 +149,7 @@ impl VersionSupport {
     }
 }
 
-/// Kubernetes versions an OS SKU is offered on (facts.md §3): Windows Server 2019 up to
+/// Kubernetes versions an OS SKU is offered on (AKSDOCS): Windows Server 2019 up to
 /// 1.32 (`includes/windows-server-2019-retirement.md`), 2022 up to 1.36
 /// (`includes/windows-server-2022-retirement.md`), 2025 from 1.32 (`upgrade-windows-os.md`).
 /// Linux SKUs have no bound here.
@@ -234,7 +234,7 @@ pub fn parse_k8s_version(s: &str) -> Option<(u32, u32)> {
 
 /// Whether the kubelet pulls one image at a time by default: yes before AKS 1.31, parallel
 /// from 1.31 (MicrosoftDocs/SupportArticles-docs `container-image-pull-performance.md`,
-/// 2026-08-19; facts.md §2).
+/// 2026-08-19).
 pub fn default_serialize_image_pulls(k8s: (u32, u32)) -> bool {
     k8s < (1, 31)
 }

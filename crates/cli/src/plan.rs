@@ -47,8 +47,8 @@ fn target_line(t: &TargetResult) -> String {
     format!(
         "{} {} (target {}){}",
         t.name,
-        t.actual,
-        t.target,
+        crate::table::readable_duration(&t.actual),
+        crate::table::readable_duration(&t.target),
         if t.met { "" } else { " MISSED" }
     )
 }
@@ -155,7 +155,7 @@ pub fn report_text(r: &PlanReport) -> String {
             "VM SIZE",
             "VCPU",
             "MEM GIB",
-            "LB",
+            "MIN NODES",
             "NODES",
             "CPU",
             "MEM",
@@ -186,6 +186,11 @@ pub fn report_text(r: &PlanReport) -> String {
             ]);
         }
         out.push_str(&t.render(2));
+        out.push_str(
+            "  MIN NODES: the lower bound from summed requests before any run; NODES: the \
+             fewest that met every target; CPU/MEM/PODS: peak requested share of allocatable; \
+             BINDING: the resource that ran out first.\n",
+        );
         if let Some(m) = &s.minimality {
             let missed: Vec<String> = m.missed.iter().map(target_line).collect();
             let _ = writeln!(

@@ -154,8 +154,8 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         for tr in &o.targets {
             t.row(vec![
                 tr.name.clone(),
-                tr.target.clone(),
-                tr.actual.clone(),
+                crate::table::readable_duration(&tr.target),
+                crate::table::readable_duration(&tr.actual),
                 if tr.met { "met" } else { "MISSED" }.into(),
             ]);
         }

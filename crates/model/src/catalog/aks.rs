@@ -2,8 +2,8 @@
 //! network plugin, node and pool limits, pool-name rules, Windows OS SKU support and
 //! defaults by Kubernetes version, network plugin support by OS, minimum VM sizes.
 //!
-//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21,
-//! unless a row says otherwise) are cited on each item. `validate` reports each
+//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21;
+//! listed in `docs/sources.md`) are cited on each item. `validate` reports each
 //! broken rule; `plan` never proposes one.
 
 use std::ops::RangeInclusive;
@@ -355,36 +355,48 @@ pub fn vm_size_allowed(vcpu: u32, memory: Bytes, family: &str, mode: PoolMode) -
     }
 }
 
-/// Unprefixed labels AKS sets on every node and reserves (AKSDOCS `use-labels.md`,
-/// "Reserved system labels": `agentpool`, `storageprofile`, `storagetier`, `accelerator`;
-/// `kubernetes.io/role` is covered by the prefix rule).
-const AKS_RESERVED_PLAIN_LABELS: &[&str] =
-    &["agentpool", "storageprofile", "storagetier", "accelerator"];
+/// Label-key domains (and their subdomains) that a node pool's `nodeLabels` / `--labels`
+/// must never carry:
+/// - `kubernetes.azure.com`: AKS reserved prefix; AKS sets `kubernetes.azure.com/agentpool`,
+///   `mode`, `os-sku`, `scalesetpriority`, ... itself and refuses changes to them since the
+///   2021-08-19 release (MicrosoftDocs/azure-aks-docs `articles/aks/use-labels.md`,
+///   "Reserved system labels" and "Reserved prefixes").
+/// - `kubernetes.io`: AKS reserved prefix (same page), whose subdomains hold the labels the
+///   kubelet sets (`node.kubernetes.io/instance-type`, `topology.kubernetes.io/zone`,
+///   `node.kubernetes.io/windows-build`, listed in the same table); Kubernetes reserves the
+///   whole namespace (kubernetes.io/docs/reference/labels-annotations-taints/).
+/// - `k8s.io`: reserved by Kubernetes like `kubernetes.io`; the kubelet refuses
+///   `--node-labels` in either namespace unless `IsKubeletLabel` allows it
+///   (kubernetes/kubernetes `cmd/kubelet/app/options/options.go`,
+///   `staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go`), and the NodeRestriction
+///   admission plugin forbids kubelets `node-restriction.kubernetes.io/` outright
+///   (`staging/src/k8s.io/api/core/v1/well_known_labels.go`).
+pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 3] =
+    ["kubernetes.azure.com", "kubernetes.io", "k8s.io"];
 
-/// Whether a node label is set by the system rather than chosen by the user: AKS's
-/// reserved labels and prefix (`kubernetes.azure.com/`, AKSDOCS `use-labels.md`: "you
-/// can't use the reserved prefix"), and the Kubernetes namespaces only the kubelet and
-/// control plane write: `kubernetes.io/`, `k8s.io/` and their subdomains
-/// (`node.kubernetes.io/instance-type`, `topology.kubernetes.io/zone`,
-/// `beta.kubernetes.io/os`; kubernetes `staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go`
-/// `KubeletLabelNamespaces`, and the NodeRestriction admission plugin,
-/// `plugin/pkg/admission/noderestriction/admission.go`), plus the CSI drivers' topology
-/// labels (`topology.disk.csi.azure.com/zone`). Such labels never go into a pool's `labels`:
-/// AKS refuses them there, and the simulation derives them itself.
+/// Whether a node label key is one AKS or Kubernetes reserves, so that a pool definition
+/// (`az aks nodepool add --labels`, Bicep `nodeLabels`) must not set it: its prefix (the
+/// part before `/`) is one of [`RESERVED_NODE_LABEL_DOMAINS`] or a subdomain of one.
+/// Keys without a prefix (`tier`, `team`) and other domains (`contoso.com/team`) are the
+/// user's.
+///
+/// ```
+/// use poolcast_model::catalog::aks::is_reserved_node_label;
+/// assert!(is_reserved_node_label("kubernetes.azure.com/mode"));
+/// assert!(is_reserved_node_label("node.kubernetes.io/instance-type"));
+/// assert!(!is_reserved_node_label("tier"));
+/// ```
 pub fn is_reserved_node_label(key: &str) -> bool {
-    let Some((prefix, _)) = key.split_once('/') else {
-        return AKS_RESERVED_PLAIN_LABELS.contains(&key);
+    let Some((domain, _)) = key.split_once('/') else {
+        return false;
     };
-    let under = |domain: &str| {
-        prefix == domain
-            || prefix
-                .strip_suffix(domain)
-                .is_some_and(|p| p.ends_with('.'))
-    };
-    under("kubernetes.azure.com")
-        || under("kubernetes.io")
-        || under("k8s.io")
-        || under("csi.azure.com")
+    let domain = domain.trim().to_ascii_lowercase();
+    RESERVED_NODE_LABEL_DOMAINS.iter().any(|r| {
+        domain == *r
+            || domain
+                .strip_suffix(r)
+                .is_some_and(|head| head.ends_with('.'))
+    })
 }
 
 /// Parses a Kubernetes version (`1.33`, `1.33.2`, `v1.33`) into `(major, minor)`.
@@ -540,35 +552,6 @@ mod tests {
     }
 
     #[test]
-    fn reserved_node_labels() {
-        for k in [
-            "kubernetes.azure.com/mode",
-            "kubernetes.azure.com/agentpool",
-            "agentpool",
-            "kubernetes.io/os",
-            "kubernetes.io/role",
-            "node.kubernetes.io/instance-type",
-            "beta.kubernetes.io/arch",
-            "failure-domain.beta.kubernetes.io/zone",
-            "topology.kubernetes.io/zone",
-            "topology.disk.csi.azure.com/zone",
-            "k8s.io/x",
-        ] {
-            assert!(is_reserved_node_label(k), "{k}");
-        }
-        for k in [
-            "dept",
-            "workload",
-            "example.com/tier",
-            "notkubernetes.io/x",
-            "node-role",
-            "kubernetes.azure.com.evil/x",
-        ] {
-            assert!(!is_reserved_node_label(k), "{k}");
-        }
-    }
-
-    #[test]
     fn aks_calendar_and_sku_windows() {
         assert!(AKS_VERSIONS.windows(2).all(|w| w[0].version < w[1].version));
         assert_eq!(
@@ -609,5 +592,40 @@ mod tests {
         }
         assert!(default_serialize_image_pulls((1, 30)));
         assert!(!default_serialize_image_pulls((1, 31)));
+    }
+    #[test]
+    fn reserved_node_labels() {
+        let reserved = [
+            "kubernetes.azure.com/agentpool",
+            "kubernetes.azure.com/mode",
+            "kubernetes.azure.com/scalesetpriority",
+            "kubernetes.io/os",
+            "kubernetes.io/arch",
+            "kubernetes.io/hostname",
+            "node.kubernetes.io/instance-type",
+            "node.kubernetes.io/windows-build",
+            "topology.kubernetes.io/zone",
+            "beta.kubernetes.io/os",
+            "failure-domain.beta.kubernetes.io/zone",
+            "node-restriction.kubernetes.io/team",
+            "k8s.io/anything",
+            "node-role.k8s.io/worker",
+            "Kubernetes.Azure.com/mode",
+        ];
+        for k in reserved {
+            assert!(is_reserved_node_label(k), "{k}");
+        }
+        let allowed = [
+            "tier",
+            "team",
+            "contoso.com/team",
+            "azure.com/x",
+            "notkubernetes.io/x",
+            "mykubernetes.azure.com.example/x",
+            "kubernetes.io",
+        ];
+        for k in allowed {
+            assert!(!is_reserved_node_label(k), "{k}");
+        }
     }
 }

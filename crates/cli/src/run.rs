@@ -262,7 +262,7 @@ sim: {horizon: 20m}
         assert_eq!(exit_status(&o, true), 1);
         let text = summary_text(&o, "eastus");
         assert!(
-            text.contains("Scenario cli-run (seed 42, horizon 20m00s)"),
+            text.contains("Scenario cli-run (seed 42, horizon 20m00.0s)"),
             "{text}"
         );
         assert!(text.contains("OsVersionMismatch (1 pod)"), "{text}");

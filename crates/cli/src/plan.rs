@@ -187,9 +187,9 @@ pub fn report_text(r: &PlanReport) -> String {
         }
         out.push_str(&t.render(2));
         out.push_str(
-            "  MIN NODES: the lower bound from summed requests before any run; NODES: the \
-             fewest that met every target; CPU/MEM/PODS: peak requested share of allocatable; \
-             BINDING: the resource that ran out first.\n",
+            "  MIN NODES: the resource lower bound (summed requests, before any run); NODES: \
+             the smallest count that passed; CPU/MEM/PODS: peak requests / allocatable in that \
+             run; BINDING: what runs out with one node fewer.\n",
         );
         if let Some(m) = &s.minimality {
             let missed: Vec<String> = m.missed.iter().map(target_line).collect();

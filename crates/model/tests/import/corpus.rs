@@ -313,8 +313,8 @@ fn placeholder_images_are_errors_with_file_and_path() {
 }
 
 /// One generated node pool: (os/build, node count, agentpool label, mode label, instance
-/// type label, maxPods).
-type GenPool = (u8, u8, bool, u8, bool, u8);
+/// type label (none, a D-series, a B-series size), maxPods).
+type GenPool = (u8, u8, bool, u8, u8, u8);
 
 fn gen_dump(pools: &[GenPool], version: Option<u8>, net: u8, azure_id: bool) -> Value {
     let mut items = Vec::new();
@@ -339,12 +339,17 @@ fn gen_dump(pools: &[GenPool], version: Option<u8>, net: u8, azure_id: bool) -> 
                 labels["kubernetes.azure.com/agentpool"] = json!(pool);
             }
             match mode {
-                1 if os == "linux" => labels["kubernetes.azure.com/mode"] = json!("system"),
+                // AKS allows no Windows and no B-series System pool.
+                1 if os == "linux" && *typed != 2 => {
+                    labels["kubernetes.azure.com/mode"] = json!("system")
+                }
                 2 => labels["kubernetes.azure.com/mode"] = json!("user"),
                 _ => {}
             }
-            if *typed {
-                labels["node.kubernetes.io/instance-type"] = json!("Standard_D8s_v5");
+            match typed {
+                1 => labels["node.kubernetes.io/instance-type"] = json!("Standard_D8s_v5"),
+                2 => labels["node.kubernetes.io/instance-type"] = json!("Standard_B4ms"),
+                _ => {}
             }
             if let Some(b) = build {
                 labels["node.kubernetes.io/windows-build"] = json!(b);
@@ -384,7 +389,7 @@ proptest! {
     /// Any dump shaped like a real cluster imports into a scenario that validates.
     #[test]
     fn every_import_of_a_generated_dump_validates(
-        pools in prop::collection::vec((0u8..4, 1u8..4, any::<bool>(), 0u8..3, any::<bool>(), 0u8..3), 1..5),
+        pools in prop::collection::vec((0u8..4, 1u8..4, any::<bool>(), 0u8..3, 0u8..3, 0u8..3), 1..5),
         version in prop::option::of(0u8..14),
         net in 0u8..4,
         azure_id in any::<bool>(),

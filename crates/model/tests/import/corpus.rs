@@ -383,8 +383,20 @@ fn gen_dump(pools: &[GenPool], version: Option<u8>, net: u8, azure_id: bool) -> 
     json!({"kind": "List", "apiVersion": "v1", "items": items})
 }
 
+/// 64 cases, or `PROPTEST_CASES` when set (README, "Testing").
+fn cases() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(cases())]
 
     /// Any dump shaped like a real cluster imports into a scenario that validates.
     #[test]

@@ -2,8 +2,8 @@
 //! network plugin, node and pool limits, pool-name rules, Windows OS SKU support and
 //! defaults by Kubernetes version, network plugin support by OS, minimum VM sizes.
 //!
-//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21;
-//! listed in `docs/sources.md`) are cited on each item. `validate` reports each
+//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21,
+//! unless a row says otherwise; listed in `docs/sources.md`) are cited on each item. `validate` reports each
 //! broken rule; `plan` never proposes one.
 
 use std::ops::RangeInclusive;
@@ -371,14 +371,26 @@ pub fn vm_size_allowed(vcpu: u32, memory: Bytes, family: &str, mode: PoolMode) -
 ///   `staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go`), and the NodeRestriction
 ///   admission plugin forbids kubelets `node-restriction.kubernetes.io/` outright
 ///   (`staging/src/k8s.io/api/core/v1/well_known_labels.go`).
-pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 3] =
-    ["kubernetes.azure.com", "kubernetes.io", "k8s.io"];
+/// - `csi.azure.com`: the Azure CSI drivers' topology labels
+///   (`topology.disk.csi.azure.com/zone`), which the drivers set on every node.
+pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 4] = [
+    "kubernetes.azure.com",
+    "kubernetes.io",
+    "k8s.io",
+    "csi.azure.com",
+];
+
+/// Unprefixed labels AKS sets on every node and reserves (AKSDOCS `use-labels.md`,
+/// "Reserved system labels": `agentpool`, `storageprofile`, `storagetier`, `accelerator`;
+/// `kubernetes.io/role` is covered by the prefix rule).
+pub const AKS_RESERVED_PLAIN_LABELS: [&str; 4] =
+    ["agentpool", "storageprofile", "storagetier", "accelerator"];
 
 /// Whether a node label key is one AKS or Kubernetes reserves, so that a pool definition
 /// (`az aks nodepool add --labels`, Bicep `nodeLabels`) must not set it: its prefix (the
 /// part before `/`) is one of [`RESERVED_NODE_LABEL_DOMAINS`] or a subdomain of one.
-/// Keys without a prefix (`tier`, `team`) and other domains (`contoso.com/team`) are the
-/// user's.
+/// The unprefixed [`AKS_RESERVED_PLAIN_LABELS`] are AKS's too; other keys without a prefix
+/// (`tier`, `team`) and other domains (`contoso.com/team`) are the user's.
 ///
 /// ```
 /// use poolcast_model::catalog::aks::is_reserved_node_label;
@@ -388,7 +400,7 @@ pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 3] =
 /// ```
 pub fn is_reserved_node_label(key: &str) -> bool {
     let Some((domain, _)) = key.split_once('/') else {
-        return false;
+        return AKS_RESERVED_PLAIN_LABELS.contains(&key);
     };
     let domain = domain.trim().to_ascii_lowercase();
     RESERVED_NODE_LABEL_DOMAINS.iter().any(|r| {
@@ -549,6 +561,35 @@ mod tests {
         assert!(!vm_size_allowed(2, Bytes::gib(2), "Dsv5", PoolMode::System));
         assert!(vm_size_allowed(2, Bytes::gib(8), "Dsv5", PoolMode::System));
         assert!(!vm_size_allowed(1, Bytes::gib(8), "Dsv5", PoolMode::User));
+    }
+
+    #[test]
+    fn reserved_node_labels_import_cases() {
+        for k in [
+            "kubernetes.azure.com/mode",
+            "kubernetes.azure.com/agentpool",
+            "agentpool",
+            "kubernetes.io/os",
+            "kubernetes.io/role",
+            "node.kubernetes.io/instance-type",
+            "beta.kubernetes.io/arch",
+            "failure-domain.beta.kubernetes.io/zone",
+            "topology.kubernetes.io/zone",
+            "topology.disk.csi.azure.com/zone",
+            "k8s.io/x",
+        ] {
+            assert!(is_reserved_node_label(k), "{k}");
+        }
+        for k in [
+            "dept",
+            "workload",
+            "example.com/tier",
+            "notkubernetes.io/x",
+            "node-role",
+            "kubernetes.azure.com.evil/x",
+        ] {
+            assert!(!is_reserved_node_label(k), "{k}");
+        }
     }
 
     #[test]

@@ -41,24 +41,6 @@ const PER_NODE_LABELS: &[&str] = &[
     "failure-domain.beta.kubernetes.io/zone",
     "topology.disk.csi.azure.com/zone",
 ];
-/// Unprefixed labels AKS sets on every node itself (AKSDOCS `use-labels.md`, "Reserved
-/// system labels": `agentpool`, `storageprofile`, `storagetier`, `accelerator`).
-const AKS_PLAIN_SYSTEM_LABELS: &[&str] =
-    &["agentpool", "storageprofile", "storagetier", "accelerator"];
-
-/// Labels the system writes on a node rather than the user: the reserved prefixes
-/// ([`aks::is_reserved_node_label`]), AKS's unprefixed system labels, and the Azure CSI
-/// drivers' topology keys (`topology.disk.csi.azure.com/zone`, set by the driver's node
-/// plugin from the node's zone: kubernetes-sigs/azuredisk-csi-driver `pkg/azuredisk`
-/// `NodeGetInfo`).
-fn system_managed_label(key: &str) -> bool {
-    aks::is_reserved_node_label(key)
-        || AKS_PLAIN_SYSTEM_LABELS.contains(&key)
-        || key
-            .split_once('/')
-            .is_some_and(|(domain, _)| domain.ends_with(".csi.azure.com"))
-}
-
 /// The taint the node controller mirrors from `spec.unschedulable` (kubectl cordon); the
 /// scenario carries it as `unschedulable: true`.
 const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
@@ -999,12 +981,12 @@ fn build_pool(
     // node's).
     let reserved: Vec<String> = common_labels
         .keys()
-        .filter(|k| system_managed_label(k))
+        .filter(|k| aks::is_reserved_node_label(k))
         .cloned()
         .collect();
     let pool_labels: BTreeMap<String, String> = common_labels
         .iter()
-        .filter(|(k, _)| !system_managed_label(k))
+        .filter(|(k, _)| !aks::is_reserved_node_label(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if !reserved.is_empty() {

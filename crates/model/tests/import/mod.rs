@@ -156,9 +156,9 @@ fn dump_pools_nodes_and_cluster() {
     // labels: AKS sets them itself and refuses them in `--labels`.
     for p in &s.pools {
         assert!(
-            p.labels.keys().all(|k| {
-                !poolcast_model::catalog::aks::is_reserved_node_label(k) && k != "agentpool"
-            }),
+            p.labels
+                .keys()
+                .all(|k| !poolcast_model::catalog::aks::is_reserved_node_label(k)),
             "{}: {:?}",
             p.name,
             p.labels

@@ -833,6 +833,7 @@ fn build_pool(
         taints: common_taints,
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
+        node_image: None,
         nodes: specs,
     }
 }
@@ -992,6 +993,7 @@ fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> P
         taints: Vec::new(),
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
+        node_image: None,
         nodes: Vec::new(),
     }
 }

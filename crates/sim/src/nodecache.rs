@@ -138,4 +138,42 @@ mod tests {
             5_000_000
         );
     }
+
+    fn windows_costs(node_image: &str) -> crate::pullcost::ImagePullCost {
+        let text = format!(
+            "apiVersion: poolcast/v1\nkind: Scenario\nmetadata: {{name: n}}\n\
+             cluster: {{provider: aks, kubernetesVersion: \"1.33\"}}\n\
+             pools:\n  - {{name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1}}\n\
+             \x20 - {{name: win, os: windows, osSku: Windows2022, vmSize: Standard_D8s_v5, count: 1{node_image}}}\n\
+             workloads:\n  - {{name: app, kind: Deployment, replicas: 1, \
+             image: \"mcr.microsoft.com/dotnet/framework/runtime:4.8-windowsservercore-ltsc2022\", \
+             nodeSelector: {{kubernetes.io/os: windows}}}}\n"
+        );
+        let (scn, _) =
+            poolcast_model::parse_scenario(&text, poolcast_model::Format::Yaml, "t").unwrap();
+        let costs = crate::pullcost::image_pull_costs(&scn, &crate::RunOptions::default()).unwrap();
+        costs.into_iter().find(|c| c.pool == "win").unwrap()
+    }
+
+    /// The same image on the current node image (its base month cached), on last month's
+    /// node image (base layer shared, delta not) and on one that caches nothing.
+    #[test]
+    fn node_image_version_decides_which_layers_are_cached() {
+        let current = windows_costs("");
+        assert_eq!((current.layers, current.cached_layers), (3, 2));
+        let older =
+            windows_costs(", nodeImage: {version: AKSWindows-2022-containerd-20348.5386.260715}");
+        assert_eq!(older.cached_layers, 1, "the base layer only");
+        assert!(
+            older.pull_ms > 5 * current.pull_ms,
+            "{older:?} vs {current:?}"
+        );
+        let bare = windows_costs(", nodeImage: {cachedImages: []}");
+        assert_eq!(bare.cached_layers, 0);
+        assert!(bare.pull_ms > older.pull_ms);
+        let listed = windows_costs(
+            ", nodeImage: {cachedImages: [\"mcr.microsoft.com/windows/servercore:ltsc2022\"]}",
+        );
+        assert_eq!(listed.cached_layers, 2);
+    }
 }

@@ -8,6 +8,7 @@
 //! Filtering scans nodes with `FilterPlugin::check` (no strings built) and asks the failing
 //! plugin for its full `Status` only when no node fits and the `FitError` must be reported.
 
+mod classes;
 mod failure_memo;
 mod feasibility;
 pub mod framework;
@@ -24,6 +25,7 @@ use rand::Rng;
 use crate::cluster::{Cluster, NodeId, PodId};
 use crate::engine::SimRng;
 pub use failure_memo::FailureReplay;
+use classes::NodeLocalClasses;
 use failure_memo::{Attempt, FailureMemo, Memo};
 use feasibility::{FeasibilityCache, LocalFilters, TemplateVerdicts, PASS};
 use framework::{Code, FilterPlugin, NodeScore, ScorePlugin, Status};
@@ -244,6 +246,8 @@ pub struct Scheduler {
     skip: Vec<bool>,
     /// Failed attempts by class and cluster version (`failure_memo`).
     memo: FailureMemo,
+    /// Templates grouped by what the node-local plugins read (`classes`).
+    classes: NodeLocalClasses,
 }
 
 /// Nodes a PreFilter result left (live, id order) and the plugins that narrowed them.
@@ -349,12 +353,19 @@ impl Scheduler {
             failed: Vec::new(),
             skip: Vec::new(),
             memo: FailureMemo::default(),
+            classes: NodeLocalClasses::default(),
         }
     }
 
     /// The settings in force.
     pub fn settings(&self) -> &SchedulerSettings {
         &self.settings
+    }
+
+    /// The node-local equivalence class of `pod`'s template (`classes`).
+    fn class_of(&mut self, cluster: &Cluster, pod: PodId) -> usize {
+        let spec = cluster.pods[pod.idx()].spec;
+        self.classes.of(spec, &cluster.specs[spec.idx()])
     }
 
     /// Refreshes the cached live-node list when nodes were added or removed.
@@ -636,12 +647,12 @@ impl Scheduler {
                 None
             };
             if let Some((local, globals, mask)) = plan {
-                let spec = cluster.pods[pod.idx()].spec;
+                let class = self.class_of(cluster, pod);
                 let lf = LocalFilters {
                     filters: &self.filters,
                     active: &local,
                 };
-                let tv = self.verdicts.sync(cluster, pod, spec, &lf, mask);
+                let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                 processed = scan_cached(
                     tv,
                     &self.live_bits,
@@ -685,13 +696,13 @@ impl Scheduler {
             if self.feasible.is_empty() {
                 if let Some(globals) = &cached {
                     // Every candidate was processed: report them in scan order.
-                    let spec = cluster.pods[pod.idx()].spec;
+                    let class = self.class_of(cluster, pod);
                     let (local, _, mask) = self.cache_plan().unwrap_or_default();
                     let lf = LocalFilters {
                         filters: &self.filters,
                         active: &local,
                     };
-                    let tv = self.verdicts.sync(cluster, pod, spec, &lf, mask);
+                    let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                     for k in 0..len {
                         let node = self.nodes[(start + k) % len];
                         let v = tv.verdict(node);
@@ -791,13 +802,13 @@ impl Scheduler {
                     && self.scorers[k].0.constant_score(cluster, pod).is_none()
             })
             .collect();
-        let spec = cluster.pods[pod.idx()].spec;
         let templates = if cached.is_empty() {
             None
         } else {
+            let class = self.class_of(cluster, pod);
             Some(
                 self.score_cache
-                    .sync(cluster, pod, spec, &self.scorers, &cached),
+                    .sync(cluster, pod, class, &self.scorers, &cached),
             )
         };
         let mut scores: Vec<NodeScore> = Vec::with_capacity(feasible.len());

@@ -26,26 +26,47 @@ pub fn run(a: &CatalogArgs) -> anyhow::Result<ExitCode> {
                     "VM size",
                     "vCPU",
                     "memory (GiB)",
+                    "AKS pools",
                     "temp disk (GiB)",
                     "default OS disk",
                     "OS disk MB/s",
                     "Linux $/h",
                     "Windows $/h",
+                    "Spot $/h",
                 ]);
                 for r in &rows {
+                    let pools = match (r.aks_user, r.aks_system) {
+                        (_, true) => "user, system",
+                        (true, false) => "user",
+                        (false, false) => "no",
+                    };
+                    let windows = match (r.windows_usd_hour, r.windows_price_basis.as_deref()) {
+                        (Some(_), Some("rule")) => format!("{} (rule)", price(r.windows_usd_hour)),
+                        _ => price(r.windows_usd_hour),
+                    };
                     t.add_row(vec![
                         Cell::new(&r.name),
                         right(r.vcpu),
                         right(SizeUnit::GiB.fmt(r.memory.0)),
+                        Cell::new(pools),
                         right(SizeUnit::GiB.fmt(r.temp_disk.0)),
                         Cell::new(&r.default_os_disk),
                         right(&r.os_disk_throughput),
                         right(price(r.linux_usd_hour)),
-                        right(price(r.windows_usd_hour)),
+                        right(windows),
+                        right(
+                            r.linux_spot_usd_hour
+                                .map_or_else(|| "-".to_owned(), |v| format!("{v:.4}")),
+                        ),
                     ]);
                 }
+                let priced = rows
+                    .iter()
+                    .filter(|r| r.linux_usd_hour.is_some() || r.windows_usd_hour.is_some())
+                    .count();
                 format!(
-                    "{t}\nPrices: {region}, pay-as-you-go USD per node-hour (Azure Retail Prices API snapshot; see docs/catalogs.md).\n"
+                    "{t}\n{n} sizes offered in {region}, {priced} priced. Pay-as-you-go USD per node-hour (Azure Retail Prices API snapshots; see docs/catalogs.md); Windows \"(rule)\" = Linux + the Windows Server licence per vCPU where no Windows meter is published; \"unpriced\" = no price in the sources, never 0.\n",
+                    n = rows.len()
                 )
             })
         }
@@ -245,7 +266,7 @@ fn mib(b: poolcast_model::Bytes) -> String {
 
 fn price(p: Option<f64>) -> String {
     p.map(|v| format!("{v:.3}"))
-        .unwrap_or_else(|| "-".to_owned())
+        .unwrap_or_else(|| "unpriced".to_owned())
 }
 
 fn emit<T: Serialize>(

@@ -1050,6 +1050,7 @@ fn build_pool(
         taints: common_taints,
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
+        node_image: None,
         nodes: specs,
     }
 }
@@ -1314,6 +1315,7 @@ fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> P
         taints: Vec::new(),
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
+        node_image: None,
         nodes: Vec::new(),
     }
 }

@@ -41,17 +41,6 @@ pub fn pct(v: f64) -> String {
     format!("{:.0} %", v * 100.0)
 }
 
-/// Bytes in MiB or GiB.
-pub fn bytes(b: u64) -> String {
-    const MIB: f64 = 1024.0 * 1024.0;
-    let mib = b as f64 / MIB;
-    if mib >= 1024.0 {
-        format!("{:.2} GiB", mib / 1024.0)
-    } else {
-        format!("{mib:.0} MiB")
-    }
-}
-
 const CSS: &str = r#"
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--ok:#1a7f37;--bad:#cf222e}
 *{box-sizing:border-box}
@@ -690,12 +679,18 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     h.push_str("<section id=\"pulls\"><h2>Image pulls</h2>");
     figure(&mut h, charts, "image-pulls");
     if !doc.image_pulls.is_empty() {
+        let unit = crate::table::SizeUnit::for_column(
+            doc.image_pulls
+                .iter()
+                .flat_map(|c| [c.download_bytes, c.extract_bytes]),
+        );
+        let (download, extract) = (unit.header("download"), unit.header("to extract"));
         let mut tb = Table::new(&[
             ("image", false),
             ("pool", false),
             ("layers cached", true),
-            ("download", true),
-            ("to extract", true),
+            (download.as_str(), true),
+            (extract.as_str(), true),
             ("download time", true),
             ("extraction time", true),
             ("pull (wall)", true),
@@ -709,8 +704,8 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
                     ),
                     t(&c.pool),
                     n(format!("{} / {}", c.cached_layers, c.layers)),
-                    n(bytes(c.download_bytes)),
-                    n(bytes(c.extract_bytes)),
+                    n(unit.fmt(c.download_bytes)),
+                    n(unit.fmt(c.extract_bytes)),
                     n(fmt_ms(c.download_ms)),
                     n(fmt_ms(c.extract_ms)),
                     n(fmt_ms(c.pull_ms)),
@@ -782,7 +777,5 @@ mod tests {
         assert_eq!(usd(1234.5), "$1,234.50");
         assert_eq!(usd(0.004), "$0.00");
         assert_eq!(pct(0.256), "26 %");
-        assert_eq!(bytes(300 << 20), "300 MiB");
-        assert_eq!(bytes(3 << 30), "3.00 GiB");
     }
 }

@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::html::{bytes, pct, usd};
+use super::html::{pct, usd};
 use super::ReportDoc;
 use crate::table::fmt_ms;
+use crate::table::SizeUnit;
 
 /// Makes text safe inside a Markdown table cell.
 pub fn cell(s: &str) -> String {
@@ -282,6 +283,11 @@ pub fn page(doc: &ReportDoc) -> String {
 
     m.push_str("## Image pulls\n\n");
     chart(&mut m, doc, "image-pulls");
+    let unit = SizeUnit::for_column(
+        doc.image_pulls
+            .iter()
+            .flat_map(|c| [c.download_bytes, c.extract_bytes]),
+    );
     let rows: Vec<Vec<String>> = doc
         .image_pulls
         .iter()
@@ -289,8 +295,8 @@ pub fn page(doc: &ReportDoc) -> String {
             vec![
                 c.image.clone(),
                 c.pool.clone(),
-                bytes(c.download_bytes),
-                bytes(c.extract_bytes),
+                unit.fmt(c.download_bytes),
+                unit.fmt(c.extract_bytes),
                 fmt_ms(c.download_ms),
                 fmt_ms(c.extract_ms),
                 fmt_ms(c.pull_ms),
@@ -302,8 +308,8 @@ pub fn page(doc: &ReportDoc) -> String {
         &[
             "image",
             "pool",
-            "download",
-            "to extract",
+            &unit.header("download"),
+            &unit.header("to extract"),
             "download time",
             "extraction time",
             "pull (wall)",

@@ -99,6 +99,8 @@ pub struct PoolPlan {
     pub vm_size: String,
     /// USD per node-hour, if known.
     pub price_per_hour: Option<f64>,
+    /// Where that price comes from (`published`, `rule`, ...; `resolve::NodeShape`).
+    pub price_basis: Option<&'static str>,
     /// Labels every node carries (hostname and zone are added per node).
     pub labels: BTreeMap<String, String>,
     /// Node taints.
@@ -614,6 +616,7 @@ fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]
         mode: pool.mode,
         vm_size: shape.vm_size.clone(),
         price_per_hour: shape.price_per_hour,
+        price_basis: shape.price_basis,
         labels: pool_labels(r, rp),
         taints: pool.taints.clone(),
         zones,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use poolcast_model::catalog::{self, Arch, Catalog, VmSku};
+use poolcast_model::catalog::{self, Arch, Catalog, PriceBasis, VmSku};
 use poolcast_model::scenario::{Os, OsSku, Pool, Provider, Scenario, VmSize};
 use poolcast_model::Bytes;
 
@@ -24,6 +24,9 @@ pub struct NodeShape {
     pub arch: &'static str,
     /// USD per hour.
     pub price_per_hour: Option<f64>,
+    /// Where the price comes from: `published`, `rule` (Windows = Linux + licence),
+    /// `linux rate (Azure Hybrid Benefit)` or `inline`; `None` when unpriced.
+    pub price_basis: Option<&'static str>,
     /// Allocatable.
     pub allocatable: Res,
     /// Kubelet parameters.
@@ -85,17 +88,25 @@ pub fn node_shape(
         pool.os
     };
     let owned;
-    let (sku, price): (&VmSku, Option<f64>) = match &pool.vm_size {
+    let (sku, price, price_basis): (&VmSku, Option<f64>, Option<&'static str>) = match &pool.vm_size
+    {
         VmSize::Inline(i) => {
             owned = inline_sku(i);
-            (&owned, i.price_per_hour)
+            (&owned, i.price_per_hour, i.price_per_hour.map(|_| "inline"))
         }
         v => {
             let name = v.primary_name().unwrap_or_default();
             let sku = cat
                 .vm_sku(name)
                 .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?;
-            (sku, sku.price(region, price_os))
+            let price = sku.price(region, price_os);
+            let basis = match (pool.os, pool.azure_hybrid_benefit) {
+                _ if price.is_none() => None,
+                (Os::Windows, true) => Some("linux rate (Azure Hybrid Benefit)"),
+                (Os::Windows, false) => sku.windows_basis(region).map(PriceBasis::label),
+                (Os::Linux, _) => Some(PriceBasis::Published.label()),
+            };
+            (sku, price, basis)
         }
     };
     let disk = catalog::disks::os_disk_for(sku, pool.os_disk.as_ref())
@@ -168,6 +179,7 @@ pub fn node_shape(
         vm_size: sku.name.clone(),
         arch: sku.arch.label(),
         price_per_hour: price,
+        price_basis,
         allocatable,
         kubelet: KubeletParams {
             os: pool.os,

@@ -23,7 +23,7 @@ pub mod system_pods;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-pub use estimate::Estimate;
+pub use estimate::{lognormal_quantile, Dist, Estimate};
 pub use images::{normalize_reference, CacheRule, CatalogImage};
 pub use skus::{Arch, PriceBasis, SkuPrice, VmSku};
 pub use system_pods::{EnabledBy, PodImage, PodRequests, SystemPod, SystemPodKind};
@@ -418,45 +418,51 @@ mod tests {
         assert!(linux.contains(&"aks-azure-cns"));
         assert!(!linux.iter().any(|k| k.contains("servercore")));
 
+        // The Windows base images come from the node-image table, not `cachedOn`.
         let ws22 = cache_keys(Os::Windows, Some(20348));
-        for k in [
-            "servercore-ltsc2022",
-            "servercore-ltsc2022-prev",
-            "nanoserver-ltsc2022",
-            "iis-ltsc2022",
-            "aks-cloud-node-manager-windows",
-        ] {
-            assert!(ws22.contains(&k), "WS2022 caches {k}");
-        }
-        for k in [
-            "servercore-ltsc2025",
-            "iis-ltsc2025",
-            "aspnet-4.8-ltsc2022",
-            "aks-ama-logs-windows",
-        ] {
-            assert!(!ws22.contains(&k), "WS2022 does not cache {k}");
-        }
+        assert!(ws22.contains(&"aks-cloud-node-manager-windows"));
+        assert!(!ws22.iter().any(|k| k.contains("servercore")), "{ws22:?}");
+        assert!(!ws22.contains(&"aks-ama-logs-windows"));
 
-        let ws25 = cache_keys(Os::Windows, Some(26100));
-        for k in [
-            "servercore-ltsc2022",
-            "servercore-ltsc2025",
-            "nanoserver-ltsc2022",
-            "nanoserver-ltsc2025",
-            "iis-ltsc2025",
+        let bases = |sku, version| -> Vec<String> {
+            images::windows_base_cache(sku, version)
+                .into_iter()
+                .map(|i| i.name)
+                .collect()
+        };
+        use crate::scenario::OsSku;
+        let ws22 = bases(OsSku::Windows2022, None);
+        for name in [
+            "mcr.microsoft.com/windows/servercore:ltsc2022",
+            "mcr.microsoft.com/windows/servercore:10.0.20348.5386",
+            "mcr.microsoft.com/windows/nanoserver:ltsc2022",
+            "mcr.microsoft.com/windows/servercore/iis:10.0.20348.5386",
         ] {
-            assert!(ws25.contains(&k), "WS2025 caches {k}");
+            assert!(
+                ws22.contains(&name.to_owned()),
+                "WS2022 caches {name}: {ws22:?}"
+            );
         }
-        assert!(!ws25.contains(&"iis-ltsc2022"));
-        assert!(cache_keys(Os::Windows, Some(17763)).contains(&"servercore-ltsc2019"));
-
-        // Without a build only the build-independent system images qualify.
-        let unknown = cache_keys(Os::Windows, None);
-        assert!(unknown.iter().all(|k| k.starts_with("aks-")), "{unknown:?}");
-        assert!(!unknown.is_empty());
+        assert_eq!(ws22.len(), 6, "3 bases x (latest, latest - 1)");
+        let ws25 = bases(OsSku::Windows2025, None);
+        assert!(ws25.contains(&"mcr.microsoft.com/windows/servercore:10.0.26100.33158".to_owned()));
+        assert!(ws25.contains(&"mcr.microsoft.com/windows/servercore:ltsc2022".to_owned()));
+        assert!(!ws25.iter().any(|n| n.contains("iis:10.0.20348")));
+        assert!(
+            bases(OsSku::Windows2019, None).is_empty(),
+            "no ltsc2019 base cached"
+        );
+        assert!(bases(OsSku::Ubuntu, None).is_empty());
+        // An older node image caches its own month and the one before it.
+        let old = bases(
+            OsSku::Windows2022,
+            Some("AKSWindows-2022-containerd-20348.5386.260715"),
+        );
+        assert!(old.contains(&"mcr.microsoft.com/windows/servercore:10.0.20348.5386".to_owned()));
+        assert!(!old.iter().any(|n| n.ends_with("ltsc2022")), "{old:?}");
         assert_eq!(
             images::node_image_cache(Os::Windows, Some(20348)).len(),
-            ws22.len()
+            cache_keys(Os::Windows, Some(20348)).len()
         );
     }
 
@@ -482,17 +488,28 @@ mod tests {
             digests("aspnet-8.0-nanoserver-ltsc2022")[0],
             digests("nanoserver-ltsc2022")[0]
         );
-        // Last month's servercore shares the base but not the delta.
-        let prev = digests("servercore-ltsc2022-prev");
+        // Last month's servercore shares the base but not the delta; one from before the
+        // base layer's refresh shares neither.
+        let sc_img = c.image("servercore-ltsc2022").unwrap();
+        let prev: Vec<String> = sc_img
+            .at_revision(5386)
+            .unwrap()
+            .layers
+            .iter()
+            .map(|l| l.digest.clone())
+            .collect();
         assert_eq!(prev[0], sc[0]);
         assert_ne!(prev[1], sc[1]);
+        let old = sc_img.at_revision(4000).unwrap();
+        assert!(old.layers.iter().all(|l| !sc.contains(&l.digest)));
+        assert_eq!(old.size(), sc_img.size());
 
         // On a fresh WS2022 node only the framework layers of aspnet:4.8 are missing.
-        let cached: std::collections::BTreeSet<String> = c
-            .node_image_cache(Os::Windows, Some(20348))
-            .iter()
-            .flat_map(|i| i.layers.iter().map(|l| l.digest.clone()))
-            .collect();
+        let cached: std::collections::BTreeSet<String> =
+            images::windows_base_cache(crate::scenario::OsSku::Windows2022, None)
+                .iter()
+                .flat_map(|i| i.layers.iter().map(|l| l.digest.clone()))
+                .collect();
         let missing: Vec<&String> = aspnet.iter().filter(|d| !cached.contains(*d)).collect();
         assert_eq!(missing, [&aspnet[2], &aspnet[3]]);
     }

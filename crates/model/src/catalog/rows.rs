@@ -223,19 +223,23 @@ pub fn image_row(i: &CatalogImage) -> ImageRow {
         layers: i.layers.len(),
         size: i.size(),
         uncompressed_size: i.uncompressed_size(),
-        cached_on: i
-            .cached_on
-            .iter()
-            .map(|r| {
-                if r.builds.is_empty() {
-                    r.os.to_string()
-                } else {
-                    let b: Vec<String> = r.builds.iter().map(u32::to_string).collect();
-                    format!("{} {}", r.os, b.join("/"))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        cached_on: {
+            let rules = i.cached_on.iter().map(|r| (r.os, r.builds.clone()));
+            let builds = super::images::node_image_builds_caching(&i.key);
+            let vhd = (!builds.is_empty()).then_some((Os::Windows, builds));
+            rules
+                .chain(vhd)
+                .map(|(os, builds)| {
+                    if builds.is_empty() {
+                        os.to_string()
+                    } else {
+                        let b: Vec<String> = builds.iter().map(u32::to_string).collect();
+                        format!("{os} {}", b.join("/"))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
         date: i.date.clone(),
         source: i.source.clone(),
         notes: i.notes.clone().unwrap_or_default(),

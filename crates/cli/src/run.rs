@@ -150,13 +150,21 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
     };
     let _ = writeln!(
         out,
-        "Cost, steady (nodes at the end): {:.2} {cur}/hour, {:.2} {cur}/month (730 h)\nCost over the run: {:.2} {cur} for {:.1} node-hours in {:.1} h\n(list prices, {region}){unpriced}",
+        "Cost, steady (nodes at the end{tier}): {:.2} {cur}/hour, {:.2} {cur}/month (730 h)\nCost over the run: {:.2} {cur} for {:.1} node-hours in {:.1} h\n(prices in {region}; price basis per pool above){unpriced}",
         s.cost.per_hour,
         s.cost.per_month,
         s.cost.run_cost,
         s.cost.node_hours,
         s.cost.run_hours,
         cur = s.cost.currency,
+        tier = if s.cost.tier_fee_per_hour > 0.0 {
+            format!(
+                " + AKS {} tier {:.2}/hour",
+                s.cost.tier, s.cost.tier_fee_per_hour
+            )
+        } else {
+            String::new()
+        },
     );
     if !o.node_events.is_empty() {
         let _ = write!(out, "\nCluster autoscaler:\n{}", node_events_table(o));

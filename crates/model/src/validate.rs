@@ -178,6 +178,30 @@ impl Validator<'_> {
                 ));
             }
         }
+        if let Some(pr) = &c.pricing {
+            let at = at.key("pricing");
+            let pct = [
+                (
+                    pr.discount_percent,
+                    at.key("discountPercent"),
+                    "discountPercent",
+                ),
+                (
+                    pr.commitment.as_ref().map(|c| c.rate_percent),
+                    at.key("commitment").key("ratePercent"),
+                    "ratePercent",
+                ),
+            ];
+            for (v, field, name) in pct {
+                if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0 || *v > 100.0) {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        field,
+                        format!("{name} {v} is outside 0-100 (percent)"),
+                    ));
+                }
+            }
+        }
         if let Some(sch) = &c.scheduler {
             let at = at.key("scheduler");
             if let Some(p) = sch.percentage_of_nodes_to_score.filter(|p| *p > 100) {

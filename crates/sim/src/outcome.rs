@@ -152,7 +152,12 @@ pub struct PoolSummary {
 pub struct Cost {
     /// Currency of every price.
     pub currency: &'static str,
-    /// Steady: USD per hour of the nodes alive at the horizon (priced pools only).
+    /// AKS pricing tier (`free`, `standard`, `premium`; `none` for provider generic).
+    pub tier: &'static str,
+    /// Its cluster-management fee per hour (included in every sum below).
+    pub tier_fee_per_hour: f64,
+    /// Steady: USD per hour of the nodes alive at the horizon (priced pools only) plus the
+    /// tier fee.
     pub per_hour: f64,
     /// Steady: USD per month (730 hours, Azure's pricing month).
     pub per_month: f64,
@@ -165,7 +170,8 @@ pub struct Cost {
     pub run_hours: f64,
     /// Node-hours billed over the run, all pools.
     pub node_hours: f64,
-    /// USD over the run: node-hours x price of the priced pools.
+    /// USD over the run: node-hours x price of the priced pools, plus the tier fee for
+    /// the run's hours.
     pub run_cost: f64,
 }
 

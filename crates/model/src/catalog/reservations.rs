@@ -450,7 +450,10 @@ mod tests {
     /// Published `kubectl describe node` outputs: (source, os, vCPU, nominal GiB as MiB,
     /// Kubernetes minor, maxPods, allocatable CPU millicores, allocatable memory KiB).
     /// Model: CPU exact; memory within 2% (Linux capacity is an approximation).
-    const PUBLISHED_NODES: [(&str, Os, u32, u64, u32, u32, u64, u64); 2] = [
+    /// (source, os, vCPU, nominal MiB, minor, maxPods, CPU millicores, memory KiB).
+    type NodeDescription = (&'static str, Os, u32, u64, u32, u32, u64, u64);
+
+    const PUBLISHED_NODES: [NodeDescription; 2] = [
         // Azure/AKS#3525 (2023-03-09): Linux, 2 vCPU, 4 GB, Kubernetes 1.24, 100 pods;
         // capacity 4025836Ki.
         (

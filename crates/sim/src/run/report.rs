@@ -268,7 +268,7 @@ impl Engine<'_> {
                     nodes: 0,
                     price_per_node_hour: p.price_per_hour.map(round4),
                     cost_per_hour: None,
-                    price_basis: p.price_basis.map(str::to_owned),
+                    price_basis: p.price_basis.clone(),
                     node_hours: 0.0,
                     run_cost: None,
                 },
@@ -349,6 +349,9 @@ impl Engine<'_> {
             ps.node_hours = round4(ps.node_hours);
         }
         let complete = unpriced_pools.is_empty();
+        let run_hours = horizon.ms() as f64 / 3_600_000.0;
+        per_hour += self.plan.tier_fee_per_hour;
+        run_cost += self.plan.tier_fee_per_hour * run_hours;
 
         // Peaks.
         let mut peak = BTreeMap::new();
@@ -476,11 +479,13 @@ impl Engine<'_> {
                 nodes_by_pool: by_pool,
                 cost: Cost {
                     currency: "USD",
+                    tier: self.plan.tier,
+                    tier_fee_per_hour: round4(self.plan.tier_fee_per_hour),
                     per_hour: round4(per_hour),
                     per_month: round4(per_hour * HOURS_PER_MONTH),
                     complete,
                     unpriced_pools,
-                    run_hours: round4(horizon.ms() as f64 / 3_600_000.0),
+                    run_hours: round4(run_hours),
                     node_hours: round4(node_hours),
                     run_cost: round4(run_cost),
                 },

@@ -95,12 +95,8 @@ pub(crate) fn reference_evidence(reference: &str) -> RefEvidence {
             Some("its name or tag names Windows Server Core (servercore)".to_owned())
         } else if r.contains("nanoserver") {
             Some("its name or tag names Nano Server".to_owned())
-        } else if let Some(b) = build {
-            Some(format!(
-                "its tag names a Windows Server release (build {b})"
-            ))
         } else {
-            None
+            build.map(|b| format!("its tag names a Windows Server release (build {b})"))
         };
     RefEvidence {
         build,

@@ -243,7 +243,7 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
         a(
             "io",
             "start-up I/O: per opened file open cost x container-layer multiplier + Defender first-open scan; per written file create cost x multiplier + Defender write scan; bytes at the OS disk rate",
-            "io-costs.md §5.1, §5.4",
+            "catalog::disks::per_file_costs: WinFsp fsbench; Szorc, Surprisingly Slow (2021); rust-lang/rustup#904",
         ),
         a(
             "disk",
@@ -255,7 +255,7 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
         v.push(a(
             "allocatable",
             "AKS kube-reserved CPU brackets and memory rules on nominal MiB; Linux capacity 3% below nominal",
-            "node-resource-reservations.md; facts.md §5",
+            "AKSDOCS node-resource-reservations.md",
         ));
         v.push(a(
             "provisioning",

@@ -217,7 +217,7 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
     let mut v = vec![
         a(
             "pull",
-            "after a 0.35 s setup (manifest resolution), layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls split the link equally among the pulls running when one starts",
+            "after a 0.35 s setup (manifest resolution), layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls keep their registry's per-pull rate and share the NIC, disk and snapshotter equally among the pulls running when one starts",
             catalog::disks::PULL_SETUP.source,
         ),
         a(

@@ -788,6 +788,15 @@ impl<'s> Engine<'s> {
                 }
             }
             self.pods[pod.idx()].attempts += 1;
+            // The same failure on an unchanged cluster, reproduced without the cycle.
+            if let Some(r) =
+                self.sched
+                    .replay_failure(&self.plan.cluster, pod, &mut self.preempt_rng)
+            {
+                self.record_failure(pod, Reason::Unschedulable, r.message);
+                self.queue.add_unschedulable_by(pod, now, &r.rejected);
+                continue;
+            }
             match self
                 .sched
                 .schedule_one(&self.plan.cluster, pod, &mut self.tie)
@@ -799,6 +808,7 @@ impl<'s> Engine<'s> {
                 ScheduleResult::Unschedulable(mut fe) => {
                     let rejected = fe.unschedulable_plugins();
                     fe.post_filter_msg = self.post_filter(pod, &fe);
+                    self.sched.remember_failure(&self.plan.cluster, pod, &fe);
                     self.record_failure(pod, Reason::Unschedulable, fe.message());
                     self.queue.add_unschedulable_by(pod, now, &rejected);
                 }

@@ -58,6 +58,10 @@ fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
         ephemeral_os_disk: temp.get() > 0,
         accelerated_networking: String::new(),
         arch: Arch::Amd64,
+        premium_io: None,
+        gpus: None,
+        aks_user: true,
+        aks_system: true,
         prices: BTreeMap::new(),
         source: "inline in the scenario".to_owned(),
     }

@@ -484,7 +484,7 @@ impl Kubelet {
         &mut self,
         now: SimTime,
         table: &LayerTable,
-        link_for: impl Fn(ImageId) -> PullLink,
+        mut link_for: impl FnMut(ImageId) -> PullLink,
         model: &dyn PullTimeModel,
         started: &mut Vec<PullStart>,
     ) {

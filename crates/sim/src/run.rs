@@ -244,6 +244,8 @@ pub(crate) struct Engine<'s> {
     preempt_rng: SimRng,
     /// Every preemption: (time, preemptor, node, victims), for tests and reports.
     pub preemptions: Vec<(SimTime, PodId, NodeId, Vec<PodId>)>,
+    /// Spread in provisioning, pulls and container starts (`sim.variability`).
+    pub jitter: crate::variability::Jitter,
 }
 
 impl<'s> Engine<'s> {
@@ -263,6 +265,7 @@ impl<'s> Engine<'s> {
                 .map(Budget::from_scenario)
                 .collect(),
             preemptions: Vec::new(),
+            jitter: crate::variability::Jitter::new(plan.seed, scenario.sim.variability),
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
             sched,
@@ -975,7 +978,9 @@ impl<'s> Engine<'s> {
                 return;
             }
         }
-        let overhead = self.kubelets[node.idx()].params.start_overhead_ms;
+        let overhead = self
+            .jitter
+            .container_start_ms(node_os, self.kubelets[node.idx()].params.start_overhead_ms);
         self.q
             .schedule(now.plus_ms(overhead), Event::ContainerStarted { pod, node });
     }
@@ -996,12 +1001,15 @@ impl<'s> Engine<'s> {
         let extract = self.kubelets[node.idx()].params.extract_rate(age);
         let mut starts = std::mem::take(&mut self.scratch_starts);
         starts.clear();
+        let jitter = &mut self.jitter;
         self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
-            |img| PullLink {
-                download_bps: registry[img.idx()].min(nic),
-                extract_bps: extract,
+            |img| {
+                jitter.pull_link(PullLink {
+                    download_bps: registry[img.idx()].min(nic),
+                    extract_bps: extract,
+                })
             },
             &PipelinedPull,
             &mut starts,
@@ -1260,8 +1268,9 @@ impl<'s> Engine<'s> {
         }
         if let Some(sel) = &e.add_nodes {
             if let Some(pi) = self.plan.pools.iter().position(|p| p.name == sel.pool) {
-                let delay = self.plan.pools[pi].provision_ms;
+                let median = self.plan.pools[pi].provision_ms;
                 for _ in 0..sel.count.unwrap_or(1) {
+                    let delay = self.jitter.provisioning_ms(median);
                     self.q.schedule_in(
                         delay,
                         Event::NodeJoin {

@@ -47,6 +47,7 @@ impl Engine<'_> {
                 pending: &pending,
                 failed_since: &failed,
                 pdb_blocked: &pdb_blocked,
+                jitter: &mut self.jitter,
             },
         );
         self.plan.cluster = cluster;

@@ -437,6 +437,9 @@ impl Engine<'_> {
 
         let mut assumptions = self.plan.assumptions.clone();
         assumptions.extend(engine_assumptions());
+        assumptions.extend(crate::variability::assumptions(
+            self.scenario.sim.variability,
+        ));
         if self.autoscaler.is_some() {
             assumptions.extend(crate::autoscaler::assumptions());
         }

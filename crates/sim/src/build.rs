@@ -110,6 +110,9 @@ pub struct PoolPlan {
     pub kubelet: KubeletParams,
     /// Images on every new node (node-image cache and `prePulledImages`).
     pub preload: Vec<ImageId>,
+    /// The part of `preload` only the pool's `prePulledImages` asked for (not cached by the
+    /// node image).
+    pub pre_pulled: Vec<ImageId>,
     /// Time from an add-nodes request to a Ready node.
     pub provision_ms: u64,
     /// DaemonSets (workload indexes) that may run on this pool's nodes.
@@ -758,6 +761,7 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
         let windows_build = os_sku.windows_build().filter(|_| pool.os == Os::Windows);
         let shape = crate::shape::node_shape(scn, pool, os_sku, minor, region)?;
         let mut preload = Vec::new();
+        let mut pre_pulled = Vec::new();
         if aks {
             let cached: Vec<String> = b
                 .cat
@@ -778,6 +782,9 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
                     workload: format!("pool {}", pool.name),
                     image: r.clone(),
                 })?;
+            if !preload.contains(&id) {
+                pre_pulled.push(id);
+            }
             preload.push(id);
         }
         preload.sort_unstable();
@@ -898,6 +905,7 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             allocatable: shape.allocatable,
             kubelet: shape.kubelet,
             preload,
+            pre_pulled,
             provision_ms: shape.provision_ms,
             daemonsets,
             name_prefix,

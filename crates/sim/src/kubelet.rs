@@ -203,8 +203,9 @@ pub fn pipelined_spans(layers: &[LayerId], table: &LayerTable, link: PullLink) -
 
 /// The default pull model: layers download one after another at the link rate, and each
 /// layer is unpacked after its download and after the previous layer's unpack (containerd
-/// fetches ahead but unpacks in order, and no Windows snapshotter unpacks in parallel:
-/// io-costs.md §3.3). For a single layer this is download + extraction; for many layers
+/// fetches ahead but unpacks in order, one fetch-decompress-write stream per layer:
+/// containerd/containerd#13559; the Windows snapshotter does not unpack in parallel either:
+/// containerd/containerd#4989). For a single layer this is download + extraction; for many layers
 /// it approaches the slower of the two stages.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PipelinedPull;
@@ -233,7 +234,8 @@ impl PullTimeModel for PipelinedPull {
     }
 }
 
-/// Per-file costs of one OS's container filesystem, in microseconds (io-costs.md §5.1).
+/// Per-file costs of one OS's container filesystem, in microseconds (values and sources in
+/// `catalog::disks::per_file_costs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileCosts {
     /// Open + close of an existing file.
@@ -261,7 +263,8 @@ pub trait IoCostModel {
     fn startup_io_ms(&self, io: &IoProfile, costs: &FileCosts, disk: DiskPerf) -> u64;
 }
 
-/// The default I/O model, io-costs.md §5.4: every opened file pays the open cost times the
+/// The default I/O model (sources in `catalog::disks::per_file_costs` and docs/sources.md):
+/// every opened file pays the open cost times the
 /// container-layer multiplier plus the antivirus first-open surcharge, every written file
 /// the create cost times the multiplier plus the write scan, and the bytes read at start
 /// are charged at the disk rate (a fresh container has a cold page cache).

@@ -1,6 +1,6 @@
-//! What `sim.variability` costs: the bundled morning burst and hybrid scenarios simulated
-//! with durations drawn (`on`, the default) and with point values (`none`), and the draw
-//! itself. Target: drawing costs under 10% of a run (docs/performance.md).
+//! What `sim.variability` costs: the bundled morning burst, hybrid and large-estate
+//! scenarios simulated with durations drawn (`on`, the default) and with point values
+//! (`none`), and the draw itself. Target: drawing costs under 10% of a run (docs/performance.md).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use poolcast_model::scenario::{Os, Variability};
@@ -9,7 +9,7 @@ use poolcast_sim::kubelet::PullLink;
 use poolcast_sim::variability::Jitter;
 use poolcast_sim::{simulate, RunOptions};
 
-const SCENARIOS: [(&str, &str); 2] = [
+const SCENARIOS: [(&str, &str); 3] = [
     (
         "morning-burst",
         include_str!("../../scenarios/morning-burst.yaml"),
@@ -17,6 +17,10 @@ const SCENARIOS: [(&str, &str); 2] = [
     (
         "hybrid-medchart",
         include_str!("../../scenarios/hybrid-medchart.yaml"),
+    ),
+    (
+        "large-estate",
+        include_str!("../../scenarios/large-estate.yaml"),
     ),
 ];
 
@@ -29,7 +33,7 @@ fn load(name: &str, text: &str) -> Scenario {
 
 fn runs(c: &mut Criterion) {
     let mut g = c.benchmark_group("variability");
-    g.sample_size(20);
+    g.sample_size(10);
     for (name, text) in SCENARIOS {
         let mut s = load(name, text);
         for v in [Variability::None, Variability::On] {

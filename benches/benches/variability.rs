@@ -58,13 +58,15 @@ fn draws(c: &mut Criterion) {
     let link = PullLink {
         download_bps: 100_000_000,
         extract_bps: 20_000_000,
+        per_file_us: 1_000,
+        setup_ms: 350,
     };
     c.bench_function("variability/1000 draws of each kind", |b| {
         b.iter(|| {
             let mut acc = 0u64;
             for _ in 0..1000 {
                 acc = acc
-                    .wrapping_add(j.provisioning_ms(420_000))
+                    .wrapping_add(j.provisioning_ms(Os::Windows, 420_000))
                     .wrapping_add(j.pull_link(link).extract_bps)
                     .wrapping_add(j.container_start_ms(Os::Windows, 5_000));
             }

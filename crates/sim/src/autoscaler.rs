@@ -684,7 +684,7 @@ impl Autoscaler {
         // Each node's time to Ready is its own draw (`crate::variability`); one drawn
         // beyond max-node-provision-time never joins and times the group out.
         for _ in 0..o.nodes {
-            let ready_in_ms = jitter.provisioning_ms(g.provision_ms);
+            let ready_in_ms = jitter.provisioning_ms(plan.pools[g.pool.idx()].os, g.provision_ms);
             let times_out = ready_in_ms > self.settings.max_node_provision_ms;
             self.upcoming.push(Upcoming {
                 pool: g.pool,

@@ -15,7 +15,6 @@ use crate::kubelet::{LayerOrigin, LayerState};
 use crate::outcome::NodeEventKind;
 use crate::run::{Engine, PodPull};
 use crate::scheduler::framework::Code;
-use crate::scheduler::ScheduleResult;
 use crate::SimError;
 
 /// Output schema of an explanation.
@@ -236,12 +235,8 @@ pub(crate) fn from_engine(
             }
         })
         .collect();
-    let (chosen_node, message) = match &cap.result {
-        ScheduleResult::Scheduled { node, .. } => {
-            (Some(cluster.nodes[node.idx()].name.clone()), None)
-        }
-        ScheduleResult::Unschedulable(fe) => (None, Some(fe.message())),
-    };
+    let chosen_node = cap.chosen.map(|n| cluster.nodes[n.idx()].name.clone());
+    let message = cap.message.clone();
     let rt = &engine.pods[cap.pod.idx()];
     Ok(Explanation {
         schema: EXPLAIN_SCHEMA,

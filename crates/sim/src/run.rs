@@ -18,7 +18,7 @@ use crate::cluster::{ImageId, NodeId, NodeInfo, PodId, PoolId, Res};
 use crate::engine::{rng_for, EventKey, EventQueue, SimRng, SimTime, Stream};
 use crate::kubelet::{
     image_backoff_ms, DiskPerf, IoCostModel, Kubelet, LayerOrigin, OsCheck, PerFileIoCost,
-    PipelinedPull, PullLink, PullRequest, PullStart,
+    PipelinedPull, PullRequest, PullStart,
 };
 use crate::outcome::{FailureRecord, Reason, Series};
 use crate::pdb::{self, Budget, BudgetStatus, Eviction, PodView};
@@ -207,7 +207,9 @@ pub(crate) struct Captured {
     pub pod: PodId,
     pub at: SimTime,
     pub verdicts: Vec<NodeVerdict>,
-    pub result: ScheduleResult,
+    /// The node it was bound to, or kube-scheduler's FailedScheduling message.
+    pub chosen: Option<NodeId>,
+    pub message: Option<String>,
     /// Which attempt of the pod it was (1 = first).
     pub attempt: u32,
 }
@@ -852,39 +854,66 @@ impl<'s> Engine<'s> {
                 }
             }
             self.pods[pod.idx()].attempts += 1;
-            let result = self
-                .sched
-                .schedule_one(&self.plan.cluster, pod, &mut self.tie);
-            if self.traced == Some(pod) {
-                let outcome = match &result {
-                    ScheduleResult::Scheduled { node, .. } => Ok(*node),
-                    ScheduleResult::Unschedulable(fe) => Err(fe.message()),
-                };
-                self.attempt_log.push((now, outcome));
-                if let Some(verdicts) = verdicts {
-                    self.captured = Some(Captured {
-                        pod,
-                        at: now,
-                        verdicts,
-                        result: result.clone(),
-                        attempt: self.pods[pod.idx()].attempts,
-                    });
-                }
+            // The same failure on an unchanged cluster, reproduced without the cycle.
+            if let Some(r) =
+                self.sched
+                    .replay_failure(&self.plan.cluster, pod, &mut self.preempt_rng)
+            {
+                self.note_attempt(pod, now, Err(r.message.clone()), verdicts.take());
+                self.record_failure(pod, Reason::Unschedulable, r.message);
+                self.queue.add_unschedulable_by(pod, now, &r.rejected);
+                continue;
             }
-            match result {
+            match self
+                .sched
+                .schedule_one(&self.plan.cluster, pod, &mut self.tie)
+            {
                 ScheduleResult::Scheduled { node, .. } => {
+                    self.note_attempt(pod, now, Ok(node), verdicts.take());
                     self.queue.done(pod);
                     self.bind(pod, node);
                 }
                 ScheduleResult::Unschedulable(mut fe) => {
                     let rejected = fe.unschedulable_plugins();
                     fe.post_filter_msg = self.post_filter(pod, &fe);
-                    self.record_failure(pod, Reason::Unschedulable, fe.message());
+                    self.sched.remember_failure(&self.plan.cluster, pod, &fe);
+                    let message = fe.message();
+                    self.note_attempt(pod, now, Err(message.clone()), verdicts.take());
+                    self.record_failure(pod, Reason::Unschedulable, message);
                     self.queue.add_unschedulable_by(pod, now, &rejected);
                 }
             }
         }
         self.arm_wake();
+    }
+
+    /// `explain`: records an attempt of the traced pod, and captures it with `verdicts`
+    /// when it is the explained one.
+    fn note_attempt(
+        &mut self,
+        pod: PodId,
+        now: SimTime,
+        outcome: Result<NodeId, String>,
+        verdicts: Option<Vec<NodeVerdict>>,
+    ) {
+        if self.traced != Some(pod) {
+            return;
+        }
+        if let Some(verdicts) = verdicts {
+            let (chosen, message) = match &outcome {
+                Ok(n) => (Some(*n), None),
+                Err(m) => (None, Some(m.clone())),
+            };
+            self.captured = Some(Captured {
+                pod,
+                at: now,
+                verdicts,
+                chosen,
+                message,
+                attempt: self.pods[pod.idx()].attempts,
+            });
+        }
+        self.attempt_log.push((now, outcome));
     }
 
     fn arm_wake(&mut self) {
@@ -1085,21 +1114,15 @@ impl<'s> Engine<'s> {
     fn kick_puller(&mut self, node: NodeId) {
         let now = self.now();
         let registry = &self.plan.registry_bps;
-        let nic = self.kubelets[node.idx()].params.nic_bps;
         let age = now.since(self.nodes[node.idx()].created);
-        let extract = self.kubelets[node.idx()].params.extract_rate(age);
+        let params = self.kubelets[node.idx()].params.clone();
         let mut starts = std::mem::take(&mut self.scratch_starts);
         starts.clear();
         let jitter = &mut self.jitter;
         self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
-            |img| {
-                jitter.pull_link(PullLink {
-                    download_bps: registry[img.idx()].min(nic),
-                    extract_bps: extract,
-                })
-            },
+            |img| jitter.pull_link(params.pull_link(age, registry[img.idx()])),
             &PipelinedPull,
             &mut starts,
         );
@@ -1377,9 +1400,9 @@ impl<'s> Engine<'s> {
         }
         if let Some(sel) = &e.add_nodes {
             if let Some(pi) = self.plan.pools.iter().position(|p| p.name == sel.pool) {
-                let median = self.plan.pools[pi].provision_ms;
+                let (os, point) = (self.plan.pools[pi].os, self.plan.pools[pi].provision_ms);
                 for _ in 0..sel.count.unwrap_or(1) {
-                    let delay = self.jitter.provisioning_ms(median);
+                    let delay = self.jitter.provisioning_ms(os, point);
                     self.q.schedule_in(
                         delay,
                         Event::NodeJoin {

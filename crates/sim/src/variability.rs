@@ -1,14 +1,18 @@
 //! Spread in the durations a run draws: how long a new node takes to join Ready, how fast
 //! each image pull downloads and unpacks, and how long a container takes to start.
 //!
-//! Every such duration is drawn from a log-normal distribution whose median is the point
-//! value the run would otherwise use (the catalog's `Estimate::default`, the pool's
-//! extraction rate, the scenario's override), so `sim.variability: none` and the medians
-//! of `on` agree. Log-normal because these are positive durations made of multiplicative
-//! effects (platform load, disk and network contention) and the measured ones are skewed
-//! to the right: the AKS scale-out benchmark's P99 is 2.6-3.0x its P50, its P10 is not
-//! far below it. The shape `sigma` of each is fitted to public data (the fits are unit
-//! tests below); draws are clamped to +-3 sigma, beyond what any of the data covers.
+//! Every such duration is drawn around the point value the run would otherwise use (the
+//! catalog's `Estimate::default`, the pool's rates, the scenario's override), so
+//! `sim.variability: none` is the median (or most likely) run:
+//! - node time to Ready and container start follow the catalog estimate's own `Dist`:
+//!   `LogNormal` (fitted to measured percentiles: Linux provisioning, the AKS scale-out
+//!   benchmark) with its median at the point value, or `Range` (the sources give a range
+//!   only: Windows provisioning, container starts) as a triangular distribution over
+//!   `low..=high` with its mode at `default`, scaled when a scenario overrides the value;
+//! - each pull's download and extraction are log-normal around their rates with the shape
+//!   fitted here to repeated identical cold pulls (`PULL_SIGMA`): positive durations of
+//!   multiplicative effects, skewed to the right like every measured spread. Log-normal
+//!   draws are clamped to +-3 sigma, beyond what any of the data covers.
 //!
 //! Draws come from the run's `Jitter` RNG stream only, split by word position into three
 //! sub-streams (provisioning, pulls, container starts), so a what-if that changes the
@@ -18,7 +22,7 @@
 //! approximation; absolute error below 2e-5, a test checks it against tables): no rejection
 //! loop, so the number of words drawn is the number of draws.
 
-use poolcast_model::catalog::{provisioning, Estimate};
+use poolcast_model::catalog::{provisioning, Dist, Estimate};
 use poolcast_model::scenario::{Os, Variability};
 use poolcast_model::Duration;
 use rand::RngCore;
@@ -26,12 +30,6 @@ use rand::RngCore;
 use crate::engine::{rng_for, SimRng, Stream};
 use crate::kubelet::PullLink;
 use crate::outcome::Assumption;
-
-/// Log-normal shape of a new node's time to Ready, fitted (least squares through the origin
-/// of `ln(Pq / P50)` on the normal quantile `z_q`) to the P50/P90/P95/P99 of the AKS team's
-/// 3 -> 53 node scale-out benchmark (Standard_D8ds_v5, 2023-11-06 and 2024-01-15:
-/// `PROVISIONING_BENCHMARK`). Applied to Windows pools too: no Windows percentiles exist.
-pub const PROVISIONING_SIGMA: f64 = 0.37;
 
 /// Log-normal shape of one pull's download rate and, independently, of its extraction
 /// rate: the pooled within-group standard deviation of `ln(seconds)` over repeated
@@ -45,23 +43,6 @@ pub const CLAMP_SIGMAS: f64 = 3.0;
 
 /// The standard normal quantile of 0.95, for reading an `Estimate`'s low/high as P5/P95.
 pub const Z_95: f64 = 1.644_853_626_951_472_2;
-
-/// Published percentiles of AKS node-pool scale-out (3 -> 53 x Standard_D8ds_v5, Azure CNI
-/// Overlay, East US), seconds: (date of the table, [(percentile, seconds)]). Source:
-/// github.com/Azure/AKS-Performance-and-Scale, `Perf-Benchmarks/AKS-Perf-Benchmarks.md`
-/// (1,014 runs over 7 days to 2023-11-06; 1,006 runs to 2024-01-15). Each run times the
-/// whole batch to its last node Ready, so the spread is between batches; poolcast applies it
-/// per node (an approximation, in the run's assumptions).
-pub const PROVISIONING_BENCHMARK: [(&str, [(u32, f64); 4]); 2] = [
-    (
-        "2023-11-06",
-        [(50, 116.4), (90, 160.8), (95, 199.2), (99, 346.8)],
-    ),
-    (
-        "2024-01-15",
-        [(50, 100.2), (90, 135.0), (95, 160.2), (99, 261.0)],
-    ),
-];
 
 /// Repeated identical cold pulls, seconds (kubelet "Successfully pulled image ... in X"),
 /// each run on a fresh AKS node (westus3, Standard_D8_v5, Kubernetes 1.32.6, containerd
@@ -86,14 +67,32 @@ pub const IDENTICAL_COLD_PULLS: [(&str, &[f64]); 4] = [
     ),
 ];
 
-/// The log-normal shape that puts an estimate's `low` and `high` at P5 and P95 around
-/// `default` (the range each catalog estimate states is what its sources support).
-pub fn sigma_of_range(e: &Estimate<Duration>) -> f64 {
-    let (lo, hi) = (e.low.as_ms().max(1) as f64, e.high.as_ms().max(1) as f64);
-    if hi <= lo {
-        return 0.0;
+/// A draw from `e`'s distribution, scaled so that its point value is `point_ms` (the
+/// estimate's `default`, or a scenario's override of it), from one 64-bit word.
+pub fn draw_estimate(e: &Estimate<Duration>, point_ms: u64, word: u64) -> u64 {
+    match e.dist {
+        Dist::LogNormal { sigma_milli } => {
+            scale(point_ms, factor(word, f64::from(sigma_milli) / 1000.0))
+        }
+        Dist::Range => {
+            let d = e.default.as_ms().max(1) as f64;
+            let (lo, hi) = (e.low.as_ms() as f64 / d, e.high.as_ms() as f64 / d);
+            scale(point_ms, triangular(unit(word), lo.min(1.0), hi.max(1.0)))
+        }
     }
-    (hi / lo).ln() / (2.0 * Z_95)
+}
+
+/// The inverse CDF at `u` of the triangular distribution on `[lo, hi]` with mode 1.
+fn triangular(u: f64, lo: f64, hi: f64) -> f64 {
+    if hi <= lo {
+        return 1.0;
+    }
+    let fc = (1.0 - lo) / (hi - lo);
+    if u < fc {
+        lo + (u * (hi - lo) * (1.0 - lo)).sqrt()
+    } else {
+        hi - ((1.0 - u) * (hi - lo) * (hi - 1.0)).sqrt()
+    }
 }
 
 /// The inverse of the standard normal CDF at `p` in (0, 1) (P. J. Acklam's rational
@@ -147,11 +146,14 @@ pub fn normal_quantile(p: f64) -> f64 {
     }
 }
 
+/// The top 53 bits of `word`, centred in their interval: a uniform in (0, 1), never 0 or 1.
+fn unit(word: u64) -> f64 {
+    ((word >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
 /// A log-normal factor with median 1 and shape `sigma` from one 64-bit word.
 fn factor(word: u64, sigma: f64) -> f64 {
-    // The top 53 bits, centred in their interval: p in (0, 1), never 0 or 1.
-    let p = ((word >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    let z = normal_quantile(p).clamp(-CLAMP_SIGMAS, CLAMP_SIGMAS);
+    let z = normal_quantile(unit(word)).clamp(-CLAMP_SIGMAS, CLAMP_SIGMAS);
     (sigma * z).exp()
 }
 
@@ -183,8 +185,6 @@ pub struct Jitter {
     provisioning: SimRng,
     pulls: SimRng,
     starts: SimRng,
-    /// Container-start shape per OS (Linux, Windows), from the catalog's ranges.
-    start_sigma: [f64; 2],
 }
 
 impl Jitter {
@@ -195,10 +195,6 @@ impl Jitter {
             provisioning: substream(seed, 0),
             pulls: substream(seed, 1),
             starts: substream(seed, 2),
-            start_sigma: [
-                sigma_of_range(provisioning::container_start(Os::Linux)),
-                sigma_of_range(provisioning::container_start(Os::Windows)),
-            ],
         }
     }
 
@@ -207,19 +203,21 @@ impl Jitter {
         self.on
     }
 
-    /// A new node's time to Ready around the pool's point value `median_ms`.
-    pub fn provisioning_ms(&mut self, median_ms: u64) -> u64 {
+    /// A new node's time to Ready on a pool of `os` whose point value is `point_ms`.
+    pub fn provisioning_ms(&mut self, os: Os, point_ms: u64) -> u64 {
         if !self.on {
-            return median_ms;
+            return point_ms;
         }
-        scale(
-            median_ms,
-            factor(self.provisioning.next_u64(), PROVISIONING_SIGMA),
+        draw_estimate(
+            provisioning::node_ready_time(os),
+            point_ms,
+            self.provisioning.next_u64(),
         )
     }
 
-    /// One pull's link: its download and extraction rates each divided by their own
-    /// log-normal factor (a slow draw is a longer stage).
+    /// One pull's link: its download rate divided by one log-normal factor and its
+    /// extraction (rate and per-file cost) by another (a slow draw is a longer stage); the
+    /// setup time is kept.
     pub fn pull_link(&mut self, link: PullLink) -> PullLink {
         if !self.on {
             return link;
@@ -229,16 +227,21 @@ impl Jitter {
         PullLink {
             download_bps: scale(link.download_bps, 1.0 / d).max(1),
             extract_bps: scale(link.extract_bps, 1.0 / e).max(1),
+            per_file_us: scale(link.per_file_us, e),
+            ..link
         }
     }
 
-    /// A container start on a node of `os` around the point value `median_ms`.
-    pub fn container_start_ms(&mut self, os: Os, median_ms: u64) -> u64 {
+    /// A container start on a node of `os` whose point value is `point_ms`.
+    pub fn container_start_ms(&mut self, os: Os, point_ms: u64) -> u64 {
         if !self.on {
-            return median_ms;
+            return point_ms;
         }
-        let sigma = self.start_sigma[usize::from(os == Os::Windows)];
-        scale(median_ms, factor(self.starts.next_u64(), sigma))
+        draw_estimate(
+            provisioning::container_start(os),
+            point_ms,
+            self.starts.next_u64(),
+        )
     }
 }
 
@@ -256,19 +259,17 @@ pub fn assumptions(variability: Variability) -> Vec<Assumption> {
         )],
         Variability::On => vec![
             a(
-                format!(
-                    "node time to Ready drawn per node, log-normal around the pool's value, sigma {PROVISIONING_SIGMA} (fitted to P50-P99 of a 50-node Linux batch, applied per node and to Windows, for which no percentiles are published)"
-                ),
-                "github.com/Azure/AKS-Performance-and-Scale Perf-Benchmarks/AKS-Perf-Benchmarks.md (2023-11-06, 2024-01-15)",
+                "node time to Ready drawn per node from the catalog estimate's distribution: Linux log-normal fitted to a 50-node batch benchmark (applied per node), Windows triangular over the estimate's range".into(),
+                provisioning::LINUX_NODE_READY.source,
             ),
             a(
                 format!(
-                    "download and extraction rates drawn per pull, each log-normal around its point value, sigma {PULL_SIGMA} (spread of identical cold pulls on fresh AKS Windows nodes)"
+                    "download and extraction drawn per pull, each log-normal around its point value, sigma {PULL_SIGMA} (spread of identical cold pulls on fresh AKS Windows nodes)"
                 ),
                 "github.com/embergershared/aks-wincont-imgpull-opt tests/win2019-tests.md, src/acr-runs-tests (2025-11-06)",
             ),
             a(
-                "container start drawn per start, log-normal with the catalog's low/high as P5/P95 around its default".into(),
+                "container start drawn per start, triangular over the catalog's low/high with its default as the mode".into(),
                 provisioning::WINDOWS_CONTAINER_START.source,
             ),
         ],
@@ -295,21 +296,6 @@ mod tests {
     }
 
     #[test]
-    fn provisioning_sigma_is_the_benchmark_fit() {
-        let (mut zy, mut zz) = (0.0, 0.0);
-        for (_, table) in PROVISIONING_BENCHMARK {
-            let p50 = table[0].1;
-            for &(q, secs) in &table[1..] {
-                let z = normal_quantile(f64::from(q) / 100.0);
-                zy += z * (secs / p50).ln();
-                zz += z * z;
-            }
-        }
-        let fit = zy / zz;
-        assert!((fit - PROVISIONING_SIGMA).abs() < 0.005, "fit {fit}");
-    }
-
-    #[test]
     fn pull_sigma_is_the_pooled_spread_of_identical_pulls() {
         let (mut ss, mut df) = (0.0, 0usize);
         for (_, runs) in IDENTICAL_COLD_PULLS {
@@ -331,8 +317,10 @@ mod tests {
         let link = PullLink {
             download_bps: 100,
             extract_bps: 20,
+            per_file_us: 1000,
+            setup_ms: 350,
         };
-        assert_eq!(j.provisioning_ms(180_000), 180_000);
+        assert_eq!(j.provisioning_ms(Os::Linux, 180_000), 180_000);
         assert_eq!(j.pull_link(link), link);
         assert_eq!(j.container_start_ms(Os::Windows, 5_000), 5_000);
         assert_eq!(
@@ -344,17 +332,29 @@ mod tests {
 
     #[test]
     fn draws_have_the_fitted_median_and_spread() {
+        let Dist::LogNormal { sigma_milli } = provisioning::LINUX_NODE_READY.dist else {
+            panic!("Linux provisioning is fitted");
+        };
+        let sigma = f64::from(sigma_milli) / 1000.0;
         let mut j = Jitter::new(1, Variability::On);
-        let mut v: Vec<u64> = (0..4001).map(|_| j.provisioning_ms(100_000)).collect();
+        let mut v: Vec<u64> = (0..4001)
+            .map(|_| j.provisioning_ms(Os::Linux, 100_000))
+            .collect();
         v.sort_unstable();
         let median = v[2000] as f64;
         assert!((median / 100_000.0 - 1.0).abs() < 0.03, "median {median}");
         let p99 = v[3960] as f64;
-        let want = (PROVISIONING_SIGMA * 2.326).exp() * 100_000.0;
+        let want = (sigma * 2.326).exp() * 100_000.0;
         assert!((p99 / want - 1.0).abs() < 0.1, "p99 {p99} want {want}");
-        let lo = (-CLAMP_SIGMAS * PROVISIONING_SIGMA).exp() * 100_000.0;
-        let hi = (CLAMP_SIGMAS * PROVISIONING_SIGMA).exp() * 100_000.0;
+        let lo = (-CLAMP_SIGMAS * sigma).exp() * 100_000.0;
+        let hi = (CLAMP_SIGMAS * sigma).exp() * 100_000.0;
         assert!(v[0] as f64 >= lo.floor() && v[4000] as f64 <= hi.ceil());
+        // Windows: the catalog gives a range only, so no draw leaves it.
+        let w = provisioning::node_ready_time(Os::Windows);
+        for _ in 0..1000 {
+            let x = j.provisioning_ms(Os::Windows, w.default.as_ms());
+            assert!(x >= w.low.as_ms() && x <= w.high.as_ms(), "{x}");
+        }
     }
 
     #[test]
@@ -365,24 +365,44 @@ mod tests {
         let link = PullLink {
             download_bps: 1_000_000,
             extract_bps: 1_000_000,
+            per_file_us: 0,
+            setup_ms: 0,
         };
         for _ in 0..10 {
             a.pull_link(link);
         }
-        assert_eq!(a.provisioning_ms(60_000), b.provisioning_ms(60_000));
+        assert_eq!(
+            a.provisioning_ms(Os::Linux, 60_000),
+            b.provisioning_ms(Os::Linux, 60_000)
+        );
         let mut c = Jitter::new(4, Variability::On);
-        let xs: Vec<u64> = (0..5).map(|_| b.provisioning_ms(60_000)).collect();
-        let ys: Vec<u64> = (0..5).map(|_| c.provisioning_ms(60_000)).collect();
+        let xs: Vec<u64> = (0..5)
+            .map(|_| b.provisioning_ms(Os::Linux, 60_000))
+            .collect();
+        let ys: Vec<u64> = (0..5)
+            .map(|_| c.provisioning_ms(Os::Linux, 60_000))
+            .collect();
         assert_ne!(xs, ys);
     }
 
     #[test]
-    fn container_start_reads_the_catalog_range_as_p5_p95() {
+    fn range_estimates_draw_triangular_within_their_range() {
         let e = provisioning::container_start(Os::Windows);
-        let s = sigma_of_range(e);
-        let ratio = (s * Z_95).exp();
-        let want = (e.high.as_ms() as f64 / e.low.as_ms() as f64).sqrt();
-        assert!((ratio - want).abs() < 1e-9);
-        assert!(s > 0.2 && s < 0.5, "{s}");
+        let mut j = Jitter::new(5, Variability::On);
+        let point = e.default.as_ms();
+        let v: Vec<u64> = (0..2000)
+            .map(|_| j.container_start_ms(Os::Windows, point))
+            .collect();
+        assert!(v.iter().all(|&x| x >= e.low.as_ms() && x <= e.high.as_ms()));
+        // Triangular mean (low + mode + high) / 3.
+        let mean = v.iter().sum::<u64>() as f64 / v.len() as f64;
+        let want = (e.low.as_ms() + point + e.high.as_ms()) as f64 / 3.0;
+        assert!((mean / want - 1.0).abs() < 0.02, "{mean} vs {want}");
+        // An override scales the range: twice the point, twice the bounds.
+        let w = j.container_start_ms(Os::Windows, 2 * point);
+        assert!(w >= 2 * e.low.as_ms() && w <= 2 * e.high.as_ms());
+        assert_eq!(triangular(0.0, 0.5, 2.0), 0.5);
+        assert_eq!(triangular(1.0, 0.5, 2.0), 2.0);
+        assert!((triangular(1.0 / 3.0, 0.5, 2.0) - 1.0).abs() < 1e-12);
     }
 }

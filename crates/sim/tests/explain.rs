@@ -149,24 +149,28 @@ sim: {horizon: 5m, variability: none}
     );
     let o = run(&s);
     let pull = |w: &str| pods_of(&o, w)[0].pulls[0].clone();
-    // a: 10 s download + 1.5 GB at 150 MB/s = 10 s extraction.
+    // a: 0.35 s setup, 10 s download + 1.5 GB at 150 MB/s = 10 s extraction; it may queue
+    // behind an AKS system image the serialized puller fetches first.
     let a = pull("first");
     assert_eq!(
         (a.source, a.bytes, a.unpacked_bytes),
         ("pulled", 1_000_000_000, 1_500_000_000)
     );
     assert_eq!((a.download_ms, a.extraction_ms), (10_000, 10_000));
-    assert_eq!((a.pull_ms, a.total_ms, a.waiting_ms), (20_000, 20_000, 0));
-    // b waits for a's pull, then 5 s + 5 s.
+    assert_eq!(a.pull_ms, 20_350);
+    assert_eq!(a.total_ms, a.pull_ms + a.waiting_ms);
+    // b waits for a's pull, then 0.35 s + 5 s + 5 s.
     let b = pull("second");
     assert_eq!(
         (b.source, b.download_ms, b.extraction_ms),
         ("pulled", 5_000, 5_000)
     );
-    assert_eq!(
-        (b.pull_ms, b.waiting_ms, b.total_ms),
-        (10_000, 20_000, 30_000)
+    assert_eq!(b.pull_ms, 10_350);
+    assert!(
+        b.waiting_ms >= a.done_ms - b.requested_ms,
+        "{b:?} after {a:?}"
     );
+    assert_eq!(b.total_ms, b.pull_ms + b.waiting_ms);
     assert_eq!(b.done_ms, b.requested_ms + b.total_ms);
     let c = pull("third");
     assert_eq!((c.source, c.bytes, c.total_ms), ("present", 0, 0));

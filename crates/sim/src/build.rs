@@ -113,6 +113,9 @@ pub struct PoolPlan {
     pub kubelet: KubeletParams,
     /// Images on every new node (node-image cache and `prePulledImages`).
     pub preload: Vec<ImageId>,
+    /// The part of `preload` only the pool's `prePulledImages` asked for (the pull log
+    /// tells them apart from the node image's cache).
+    pub pre_pulled: Vec<ImageId>,
     /// Time from an add-nodes request to a Ready node.
     pub provision_ms: u64,
     /// DaemonSets (workload indexes) that may run on this pool's nodes.
@@ -630,6 +633,7 @@ fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]
         allocatable: shape.allocatable,
         kubelet: shape.kubelet.clone(),
         preload: rp.preload.clone(),
+        pre_pulled: rp.pre_pulled.clone(),
         provision_ms: shape.provision_ms,
         daemonsets,
         name_prefix,

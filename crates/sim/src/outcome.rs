@@ -279,6 +279,42 @@ pub struct PodRecord {
     pub attempts: u32,
     /// Priority.
     pub priority: i32,
+    /// How each of its images got onto its (last) node, in the order it got them; absent
+    /// for a pod never bound.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pulls: Vec<PullRecord>,
+}
+
+/// How one image of a pod got onto its node: the pull breakdown. `totalMs` is the kubelet's
+/// "including waiting" figure, `pullMs` its "Successfully pulled image ... in" figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRecord {
+    /// Image reference.
+    pub image: String,
+    /// `present` (already on the node: nothing fetched), `pulled` (the pod's request
+    /// started the pull) or `joined` (a pull of the image was already queued or running).
+    pub source: &'static str,
+    /// Compressed bytes the pull downloaded (layers already on the node excluded).
+    pub bytes: u64,
+    /// Bytes it unpacked.
+    pub unpacked_bytes: u64,
+    /// Sum of its layers' download times, ms.
+    pub download_ms: u64,
+    /// Sum of its layers' extraction times, ms (downloads overlap extraction: the pull
+    /// takes less than the two sums).
+    pub extraction_ms: u64,
+    /// `totalMs` not spent on the pull's own layers: queued behind other pulls, or waiting
+    /// for layers another pull was fetching, ms.
+    pub waiting_ms: u64,
+    /// From the pull's start to the image on the node, ms.
+    pub pull_ms: u64,
+    /// From the pod's request to the image on the node, ms.
+    pub total_ms: u64,
+    /// When the pod asked for the image, ms.
+    pub requested_ms: u64,
+    /// When the image was on the node, ms.
+    pub done_ms: u64,
 }
 
 /// A resource vector for output.

@@ -95,6 +95,8 @@ pub struct ResolvedPool<'a> {
     pub shape: NodeShape,
     /// Images on every new node (node-image cache and `prePulledImages`), sorted, unique.
     pub preload: Vec<ImageId>,
+    /// The part of `preload` only `prePulledImages` asked for (not cached by the node image).
+    pub pre_pulled: Vec<ImageId>,
     /// Names of the AKS system DaemonSets that run on this pool's nodes.
     pub system_daemonsets: BTreeSet<String>,
     /// Per imported node (`nodes`, in order), the images the dump lists that resolve.
@@ -328,6 +330,7 @@ fn resolve_pool<'a>(
             }
         }
     }
+    let mut pre_pulled = Vec::new();
     for r in &pool.pre_pulled_images {
         let id = images
             .resolve(r, Some(pool.os))
@@ -335,6 +338,9 @@ fn resolve_pool<'a>(
                 workload: format!("pool {}", pool.name),
                 image: r.clone(),
             })?;
+        if !preload.contains(&id) {
+            pre_pulled.push(id);
+        }
         preload.push(id);
     }
     preload.sort_unstable();
@@ -377,6 +383,7 @@ fn resolve_pool<'a>(
         windows_build,
         shape,
         preload,
+        pre_pulled,
         system_daemonsets,
         imported_images,
         initial_count,

@@ -16,3 +16,4 @@ mod plan;
 mod platforms;
 mod preemption;
 mod scheduler;
+mod variability;

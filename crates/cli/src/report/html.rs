@@ -676,6 +676,46 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
             );
         }
         h.push_str(&tb.finish());
+        let _ = write!(
+            h,
+            "<h3>Run-to-run bands</h3><p>Each run's own percentile of time to ready, over the {} replications: 5th percentile, median and 95th percentile of the runs' values. Durations are drawn per node and per pull unless <code>sim.variability: none</code>.</p>",
+            r.replications
+        );
+        let mut tb = Table::new(&[
+            ("node OS", false),
+            ("runs", true),
+            ("run p50", true),
+            ("run p95", true),
+            ("run p99", true),
+        ]);
+        let band = |b: &poolcast_sim::replicate::Band| {
+            n(format!(
+                "{} [{} - {}]",
+                fmt_ms(b.median_ms),
+                fmt_ms(b.low_ms),
+                fmt_ms(b.high_ms)
+            ))
+        };
+        let all = std::iter::once(("all", &r.time_to_ready.bands));
+        for (os, b) in r
+            .time_to_ready
+            .bands_by_os
+            .iter()
+            .map(|(os, b)| (os.as_str(), b))
+            .chain(all)
+        {
+            tb.row(
+                &[
+                    t(os),
+                    n(b.runs.to_string()),
+                    band(&b.p50),
+                    band(&b.p95),
+                    band(&b.p99),
+                ],
+                (os == "all").then_some("total"),
+            );
+        }
+        h.push_str(&tb.finish());
     }
     h.push_str("</section>\n");
 

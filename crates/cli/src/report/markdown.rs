@@ -286,6 +286,41 @@ pub fn page(doc: &ReportDoc) -> String {
             &["workload", "node OS", "pods ready", "p50", "p95", "p99"],
             &rows,
         );
+        let _ = writeln!(
+            m,
+            "Run-to-run bands: each run's own percentile over the {} replications, median [P5 - P95].\n",
+            r.replications
+        );
+        let band = |b: &poolcast_sim::replicate::Band| {
+            format!(
+                "{} [{} - {}]",
+                fmt_ms(b.median_ms),
+                fmt_ms(b.low_ms),
+                fmt_ms(b.high_ms)
+            )
+        };
+        let all = std::iter::once(("all", &r.time_to_ready.bands));
+        let rows: Vec<Vec<String>> = r
+            .time_to_ready
+            .bands_by_os
+            .iter()
+            .map(|(os, b)| (os.as_str(), b))
+            .chain(all)
+            .map(|(os, b)| {
+                vec![
+                    os.to_owned(),
+                    b.runs.to_string(),
+                    band(&b.p50),
+                    band(&b.p95),
+                    band(&b.p99),
+                ]
+            })
+            .collect();
+        table(
+            &mut m,
+            &["node OS", "runs", "run p50", "run p95", "run p99"],
+            &rows,
+        );
     }
 
     m.push_str("## Image pulls\n\n");

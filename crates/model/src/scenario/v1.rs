@@ -1290,6 +1290,29 @@ pub struct SimSettings {
     /// Time-series sample interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_every: Option<Duration>,
+    /// Whether node provisioning, pull rates and container starts are drawn from their
+    /// fitted distributions (`on`, the default) or take their point values (`none`, for
+    /// exact what-ifs). See docs/model.md, "Variability".
+    #[serde(default, skip_serializing_if = "Variability::is_default")]
+    pub variability: Variability,
+}
+
+/// `sim.variability`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variability {
+    /// Durations drawn per node and per pull from the `Jitter` RNG stream.
+    #[default]
+    On,
+    /// Every duration at its point (median) value; the `Jitter` stream is never drawn.
+    None,
+}
+
+impl Variability {
+    /// True for the default (`on`), which scenario output omits.
+    pub fn is_default(&self) -> bool {
+        *self == Variability::On
+    }
 }
 
 fn default_seed() -> u64 {
@@ -1309,6 +1332,7 @@ impl Default for SimSettings {
             horizon: default_horizon(),
             replications: default_replications(),
             sample_every: None,
+            variability: Variability::On,
         }
     }
 }

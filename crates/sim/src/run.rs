@@ -18,7 +18,7 @@ use crate::cluster::{ImageId, NodeId, NodeInfo, PodId, PoolId, Res};
 use crate::engine::{rng_for, EventKey, EventQueue, SimRng, SimTime, Stream};
 use crate::kubelet::{
     image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost, PipelinedPull,
-    PullLink, PullRequest, PullStart,
+    PullRequest, PullStart,
 };
 use crate::outcome::{FailureRecord, Reason, Series};
 use crate::pdb::{self, Budget, BudgetStatus, Eviction, PodView};
@@ -1001,18 +1001,14 @@ impl<'s> Engine<'s> {
     fn kick_puller(&mut self, node: NodeId) {
         let now = self.now();
         let registry = &self.plan.registry_bps;
-        let nic = self.kubelets[node.idx()].params.nic_bps;
         let age = now.since(self.nodes[node.idx()].created);
-        let extract = self.kubelets[node.idx()].params.extract_rate(age);
+        let params = self.kubelets[node.idx()].params.clone();
         let mut starts = std::mem::take(&mut self.scratch_starts);
         starts.clear();
         self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
-            |img| PullLink {
-                download_bps: registry[img.idx()].min(nic),
-                extract_bps: extract,
-            },
+            |img| params.pull_link(age, registry[img.idx()]),
             &PipelinedPull,
             &mut starts,
         );

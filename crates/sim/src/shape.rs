@@ -57,6 +57,8 @@ fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
         ephemeral_os_disk: temp.get() > 0,
         accelerated_networking: String::new(),
         arch: Arch::Amd64,
+        premium_io: true,
+        gpus: 0,
         prices: BTreeMap::new(),
         source: "inline in the scenario".to_owned(),
     }
@@ -84,6 +86,17 @@ pub fn node_shape(
         VmSize::Inline(i) => {
             owned = inline_sku(i);
             (&owned, i.price_per_hour)
+        }
+        VmSize::Auto(req) => {
+            let sku =
+                catalog::select::cheapest(cat, req, pool.os, pool.mode, region, price_os, aks)
+                    .ok_or_else(|| {
+                        SimError::Invalid(format!(
+                    "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
+                    pool.name
+                ))
+                    })?;
+            (sku, sku.price(region, price_os))
         }
         v => {
             let name = v.primary_name().unwrap_or_default();

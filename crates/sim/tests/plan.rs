@@ -4,7 +4,7 @@
 //! must never break, and scenarios no layout can satisfy.
 
 use poolcast_model::catalog::Catalog;
-use poolcast_model::scenario::{Count, Os, PoolMode, Scenario, VmSize};
+use poolcast_model::scenario::{Bounds, Count, Os, PoolMode, Scenario, VmRequirements, VmSize};
 use poolcast_sim::plan::{plan, Binding, PlanError, PlanOptions, PlanReport, Pricing, Verdict};
 use poolcast_sim::{simulate, RunOptions};
 
@@ -350,4 +350,89 @@ fn max_pods_binds_tiny_pods() {
     );
     let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
     assert_eq!(l.max_pods, 30);
+}
+
+/// The estate with every sized pool on `vmSize: auto` (the whole catalog of the region).
+fn estate_auto() -> Scenario {
+    let mut s = estate();
+    for p in s.pools.iter_mut().filter(|p| p.count == Some(Count::Auto)) {
+        p.vm_size = VmSize::Auto(VmRequirements::default());
+    }
+    s
+}
+
+#[test]
+fn auto_is_never_dearer_than_the_hand_listed_candidates() {
+    let listed = planned(&estate());
+    let auto = planned(&estate_auto());
+    assert!(
+        listed.feasible && auto.feasible,
+        "{:?}",
+        auto.infeasible_reason
+    );
+    assert!(
+        auto.cost.per_hour <= listed.cost.per_hour + 1e-9,
+        "auto {} USD/h, hand-listed {} USD/h",
+        auto.cost.per_hour,
+        listed.cost.per_hour
+    );
+    // Per pool too: the catalog search includes every hand-listed size it may use.
+    let cat = Catalog::builtin();
+    for (a, l) in auto.sizing.iter().zip(&listed.sizing) {
+        assert_eq!(a.pool, l.pool);
+        let cost = |r: &PlanReport, pool: &str| {
+            r.layout
+                .iter()
+                .find(|x| x.pool == pool)
+                .and_then(|x| x.cost_per_month)
+                .unwrap()
+        };
+        assert!(
+            cost(&auto, &a.pool) <= cost(&listed, &l.pool) + 1e-6,
+            "{}: auto {:?} x {:?} vs listed {:?} x {:?}",
+            a.pool,
+            a.recommended,
+            a.nodes,
+            l.recommended,
+            l.nodes
+        );
+        assert!(
+            a.candidates > 40,
+            "{} searched {} sizes",
+            a.pool,
+            a.candidates
+        );
+        let chosen = cat.vm_sku(a.recommended.as_deref().unwrap()).unwrap();
+        assert_eq!(chosen.gpus, 0);
+    }
+    // The recommendation re-run meets every target.
+    let s = estate_auto();
+    let o = simulate(&auto.apply(&s), &RunOptions::default()).unwrap();
+    assert!(o.targets.iter().all(|t| t.met), "{:?}", o.targets);
+}
+
+#[test]
+fn requirements_bound_the_search() {
+    let mut s = estate();
+    let p = s.pools.iter_mut().find(|p| p.name == "lnxmem").unwrap();
+    p.vm_size = VmSize::Auto(VmRequirements {
+        families: vec!["E".into()],
+        vcpu: Some(Bounds {
+            min: Some(4),
+            max: Some(16),
+        }),
+        exclude: vec!["Standard_E4as_v5".into()],
+        ..VmRequirements::default()
+    });
+    let r = planned(&s);
+    let sz = r.sizing.iter().find(|z| z.pool == "lnxmem").unwrap();
+    let rec = sz.recommended.clone().unwrap();
+    assert!(
+        rec.starts_with("Standard_E") && rec != "Standard_E4as_v5",
+        "{rec}"
+    );
+    for a in &sz.alternatives {
+        let sku = Catalog::builtin().vm_sku(&a.vm_size).unwrap();
+        assert!((4..=16).contains(&sku.vcpu) && a.vm_size.starts_with("Standard_E"));
+    }
 }

@@ -91,6 +91,11 @@ pub struct VmSku {
     pub accelerated_networking: String,
     /// CPU architecture.
     pub arch: Arch,
+    /// Takes Premium SSD data and OS disks (the `s` in the size name: Azure's VM naming
+    /// conventions, MicrosoftDocs/azure-compute-docs `vm-naming-conventions.md`).
+    pub premium_io: bool,
+    /// GPUs per VM (0 for everything but the N-series).
+    pub gpus: u32,
     /// Prices by region name (`eastus`, `westeurope`, ...).
     pub prices: BTreeMap<String, SkuPrice>,
     /// The spec source: docs page, commit and page date.
@@ -290,6 +295,7 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
         date,
         source: price_source,
     };
+    let premium_io = premium_io_from_name(name, &family);
     let sku = VmSku {
         name: name.to_owned(),
         family,
@@ -303,10 +309,52 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
         ephemeral_os_disk,
         accelerated_networking,
         arch,
+        premium_io,
+        gpus: gpus_of(name),
         prices: BTreeMap::new(),
         source: spec_source.to_owned(),
     };
     Ok((sku, region, price))
+}
+
+/// Premium storage from the size name: the additive feature letters after the vCPU count
+/// contain `s` (`D4s_v5`, `E8ads_v5`), or the series is an `S` one (`DS3_v2`)
+/// (MicrosoftDocs/azure-compute-docs `virtual-machines/vm-naming-conventions.md`).
+fn premium_io_from_name(name: &str, family: &str) -> bool {
+    let body = name.strip_prefix("Standard_").unwrap_or(name);
+    let head = body.split('_').next().unwrap_or(body);
+    let features: String = head
+        .trim_start_matches(|c: char| c.is_ascii_uppercase())
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-')
+        .chars()
+        .take_while(|c| c.is_ascii_lowercase())
+        .collect();
+    features.contains('s') || family.starts_with("DS") || family.starts_with("GS")
+}
+
+/// GPUs of the N-series sizes the table holds: one GPU on NCasT4_v3 up to 16 vCPU (four on
+/// NC64as_T4_v3) and one per 6 vCPU on NCv3 (MicrosoftDocs/azure-compute-docs
+/// `sizes/gpu-accelerated/ncast4v3-series.md`, `ncv3-series.md`). Other sizes: none.
+fn gpus_of(name: &str) -> u32 {
+    let body = name.strip_prefix("Standard_").unwrap_or(name);
+    if !body.starts_with('N') {
+        return 0;
+    }
+    let digits: String = body
+        .trim_start_matches(|c: char| c.is_ascii_uppercase())
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let vcpu: u32 = digits.parse().unwrap_or(0);
+    if body.contains("_T4_") {
+        if vcpu >= 64 {
+            4
+        } else {
+            1
+        }
+    } else {
+        (vcpu / 6).max(1)
+    }
 }
 
 fn opt(v: &str) -> Option<&str> {
@@ -385,6 +433,22 @@ mod tests {
         assert_eq!(s.price("westus2", Os::Windows), Some(0.376));
         assert_eq!(s.price("mars", Os::Windows), None);
         assert_eq!(s.regions().collect::<Vec<_>>(), ["eastus", "westus2"]);
+        assert!(s.premium_io);
+        assert_eq!(s.gpus, 0);
+    }
+
+    #[test]
+    fn premium_storage_and_gpus_from_names() {
+        assert!(premium_io_from_name("Standard_D4s_v5", "Dsv5"));
+        assert!(premium_io_from_name("Standard_E8ads_v5", "Eadsv5"));
+        assert!(premium_io_from_name("Standard_DS3_v2", "DSv2"));
+        assert!(premium_io_from_name("Standard_NC6s_v3", "NCv3"));
+        assert!(!premium_io_from_name("Standard_D4_v5", "Dv5"));
+        assert!(!premium_io_from_name("Standard_D4a_v4", "Dav4"));
+        assert_eq!(gpus_of("Standard_NC4as_T4_v3"), 1);
+        assert_eq!(gpus_of("Standard_NC64as_T4_v3"), 4);
+        assert_eq!(gpus_of("Standard_NC12s_v3"), 2);
+        assert_eq!(gpus_of("Standard_D4s_v5"), 0);
     }
 
     #[test]

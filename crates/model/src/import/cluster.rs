@@ -834,6 +834,8 @@ fn build_pool(
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
         nodes: specs,
+        existing: false,
+        min_nodes: None,
     }
 }
 
@@ -992,6 +994,8 @@ fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> P
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
         nodes: Vec::new(),
+        existing: false,
+        min_nodes: None,
     }
 }
 

@@ -330,7 +330,62 @@ pub struct InlineVmSize {
     pub temp_disk: Option<Bytes>,
 }
 
-/// `vmSize`: a catalog name, a list of candidate names (for `plan`), or an inline size.
+/// `{min, max}`, both optional and inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Bounds<T> {
+    /// Smallest accepted value.
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub min: Option<T>,
+    /// Largest accepted value.
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub max: Option<T>,
+}
+
+impl<T: PartialOrd + Copy> Bounds<T> {
+    /// Whether `v` is within the bounds.
+    pub fn contains(&self, v: T) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+}
+
+/// `vmSize: auto` or a requirement object: which catalog sizes `plan` may choose from for
+/// a pool, Karpenter-style (every size of the region that meets all of them and AKS's
+/// rules for the pool). Empty = `auto`: every eligible x86-64 size without GPUs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmRequirements {
+    /// Series (`Dsv5`, `Easv5`) or family letters (`D`, `E`, `F`, `NC`); any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub families: Vec<String>,
+    /// vCPUs per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcpu: Option<Bounds<u32>>,
+    /// Nominal memory per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Bounds<Bytes>>,
+    /// Nominal memory per vCPU (`{min: 8Gi}` for memory-optimised sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_vcpu: Option<Bounds<Bytes>>,
+    /// CPU architecture (`amd64`, `arm64`); default amd64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<crate::catalog::Arch>,
+    /// Only sizes that take Premium SSD disks (`true`) or only those that do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub premium_storage: Option<bool>,
+    /// Only sizes that support an ephemeral OS disk (`true`) or only those that do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_os_disk: Option<bool>,
+    /// GPUs per node; default exactly 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<Bounds<u32>>,
+    /// Sizes or series never to propose (`Standard_D2s_v3`, `Bsv2`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+/// `vmSize`: a catalog name, a list of candidate names (for `plan`), an inline size, or
+/// `auto` / a requirement object (every catalog size that meets it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum VmSize {
@@ -340,6 +395,9 @@ pub enum VmSize {
     Candidates(Vec<String>),
     /// Inline description.
     Inline(InlineVmSize),
+    /// `auto` or requirements: `plan` searches every matching size; `run` uses the
+    /// cheapest one.
+    Auto(VmRequirements),
 }
 
 impl VmSize {
@@ -349,6 +407,7 @@ impl VmSize {
             VmSize::Named(n) => Some(n),
             VmSize::Candidates(c) => c.first().map(String::as_str),
             VmSize::Inline(i) => i.name.as_deref(),
+            VmSize::Auto(_) => None,
         }
     }
 }
@@ -359,9 +418,12 @@ impl<'de> Deserialize<'de> for VmSize {
         impl<'de> Visitor<'de> for V {
             type Value = VmSize;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a VM size name (Standard_D4s_v5), a list of names, or {cpu, memory, pricePerHour}")
+                f.write_str("a VM size name (Standard_D4s_v5), a list of names, auto, requirements {families, vcpu, memory, ...}, or {cpu, memory, pricePerHour}")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<VmSize, E> {
+                if v == "auto" {
+                    return Ok(VmSize::Auto(VmRequirements::default()));
+                }
                 Ok(VmSize::Named(v.to_owned()))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<VmSize, A::Error> {
@@ -369,8 +431,23 @@ impl<'de> Deserialize<'de> for VmSize {
                     .map(VmSize::Candidates)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VmSize, A::Error> {
-                InlineVmSize::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(VmSize::Inline)
+                // An inline size names its capacity; anything else is a requirement object.
+                let v = serde_json::Map::<String, serde_json::Value>::deserialize(
+                    de::value::MapAccessDeserializer::new(map),
+                )?;
+                let inline = ["cpu", "memory", "name", "pricePerHour", "tempDisk"]
+                    .iter()
+                    .any(|k| v.contains_key(*k));
+                let v = serde_json::Value::Object(v);
+                if inline {
+                    InlineVmSize::deserialize(v)
+                        .map(VmSize::Inline)
+                        .map_err(de::Error::custom)
+                } else {
+                    VmRequirements::deserialize(v)
+                        .map(VmSize::Auto)
+                        .map_err(de::Error::custom)
+                }
             }
         }
         d.deserialize_any(V)
@@ -507,6 +584,13 @@ pub struct Pool {
     /// Nodes that already exist (from `import`), by name, with the pods bound to them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodeSpec>,
+    /// The pool already exists in the cluster (imported pools count as existing too):
+    /// emitted as `az aks nodepool update`/`scale`, not `add`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
+    /// Fewest nodes `plan` may give the pool (default: 2 for System pools, 0 for User).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_nodes: Option<u32>,
 }
 
 /// A concrete node carried over from a cluster dump.

@@ -33,7 +33,7 @@ pub mod report;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use poolcast_model::catalog::{aks, Arch, Catalog};
+use poolcast_model::catalog::{aks, select, Arch, Catalog};
 use poolcast_model::scenario::{
     Count, Os, OsDiskType, PoolMode, Provider, Scenario, Targets, VmSize,
 };
@@ -54,6 +54,9 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 /// Candidates of one pool searched side by side per wave. Fixed, so that pruning (and so
 /// the report) is the same on any number of threads.
 const WAVE: usize = 2;
+/// Sizes of an `auto` pool that were not simulated, listed in the report besides the
+/// simulated ones (cheapest lower bound first).
+const AUTO_ALTERNATIVES_SHOWN: usize = 10;
 /// Attempts to grow the baseline (doubling) before calling the scenario infeasible.
 const BASELINE_ATTEMPTS: u32 = 3;
 /// Rounds of +1 node when the per-pool answers do not pass together.
@@ -127,6 +130,8 @@ struct SizedPool {
     os: Os,
     pricing: Pricing,
     min_nodes: u32,
+    /// `vmSize: auto` or requirements: candidates come from the catalog.
+    auto: bool,
     cands: Vec<Cand>,
     reference: usize,
 }
@@ -354,7 +359,8 @@ impl Ctx {
             .iter()
             .enumerate()
             .filter(|(_, p)| {
-                matches!(p.vm_size, VmSize::Candidates(_)) || p.count == Some(Count::Auto)
+                matches!(p.vm_size, VmSize::Candidates(_) | VmSize::Auto(_))
+                    || p.count == Some(Count::Auto)
             })
             .map(|(i, _)| i)
             .collect();
@@ -407,6 +413,20 @@ impl Ctx {
                     seen.into_iter().map(VmSize::Named).collect()
                 }
                 VmSize::Inline(x) => vec![VmSize::Inline(x.clone())],
+                // Every catalog size of the region that meets the requirements: the search
+                // grows with the catalog.
+                VmSize::Auto(req) => select::candidates(
+                    cat,
+                    req,
+                    p.os,
+                    p.mode,
+                    &region,
+                    price_os(pricing),
+                    aks_rules,
+                )
+                .into_iter()
+                .map(|s| VmSize::Named(s.name.clone()))
+                .collect(),
             };
             for vm in names {
                 let c = match vm {
@@ -427,20 +447,18 @@ impl Ctx {
                         candidate(cat, &n, p.os, p.mode, pricing, &region, aks_rules)
                     }
                     // `names` holds single sizes only.
-                    VmSize::Candidates(_) => continue,
+                    VmSize::Candidates(_) | VmSize::Auto(_) => continue,
                 };
                 cands.push(c);
             }
-            let min_nodes = match p.mode {
-                PoolMode::System => 1,
-                PoolMode::User => 0,
-            };
+            let min_nodes = min_nodes_of(p);
             sized.push(SizedPool {
                 index: i,
                 name: p.name.clone(),
                 os: p.os,
                 pricing,
                 min_nodes,
+                auto: matches!(p.vm_size, VmSize::Auto(_)),
                 cands,
                 reference: 0,
             });
@@ -508,27 +526,45 @@ impl Ctx {
             self.horizon.as_ms(),
         )?;
         let demands = bound::demands(&self.base, &base_plan);
+        let minor = build::k8s_minor(&self.base.cluster.kubernetes_version).ok_or_else(|| {
+            SimError::Invalid(format!(
+                "kubernetesVersion {} is not 1.x",
+                self.base.cluster.kubernetes_version
+            ))
+        })?;
         for k in 0..self.sized.len() {
             let index = self.sized[k].index;
+            // DaemonSets do not depend on the size: one template node per pool, and each
+            // size's allocatable from its shape, so thousands of sizes cost no build each.
+            let tmpl = bound::template(&base_plan, index);
             for c in 0..self.sized[k].cands.len() {
                 if self.sized[k].cands[c].allowed.is_err() {
                     continue;
                 }
-                let mut pick = first.clone();
-                pick[k] = c;
-                let plan = match build::build(
-                    &self.scenario_with(&pick, &zero),
-                    self.seed,
-                    self.horizon.as_ms(),
+                let mut pool = self.base.pools[index].clone();
+                pool.vm_size = self.sized[k].cands[c].vm.clone();
+                let os_sku = build::os_sku_of(&pool, minor);
+                let shape = match crate::shape::node_shape(
+                    &self.base,
+                    &pool,
+                    os_sku,
+                    minor,
+                    &self.region,
                 ) {
-                    Ok(p) => p,
+                    Ok(sh) => sh,
                     Err(e) => {
                         self.sized[k].cands[c].allowed = Err(e.to_string());
                         continue;
                     }
                 };
-                let own = bound::lower_bound(&plan, index, &demands, &targets, false);
-                let all = bound::lower_bound(&plan, index, &demands, &targets, true);
+                let name = self.sized[k].cands[c].name.clone();
+                let alloc = shape.allocatable;
+                let own = bound::lower_bound(
+                    &base_plan, index, alloc, &name, &tmpl, &demands, &targets, false,
+                );
+                let all = bound::lower_bound(
+                    &base_plan, index, alloc, &name, &tmpl, &demands, &targets, true,
+                );
                 let generous = match all {
                     Bound::AtLeast { nodes, .. } => nodes.saturating_mul(5).div_ceil(4) + 2,
                     Bound::Infeasible { .. } => own_nodes(&own).saturating_mul(5).div_ceil(4) + 2,
@@ -764,7 +800,7 @@ impl Ctx {
                     .join(", ")
             );
             let results = vec![BTreeMap::new(); self.sized.len()];
-            return self.report(None, &base_eval, &results, &[], Some(reason));
+            return self.report(None, &base_eval, &results, &[], Some(reason), &[]);
         }
 
         // Candidates, in waves.
@@ -849,7 +885,7 @@ impl Ctx {
                         "no candidate size of pool {} meets the targets (see its alternatives)",
                         self.sized[k].name
                     );
-                    return self.report(None, &base_eval, &results, &[], Some(reason));
+                    return self.report(None, &base_eval, &results, &[], Some(reason), &[]);
                 }
             }
         }
@@ -863,7 +899,7 @@ impl Ctx {
                     "the per-pool counts do not meet the targets together, even after {BUMP_ROUNDS} rounds of added nodes: {}",
                     eval.missed().iter().map(|t| format!("{} {}", t.name, t.actual)).collect::<Vec<_>>().join("; ")
                 );
-                return self.report(None, &eval, &results, &[], Some(reason));
+                return self.report(None, &eval, &results, &[], Some(reason), &[]);
             }
             rounds += 1;
             let tries: Vec<usize> = (0..layout.len())
@@ -934,7 +970,25 @@ impl Ctx {
                 None => break evals,
             }
         };
-        self.report(Some(&layout), &eval, &results, &evidence, None)
+        // Zonal pools: a multiple of the zones, so that losing a zone loses the same
+        // share of every pool and the scheduler's zone spreading stays even. More nodes
+        // never miss a target the smaller count met, but the layout is re-run to show it.
+        let mut adjust = vec![None; layout.len()];
+        for k in 0..layout.len() {
+            let z = u32::try_from(self.base.pools[self.sized[k].index].zones.len()).unwrap_or(1);
+            let n = layout[k].1;
+            if z > 1 && n % z != 0 {
+                let up = n.div_ceil(z) * z;
+                if up <= self.cap {
+                    adjust[k] = Some(n);
+                    layout[k].1 = up;
+                }
+            }
+        }
+        if adjust.iter().any(Option::is_some) {
+            eval = self.evaluate(&layout)?;
+        }
+        self.report(Some(&layout), &eval, &results, &evidence, None, &adjust)
     }
 
     fn report(
@@ -944,6 +998,7 @@ impl Ctx {
         results: &[BTreeMap<usize, CandResult>],
         evidence: &[(usize, Eval)],
         infeasible: Option<String>,
+        adjust: &[Option<u32>],
     ) -> Result<PlanReport, PlanError> {
         let targets = self.base.targets.unwrap_or_default();
         let final_layout: Layout = match layout {
@@ -971,43 +1026,27 @@ impl Ctx {
                         _ => p.autoscale.map_or(0, |a| a.min),
                     }),
             };
-            let pricing = pricing_of(
-                p.os,
-                p.azure_hybrid_benefit,
-                matches!(p.vm_size, VmSize::Inline(_)),
-            );
             let price = pp.price_per_hour;
             match price {
                 Some(pr) => per_hour += pr * f64::from(nodes),
                 None if nodes > 0 => complete = false,
                 None => {}
             }
-            pools.push(PoolLayout {
-                pool: p.name.clone(),
-                mode: format!("{:?}", p.mode),
-                os: p.os.label().to_owned(),
-                os_sku: format!("{:?}", pp.os_sku),
-                vm_size: pp.vm_size.clone(),
-                nodes,
-                autoscale: p.autoscale.map(|a| AutoscaleRange {
-                    min: a.min,
-                    max: a.max,
-                }),
-                max_pods: u32::try_from(pp.allocatable.pods).unwrap_or(u32::MAX),
-                sized: k.is_some(),
-                zones: p.zones.clone(),
-                labels: p.labels.clone(),
-                taints: p.taints.iter().map(|t| t.to_string()).collect(),
-                os_disk_type: p.os_disk.and_then(|d| d.disk_type).map(|t| match t {
-                    OsDiskType::Managed => "Managed".to_owned(),
-                    OsDiskType::Ephemeral => "Ephemeral".to_owned(),
-                }),
-                os_disk_size_gib: p.os_disk.and_then(|d| d.size_gib),
-                azure_hybrid_benefit: p.azure_hybrid_benefit,
-                pricing,
-                price_per_hour: price.map(round4),
-                cost_per_month: price.map(|pr| round4(pr * f64::from(nodes) * HOURS_PER_MONTH)),
-            });
+            let mut l = pool_layout(p, pp, nodes, k.is_some());
+            // Existing-ness and the current size come from the scenario as written, not the
+            // candidate applied for the run.
+            let written = &self.base.pools[i];
+            l.current_vm_size = match &written.vm_size {
+                VmSize::Named(n) if l.existing => Some(n.clone()),
+                _ => None,
+            };
+            if let Some(orig) = k.and_then(|k| adjust.get(k).copied().flatten()) {
+                l.notes.push(format!(
+                    "{orig} node(s) meet the targets; rounded up to {nodes}, a multiple of its {} zones, so that every zone holds the same share",
+                    p.zones.len()
+                ));
+            }
+            pools.push(l);
         }
 
         let mut sizing = Vec::new();
@@ -1046,7 +1085,12 @@ impl Ctx {
                         binding = e.binding(&sp.name);
                         note = format!(
                             "{} nodes miss {}",
-                            chosen.map_or(0, |x| x.1.saturating_sub(1)),
+                            adjust
+                                .get(k)
+                                .copied()
+                                .flatten()
+                                .or(chosen.map(|x| x.1))
+                                .map_or(0, |n| n.saturating_sub(1)),
                             e.missed()
                                 .iter()
                                 .map(|t| format!("{} ({})", t.name, t.actual))
@@ -1097,11 +1141,52 @@ impl Ctx {
                     )
                     .then(a.vm_size.cmp(&b.vm_size))
             });
+            let considered = u32::try_from(alts.len()).unwrap_or(u32::MAX);
+            if sp.auto {
+                // Hundreds of catalog sizes: keep every simulated one and the closest of
+                // the rest (cheapest lower bound first), and say how many were left out.
+                let ran = |a: &Alternative| {
+                    matches!(
+                        a.verdict,
+                        Verdict::Recommended | Verdict::Fits | Verdict::Fails
+                    )
+                };
+                let lb_cost = |a: &Alternative| match (a.lower_bound, a.price_per_hour) {
+                    (Some(n), Some(p)) => p * f64::from(n),
+                    _ => f64::INFINITY,
+                };
+                // Stable: the simulated ones keep their verdict-then-cost order.
+                alts.sort_by(|a, b| match (ran(a), ran(b)) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (x, y) if x != y => y.cmp(&x),
+                    _ => lb_cost(a)
+                        .total_cmp(&lb_cost(b))
+                        .then(a.vm_size.cmp(&b.vm_size)),
+                });
+                let mut rest = 0usize;
+                alts.retain(|a| {
+                    let ran = matches!(
+                        a.verdict,
+                        Verdict::Recommended | Verdict::Fits | Verdict::Fails
+                    );
+                    if ran {
+                        return true;
+                    }
+                    rest += 1;
+                    rest <= AUTO_ALTERNATIVES_SHOWN
+                });
+            }
+            let omitted = considered - u32::try_from(alts.len()).unwrap_or(u32::MAX);
             let minimality = evidence
                 .iter()
                 .find(|(kk, _)| *kk == k)
                 .map(|(_, e)| Minimality {
-                    nodes: chosen.map_or(0, |c| c.1.saturating_sub(1)),
+                    nodes: adjust
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .or(chosen.map(|c| c.1))
+                        .map_or(0, |n| n.saturating_sub(1)),
                     met: e.pass,
                     missed: e.missed(),
                     binding: e.binding(&sp.name),
@@ -1113,6 +1198,8 @@ impl Ctx {
                 recommended: chosen.map(|(c, _)| sp.cands[c].name.clone()),
                 nodes: chosen.map(|(_, n)| n),
                 alternatives: alts,
+                candidates: considered,
+                omitted,
                 minimality,
             });
         }
@@ -1144,6 +1231,112 @@ impl Ctx {
             runs: self.runs.load(Ordering::Relaxed),
         })
     }
+}
+
+/// A pool as `az`/Bicep need it, from the scenario pool `p` and its built plan `pp`, at
+/// `nodes` (for an autoscaled pool, its `min`), with the HA notes the emitters print.
+fn pool_layout(
+    p: &poolcast_model::scenario::Pool,
+    pp: &build::PoolPlan,
+    nodes: u32,
+    sized: bool,
+) -> PoolLayout {
+    let pricing = pricing_of(
+        p.os,
+        p.azure_hybrid_benefit,
+        matches!(p.vm_size, VmSize::Inline(_)),
+    );
+    let price = pp.price_per_hour;
+    let mut notes = Vec::new();
+    let z = u32::try_from(p.zones.len()).unwrap_or(1);
+    let counts: Vec<u32> = match p.autoscale {
+        Some(a) => vec![a.min, a.max],
+        None => vec![nodes],
+    };
+    if z > 1 && counts.iter().any(|n| n % z != 0) {
+        notes.push(format!(
+            "{} node(s) over {z} zones: the zones hold unequal shares, so losing one zone loses more than 1/{z} of the pool",
+            counts.iter().map(u32::to_string).collect::<Vec<_>>().join("-")
+        ));
+    }
+    if p.mode == PoolMode::System {
+        let least = p.autoscale.map_or(nodes, |a| a.min);
+        if least < aks::SYSTEM_POOL_MIN_NODES_HA {
+            notes.push(format!(
+                "a System pool of {least} node(s): AKS requires at least {} and recommends {} (use-system-pools.md); minNodes in the scenario chose this",
+                aks::SYSTEM_POOL_MIN_NODES_HA,
+                aks::SYSTEM_POOL_RECOMMENDED_NODES
+            ));
+        } else if least < aks::SYSTEM_POOL_RECOMMENDED_NODES {
+            notes.push(format!(
+                "AKS recommends {} nodes for a production System pool (use-system-pools.md)",
+                aks::SYSTEM_POOL_RECOMMENDED_NODES
+            ));
+        }
+    }
+    PoolLayout {
+        pool: p.name.clone(),
+        mode: format!("{:?}", p.mode),
+        os: p.os.label().to_owned(),
+        os_sku: format!("{:?}", pp.os_sku),
+        vm_size: pp.vm_size.clone(),
+        nodes,
+        autoscale: p.autoscale.map(|a| AutoscaleRange {
+            min: a.min,
+            max: a.max,
+        }),
+        max_pods: u32::try_from(pp.allocatable.pods).unwrap_or(u32::MAX),
+        sized,
+        existing: p.existing || !p.nodes.is_empty(),
+        current_vm_size: match &p.vm_size {
+            VmSize::Named(n) if p.existing || !p.nodes.is_empty() => Some(n.clone()),
+            _ => None,
+        },
+        zones: p.zones.clone(),
+        labels: p.labels.clone(),
+        taints: p.taints.iter().map(|t| t.to_string()).collect(),
+        os_disk_type: p.os_disk.and_then(|d| d.disk_type).map(|t| match t {
+            OsDiskType::Managed => "Managed".to_owned(),
+            OsDiskType::Ephemeral => "Ephemeral".to_owned(),
+        }),
+        os_disk_size_gib: p.os_disk.and_then(|d| d.size_gib),
+        azure_hybrid_benefit: p.azure_hybrid_benefit,
+        pricing,
+        price_per_hour: price.map(round4),
+        cost_per_month: price.map(|pr| round4(pr * f64::from(nodes) * HOURS_PER_MONTH)),
+        notes,
+    }
+}
+
+/// Every pool of `scenario` as it is written, for `poolcast emit`: the VM size and OS SKU
+/// it resolves to, its count (or autoscaler range), price and HA notes. Pools marked for
+/// sizing (`count: auto`, a `vmSize` list, `vmSize: auto`) are refused: `plan --emit`
+/// sizes them first.
+pub fn layout(scenario: &Scenario) -> Result<Vec<PoolLayout>, PlanError> {
+    for p in &scenario.pools {
+        let marked = p.count == Some(Count::Auto)
+            || matches!(p.vm_size, VmSize::Candidates(_) | VmSize::Auto(_));
+        if marked {
+            return Err(PlanError::Unsizable {
+                pool: p.name.clone(),
+                reason: "it is marked for sizing (count: auto or a vmSize list/auto); run `poolcast plan --emit` to size it first".into(),
+            });
+        }
+    }
+    let plan = build::build(scenario, scenario.sim.seed, scenario.sim.horizon.as_ms())?;
+    Ok(scenario
+        .pools
+        .iter()
+        .zip(&plan.pools)
+        .map(|(p, pp)| {
+            let nodes = match (p.count, p.autoscale) {
+                (Some(Count::Fixed(n)), _) => n,
+                (_, Some(a)) => a.min,
+                _ => u32::try_from(p.nodes.len()).unwrap_or(u32::MAX),
+            };
+            pool_layout(p, pp, nodes, false)
+        })
+        .collect())
 }
 
 /// A catalog size as a candidate for a pool, with the AKS rules and price it must pass.
@@ -1197,6 +1390,17 @@ fn candidate(
         vm: VmSize::Named(sku.name.clone()),
         bound: unset,
         generous: 1,
+    }
+}
+
+/// The fewest nodes the planner gives a pool: `minNodes` when the scenario sets it (a
+/// System pool never under one node), else 2 for a System pool ("System pools must contain
+/// at least two nodes but the recommendation is three nodes", AKSDOCS
+/// `use-system-pools.md`; the report notes the recommendation), 0 for a User pool.
+fn min_nodes_of(p: &poolcast_model::scenario::Pool) -> u32 {
+    match p.mode {
+        PoolMode::System => p.min_nodes.unwrap_or(aks::SYSTEM_POOL_MIN_NODES_HA).max(1),
+        PoolMode::User => p.min_nodes.unwrap_or(0),
     }
 }
 

@@ -186,8 +186,29 @@ mod tests {
             Os::Linux,
             true,
         );
-        assert!(sys.iter().all(|s| !s.family.starts_with('B')));
-        assert!(sys.len() < all.len());
+        assert!(!sys.is_empty());
+        for s in &sys {
+            assert!(aks::vm_size_allowed(
+                s.vcpu,
+                s.memory,
+                &s.family,
+                PoolMode::System
+            ));
+        }
+        let b = VmRequirements {
+            families: vec!["B".into()],
+            ..VmRequirements::default()
+        };
+        let burst = candidates(
+            cat,
+            &b,
+            Os::Linux,
+            PoolMode::User,
+            "eastus",
+            Os::Linux,
+            true,
+        );
+        assert!(!burst.is_empty() && burst.iter().all(|s| s.name.starts_with("Standard_B")));
     }
 
     #[test]

@@ -431,26 +431,128 @@ impl<'de> Deserialize<'de> for VmSize {
                     .map(VmSize::Candidates)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VmSize, A::Error> {
-                // An inline size names its capacity; anything else is a requirement object.
-                let v = serde_json::Map::<String, serde_json::Value>::deserialize(
-                    de::value::MapAccessDeserializer::new(map),
-                )?;
-                let inline = ["cpu", "memory", "name", "pricePerHour", "tempDisk"]
-                    .iter()
-                    .any(|k| v.contains_key(*k));
-                let v = serde_json::Value::Object(v);
-                if inline {
-                    InlineVmSize::deserialize(v)
-                        .map(VmSize::Inline)
-                        .map_err(de::Error::custom)
-                } else {
-                    VmRequirements::deserialize(v)
-                        .map(VmSize::Auto)
-                        .map_err(de::Error::custom)
-                }
+                // One struct with the fields of both forms keeps every error located at
+                // its field; an inline size names its capacity (`cpu`).
+                let m = VmSizeMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                m.into_vm_size()
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// `memory` in a `vmSize` map: a quantity (inline size) or `{min, max}` (requirements).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum MemoryField {
+    Exact(Bytes),
+    Range(Bounds<Bytes>),
+}
+
+impl<'de> Deserialize<'de> for MemoryField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MemoryField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a memory quantity (8Gi) or a range {min, max}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MemoryField, E> {
+                Bytes::deserialize(de::value::StrDeserializer::<E>::new(v)).map(MemoryField::Exact)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<MemoryField, E> {
+                Bytes::deserialize(de::value::U64Deserializer::<E>::new(v)).map(MemoryField::Exact)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<MemoryField, E> {
+                Bytes::deserialize(de::value::I64Deserializer::<E>::new(v)).map(MemoryField::Exact)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MemoryField, A::Error> {
+                Bounds::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(MemoryField::Range)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Every field a `vmSize` map may hold, inline size and requirements together.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VmSizeMap {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    cpu: Option<Cpu>,
+    #[serde(default)]
+    memory: Option<MemoryField>,
+    #[serde(default)]
+    price_per_hour: Option<f64>,
+    #[serde(default)]
+    temp_disk: Option<Bytes>,
+    #[serde(default)]
+    families: Vec<String>,
+    #[serde(default)]
+    vcpu: Option<Bounds<u32>>,
+    #[serde(default)]
+    memory_per_vcpu: Option<Bounds<Bytes>>,
+    #[serde(default)]
+    arch: Option<crate::catalog::Arch>,
+    #[serde(default)]
+    premium_storage: Option<bool>,
+    #[serde(default)]
+    ephemeral_os_disk: Option<bool>,
+    #[serde(default)]
+    gpus: Option<Bounds<u32>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+impl VmSizeMap {
+    fn into_vm_size<E: de::Error>(self) -> Result<VmSize, E> {
+        let inline = self.cpu.is_some()
+            || self.name.is_some()
+            || self.price_per_hour.is_some()
+            || self.temp_disk.is_some()
+            || matches!(self.memory, Some(MemoryField::Exact(_)));
+        let req = self.families.is_empty()
+            && self.vcpu.is_none()
+            && self.memory_per_vcpu.is_none()
+            && self.arch.is_none()
+            && self.premium_storage.is_none()
+            && self.ephemeral_os_disk.is_none()
+            && self.gpus.is_none()
+            && self.exclude.is_empty()
+            && !matches!(self.memory, Some(MemoryField::Range(_)));
+        if inline {
+            if !req {
+                return Err(E::custom("mixes an inline size {cpu, memory, ...} with requirements {families, vcpu, ...}; give one or the other"));
+            }
+            let cpu = self.cpu.ok_or_else(|| E::missing_field("cpu"))?;
+            let memory = match self.memory {
+                Some(MemoryField::Exact(m)) => m,
+                _ => return Err(E::missing_field("memory")),
+            };
+            return Ok(VmSize::Inline(InlineVmSize {
+                name: self.name,
+                cpu,
+                memory,
+                price_per_hour: self.price_per_hour,
+                temp_disk: self.temp_disk,
+            }));
+        }
+        Ok(VmSize::Auto(VmRequirements {
+            families: self.families,
+            vcpu: self.vcpu,
+            memory: match self.memory {
+                Some(MemoryField::Range(r)) => Some(r),
+                _ => None,
+            },
+            memory_per_vcpu: self.memory_per_vcpu,
+            arch: self.arch,
+            premium_storage: self.premium_storage,
+            ephemeral_os_disk: self.ephemeral_os_disk,
+            gpus: self.gpus,
+            exclude: self.exclude,
+        }))
     }
 }
 
@@ -1340,4 +1442,47 @@ pub struct DisruptionBudget {
     /// maxUnavailable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unavailable: Option<IntOrPercent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vm(yaml: &str) -> Result<VmSize, String> {
+        serde_yaml_ng::from_str::<VmSize>(yaml).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn vm_size_forms() {
+        assert_eq!(vm("auto"), Ok(VmSize::Auto(VmRequirements::default())));
+        assert_eq!(
+            vm("Standard_D4s_v5"),
+            Ok(VmSize::Named("Standard_D4s_v5".into()))
+        );
+        let r = vm("{families: [E, Dasv5], vcpu: {min: 4, max: 16}, memory: {min: 16Gi}, memoryPerVcpu: {min: 8Gi}, arch: arm64, premiumStorage: true, ephemeralOsDisk: false, gpus: {max: 0}, exclude: [Standard_E4as_v5]}").unwrap();
+        let VmSize::Auto(r) = r else { panic!("{r:?}") };
+        assert_eq!(r.families, ["E", "Dasv5"]);
+        assert_eq!(r.vcpu.and_then(|b| b.max), Some(16));
+        assert_eq!(r.memory.and_then(|b| b.min), Some(Bytes::gib(16)));
+        assert_eq!(r.memory_per_vcpu.and_then(|b| b.min), Some(Bytes::gib(8)));
+        assert_eq!(r.arch, Some(crate::catalog::Arch::Arm64));
+        assert_eq!(r.premium_storage, Some(true));
+        assert_eq!(r.exclude, ["Standard_E4as_v5"]);
+        let VmSize::Inline(i) = vm("{cpu: 4, memory: 16Gi, pricePerHour: 0.2}").unwrap() else {
+            panic!()
+        };
+        assert_eq!(i.memory, Bytes::gib(16));
+    }
+
+    #[test]
+    fn vm_size_maps_refuse_typos_and_mixtures() {
+        let e = vm("{famlies: [D]}").unwrap_err();
+        assert!(e.contains("unknown field `famlies`"), "{e}");
+        let e = vm("{cpu: 4, memory: 16Gi, families: [D]}").unwrap_err();
+        assert!(e.contains("mixes an inline size"), "{e}");
+        let e = vm("{cpu: 4}").unwrap_err();
+        assert!(e.contains("missing field `memory`"), "{e}");
+        let e = vm("{vcpu: {min: 4, mx: 8}}").unwrap_err();
+        assert!(e.contains("unknown field `mx`"), "{e}");
+    }
 }

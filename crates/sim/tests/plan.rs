@@ -436,3 +436,87 @@ fn requirements_bound_the_search() {
         assert!((4..=16).contains(&sku.vcpu) && a.vm_size.starts_with("Standard_E"));
     }
 }
+
+/// A sized System pool keeps at least two nodes (AKS: "System pools must contain at least
+/// two nodes but the recommendation is three"), unless `minNodes` says otherwise; the
+/// layout notes the recommendation.
+#[test]
+fn system_pools_keep_two_nodes_unless_the_scenario_says_otherwise() {
+    let mut s = scenario(SMALL);
+    let sys = s.pools.iter_mut().find(|p| p.name == "system").unwrap();
+    sys.vm_size = VmSize::Candidates(vec!["Standard_D4s_v5".into()]);
+    sys.count = Some(Count::Auto);
+    let r = planned(&s);
+    let l = r.layout.iter().find(|l| l.pool == "system").unwrap();
+    assert!(l.nodes >= 2, "{} nodes", l.nodes);
+    if l.nodes < 3 {
+        assert!(
+            l.notes.iter().any(|n| n.contains("recommends 3")),
+            "{:?}",
+            l.notes
+        );
+    }
+    let m = r.sizing.iter().find(|z| z.pool == "system").unwrap();
+    assert!(m.minimality.is_none() || m.nodes > Some(2));
+
+    let sys = s.pools.iter_mut().find(|p| p.name == "system").unwrap();
+    sys.min_nodes = Some(1);
+    let r = planned(&s);
+    let l = r.layout.iter().find(|l| l.pool == "system").unwrap();
+    assert_eq!(l.nodes, 1, "one node holds the system pods here");
+    assert!(
+        l.notes.iter().any(|n| n.contains("requires at least 2")),
+        "{:?}",
+        l.notes
+    );
+}
+
+/// A zonal pool's count is a multiple of its zones: ten nodes meet the target, twelve are
+/// proposed over three zones, and the evidence is still the run with nine.
+#[test]
+fn zonal_pools_get_a_multiple_of_their_zones() {
+    let s = one_pool(
+        "Standard_D4s_v5",
+        ", zones: [\"1\", \"2\", \"3\"]",
+        "    replicas: 10\n    requests: {cpu: 2500m, memory: 1Gi}",
+    );
+    let r = planned(&s);
+    let apps = &r.sizing[0];
+    assert_eq!(apps.nodes, Some(12));
+    assert_eq!(apps.minimality.as_ref().unwrap().nodes, 9);
+    let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
+    assert_eq!(l.nodes % 3, 0);
+    assert!(
+        l.notes.iter().any(|n| n.contains("rounded up to 12")),
+        "{:?}",
+        l.notes
+    );
+    assert!(r.verification.iter().all(|t| t.met));
+}
+
+/// An autoscaled pool is sized twice: `max` for the burst (the scale event), `min` for
+/// the steady load, and the layout carries the range.
+#[test]
+fn autoscaled_pools_get_min_for_the_steady_load_and_max_for_the_burst() {
+    let mut s = one_pool(
+        "Standard_D4s_v5",
+        ", autoscale: {min: 1, max: 40}",
+        "    replicas: 6\n    requests: {cpu: 1500m, memory: 1Gi}",
+    );
+    let apps = s.pools.iter_mut().find(|p| p.name == "apps").unwrap();
+    apps.count = None;
+    s.events =
+        serde_json::from_str(r#"[{"at": "5m", "scale": {"workload": "api", "replicas": 24}}]"#)
+            .unwrap();
+    let r = planned(&s);
+    assert!(r.feasible, "{:?}", r.infeasible_reason);
+    let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
+    let a = l.autoscale.expect("an autoscaler range");
+    assert!(a.min < a.max, "{a:?}");
+    assert_eq!(l.nodes, a.min);
+    // Two 1.5-CPU pods per D4s_v5 node: 6 pods need 3 nodes, 24 need 12.
+    assert_eq!((a.min, a.max), (3, 12));
+    let applied = r.apply(&s);
+    let p = applied.pools.iter().find(|p| p.name == "apps").unwrap();
+    assert_eq!(p.autoscale.map(|x| (x.min, x.max)), Some((3, 12)));
+}

@@ -132,6 +132,9 @@ struct SizedPool {
     min_nodes: u32,
     /// `vmSize: auto` or requirements: candidates come from the catalog.
     auto: bool,
+    /// The pool autoscales: the searched count is its `max` (the burst), and `min` is
+    /// sized for the steady load.
+    autoscaled: bool,
     cands: Vec<Cand>,
     reference: usize,
 }
@@ -157,6 +160,15 @@ struct CandResult {
     at: Option<Eval>,
     binding: Option<Binding>,
     note: String,
+}
+
+/// What the planner adds to a found layout, per sized pool: the count before rounding to
+/// the zones, the autoscaler range of autoscaled pools, and notes.
+#[derive(Debug, Clone, Default)]
+struct Finish {
+    adjust: Vec<Option<u32>>,
+    ranges: Vec<Option<AutoscaleRange>>,
+    notes: Vec<Vec<String>>,
 }
 
 /// `(candidate index, nodes)` per sized pool.
@@ -193,7 +205,7 @@ pub fn plan(scenario: &Scenario, opts: &PlanOptions) -> Result<PlanReport, PlanE
 
 impl PlanReport {
     /// `scenario` with the recommended layout applied: each sized pool gets its chosen
-    /// size and a fixed node count (and loses `autoscale`).
+    /// size and its node count, or its autoscaler range when it autoscales.
     pub fn apply(&self, scenario: &Scenario) -> Scenario {
         let mut s = scenario.clone();
         for l in self.layout.iter().filter(|l| l.sized) {
@@ -201,8 +213,19 @@ impl PlanReport {
                 if !matches!(p.vm_size, VmSize::Inline(_)) {
                     p.vm_size = VmSize::Named(l.vm_size.clone());
                 }
-                p.count = Some(Count::Fixed(l.nodes));
-                p.autoscale = None;
+                match l.autoscale {
+                    Some(a) => {
+                        p.count = None;
+                        p.autoscale = Some(poolcast_model::scenario::Autoscale {
+                            min: a.min,
+                            max: a.max,
+                        });
+                    }
+                    None => {
+                        p.count = Some(Count::Fixed(l.nodes));
+                        p.autoscale = None;
+                    }
+                }
             }
         }
         s
@@ -386,12 +409,6 @@ impl Ctx {
         let mut sized = Vec::new();
         for &i in &indexes {
             let p = &base.pools[i];
-            if p.autoscale.is_some() {
-                return Err(PlanError::Unsizable {
-                    pool: p.name.clone(),
-                    reason: "it autoscales; plan sizes fixed-count pools (drop autoscale, or the vmSize list and count: auto)".into(),
-                });
-            }
             if aks_rules {
                 check_aks_rules(&base, i)?;
             }
@@ -459,6 +476,7 @@ impl Ctx {
                 pricing,
                 min_nodes,
                 auto: matches!(p.vm_size, VmSize::Auto(_)),
+                autoscaled: p.autoscale.is_some(),
                 cands,
                 reference: 0,
             });
@@ -592,11 +610,14 @@ impl Ctx {
     }
 
     fn evaluate(&self, layout: &Layout) -> Result<Eval, SimError> {
-        let scn = self.scenario_for(layout);
+        self.evaluate_scenario(&self.scenario_for(layout))
+    }
+
+    fn evaluate_scenario(&self, scn: &Scenario) -> Result<Eval, SimError> {
         let mut first: Option<Eval> = None;
         for r in 0..self.replications {
             let o = simulate(
-                &scn,
+                scn,
                 &RunOptions {
                     seed: Some(self.seed.wrapping_add(u64::from(r))),
                     horizon: Some(self.horizon),
@@ -800,7 +821,14 @@ impl Ctx {
                     .join(", ")
             );
             let results = vec![BTreeMap::new(); self.sized.len()];
-            return self.report(None, &base_eval, &results, &[], Some(reason), &[]);
+            return self.report(
+                None,
+                &base_eval,
+                &results,
+                &[],
+                Some(reason),
+                &Finish::default(),
+            );
         }
 
         // Candidates, in waves.
@@ -885,7 +913,14 @@ impl Ctx {
                         "no candidate size of pool {} meets the targets (see its alternatives)",
                         self.sized[k].name
                     );
-                    return self.report(None, &base_eval, &results, &[], Some(reason), &[]);
+                    return self.report(
+                        None,
+                        &base_eval,
+                        &results,
+                        &[],
+                        Some(reason),
+                        &Finish::default(),
+                    );
                 }
             }
         }
@@ -899,7 +934,7 @@ impl Ctx {
                     "the per-pool counts do not meet the targets together, even after {BUMP_ROUNDS} rounds of added nodes: {}",
                     eval.missed().iter().map(|t| format!("{} {}", t.name, t.actual)).collect::<Vec<_>>().join("; ")
                 );
-                return self.report(None, &eval, &results, &[], Some(reason), &[]);
+                return self.report(None, &eval, &results, &[], Some(reason), &Finish::default());
             }
             rounds += 1;
             let tries: Vec<usize> = (0..layout.len())
@@ -988,7 +1023,73 @@ impl Ctx {
         if adjust.iter().any(Option::is_some) {
             eval = self.evaluate(&layout)?;
         }
-        self.report(Some(&layout), &eval, &results, &evidence, None, &adjust)
+        let mut fin = Finish {
+            adjust,
+            ranges: vec![None; layout.len()],
+            notes: vec![Vec::new(); layout.len()],
+        };
+        self.size_autoscaled(&layout, &mut fin)?;
+        self.report(Some(&layout), &eval, &results, &evidence, None, &fin)
+    }
+
+    /// Autoscaled pools: the count found is `max` (it meets the targets with the burst,
+    /// every `scale` event, at a fixed size); `min` is the smallest count that meets them
+    /// under the steady load (the scenario without its `scale` events), by binary search,
+    /// the other pools as in `layout`. Then one run with the pool autoscaling between the
+    /// two shows whether the cluster-autoscaler reaches the burst in time; its outcome is a
+    /// note, not a verdict (a scale-up takes the provisioning time of new nodes).
+    fn size_autoscaled(&self, layout: &Layout, fin: &mut Finish) -> Result<(), SimError> {
+        let mut steady = self.base.clone();
+        steady.events.retain(|e| e.scale.is_none());
+        for k in (0..layout.len()).filter(|&k| self.sized[k].autoscaled) {
+            let max = layout[k].1;
+            let (mut lo, mut hi) = (self.sized[k].min_nodes, max);
+            let with = |n: u32| {
+                let mut l = layout.clone();
+                l[k].1 = n;
+                let pick: Vec<usize> = l.iter().map(|x| x.0).collect();
+                let counts: Vec<u32> = l.iter().map(|x| x.1).collect();
+                let mut scn = self.scenario_with(&pick, &counts);
+                scn.events = steady.events.clone();
+                scn
+            };
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if self.evaluate_scenario(&with(mid))?.pass {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            let z = u32::try_from(self.base.pools[self.sized[k].index].zones.len()).unwrap_or(1);
+            let min = if z > 1 && hi % z != 0 {
+                (hi.div_ceil(z) * z).min(max)
+            } else {
+                hi
+            };
+            fin.ranges[k] = Some(AutoscaleRange { min, max });
+            let mut scn = self.scenario_for(layout);
+            let p = &mut scn.pools[self.sized[k].index];
+            p.count = Some(Count::Fixed(min));
+            p.autoscale = Some(poolcast_model::scenario::Autoscale { min, max });
+            let e = self.evaluate_scenario(&scn)?;
+            fin.notes[k].push(format!(
+                "min {min} meets the targets without the scale events; max {max} with them at a fixed size. Autoscaling from {min}: {}",
+                if e.pass {
+                    "every target met".to_owned()
+                } else {
+                    format!(
+                        "misses {} while nodes are provisioned",
+                        e.missed()
+                            .iter()
+                            .map(|t| format!("{} {}", t.name, t.actual))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ));
+        }
+        Ok(())
     }
 
     fn report(
@@ -998,8 +1099,9 @@ impl Ctx {
         results: &[BTreeMap<usize, CandResult>],
         evidence: &[(usize, Eval)],
         infeasible: Option<String>,
-        adjust: &[Option<u32>],
+        fin: &Finish,
     ) -> Result<PlanReport, PlanError> {
+        let adjust = &fin.adjust;
         let targets = self.base.targets.unwrap_or_default();
         let final_layout: Layout = match layout {
             Some(l) => l.clone(),
@@ -1032,7 +1134,16 @@ impl Ctx {
                 None if nodes > 0 => complete = false,
                 None => {}
             }
+            let range = k.and_then(|k| fin.ranges.get(k).copied().flatten());
+            let nodes = range.map_or(nodes, |r| r.min);
             let mut l = pool_layout(p, pp, nodes, k.is_some());
+            if let Some(r) = range {
+                l.autoscale = Some(r);
+            }
+            if let Some(k) = k {
+                l.notes
+                    .extend(fin.notes.get(k).cloned().unwrap_or_default());
+            }
             // Existing-ness and the current size come from the scenario as written, not the
             // candidate applied for the run.
             let written = &self.base.pools[i];

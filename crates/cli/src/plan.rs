@@ -44,8 +44,8 @@ fn target_line(t: &TargetResult) -> String {
     format!(
         "{} {} (target {}){}",
         t.name,
-        t.actual,
-        t.target,
+        crate::table::readable_duration(&t.actual),
+        crate::table::readable_duration(&t.target),
         if t.met { "" } else { " MISSED" }
     )
 }
@@ -157,7 +157,7 @@ pub fn report_text(r: &PlanReport) -> String {
             "VM SIZE",
             "VCPU",
             "MEM GIB",
-            "LB",
+            "MIN NODES",
             "NODES",
             "CPU",
             "MEM",
@@ -195,6 +195,11 @@ pub fn report_text(r: &PlanReport) -> String {
                 s.candidates, s.omitted
             );
         }
+        out.push_str(
+            "  MIN NODES: the resource lower bound (summed requests, before any run); NODES: \
+             the smallest count that passed; CPU/MEM/PODS: peak requests / allocatable in that \
+             run; BINDING: what runs out with one node fewer.\n",
+        );
         if let Some(m) = &s.minimality {
             let missed: Vec<String> = m.missed.iter().map(target_line).collect();
             let _ = writeln!(

@@ -147,6 +147,9 @@ impl Validator<'_> {
                     .with_hint("write the version in quotes, e.g. kubernetesVersion: \"1.33\""),
             );
         }
+        if let (true, Some(v)) = (self.aks, self.version) {
+            self.aks_version(&at, v);
+        }
         if let Some(k) = &c.kubelet {
             let at = at.key("kubelet");
             let high = k.image_gc_high_threshold_percent.unwrap_or(85);
@@ -215,6 +218,44 @@ impl Validator<'_> {
         }
     }
 
+    /// The cluster's version against AKS's release calendar: past even long-term support is
+    /// an error (AKS creates no cluster or node pool on it), newer than the calendar a
+    /// warning (the newest known rules apply).
+    fn aks_version(&mut self, at: &FieldPath, v: aks::K8sVersion) {
+        let show = |(a, b): (u32, u32)| format!("{a}.{b}");
+        match aks::aks_version_status(v) {
+            aks::AksVersionStatus::Offered(_) => {}
+            aks::AksVersionStatus::Retired { oldest } => self.push(
+                Diagnostic::error(
+                    codes::AKS_KUBERNETES_VERSION,
+                    at.key("kubernetesVersion"),
+                    format!(
+                        "AKS no longer offers Kubernetes {}: the oldest version it supports, with long-term support, is {} (LTS until {})",
+                        show(v),
+                        show(oldest.version),
+                        oldest.lts_end_of_life
+                    ),
+                )
+                .with_hint(format!(
+                    "use kubernetesVersion \"{}\" or later (AKS supported-kubernetes-versions)",
+                    show(oldest.version)
+                )),
+            ),
+            aks::AksVersionStatus::Unreleased { newest } => self.push(
+                Diagnostic::warning(
+                    codes::AKS_KUBERNETES_VERSION,
+                    at.key("kubernetesVersion"),
+                    format!(
+                        "Kubernetes {} is newer than any AKS release in the catalog (newest {}); AKS rules of {} apply",
+                        show(v),
+                        show(newest.version),
+                        show(newest.version)
+                    ),
+                ),
+            ),
+        }
+    }
+
     fn unknown_pool(&self, at: FieldPath, name: &str) -> Diagnostic {
         let names: Vec<&str> = self.s.pools.iter().map(|p| p.name.as_str()).collect();
         let d = Diagnostic::error(codes::REF_POOL, at, format!("no pool is named '{name}'"));
@@ -278,6 +319,7 @@ impl Validator<'_> {
         let at = root().key("pools").index(i);
         self.pool_count(&at, p);
         self.pool_size(&at, p);
+        self.pool_node_image(&at, p);
         if let Some(sku) = p.os_sku {
             if sku.os() != p.os {
                 self.push(
@@ -823,6 +865,46 @@ impl Validator<'_> {
 
     fn image_names(&self) -> Vec<&str> {
         self.s.images.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    /// `nodeImage`: a Windows node-image version must name its patch build
+    /// (`<build>.<revision>.<yymmdd>`) of the pool's Windows build; cached images must
+    /// resolve like `prePulledImages`.
+    fn pool_node_image(&mut self, at: &FieldPath, p: &Pool) {
+        let Some(ni) = &p.node_image else { return };
+        if let Some(v) = &ni.version {
+            let want = p
+                .os_sku
+                .and_then(|s| s.windows_build())
+                .filter(|_| p.os == Os::Windows);
+            match (crate::catalog::images::parse_node_image_version(v), want) {
+                (Some((b, _)), Some(w)) if b != w => self.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        at.key("nodeImage").key("version"),
+                        format!("node image {v} is for Windows build {b}, the pool runs {w}"),
+                    )
+                    .with_hint(
+                        "the version's first number is the Windows build: 17763, 20348, 26100",
+                    ),
+                ),
+                (None, _) if p.os == Os::Windows => self.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        at.key("nodeImage").key("version"),
+                        format!("'{v}' is not a Windows node-image version"),
+                    )
+                    .with_hint(
+                        "write it as the kubernetes.azure.com/node-image-version label does, \
+                         e.g. AKSWindows-2022-containerd-20348.5386.260715",
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        for (j, r) in ni.cached_images.iter().flatten().enumerate() {
+            self.check_image_ref(at.key("nodeImage").key("cachedImages").index(j), r);
+        }
     }
 
     fn check_image_ref(&mut self, at: FieldPath, name: &str) {

@@ -10,14 +10,15 @@ pub mod cluster;
 pub mod engine;
 pub mod explain;
 pub mod kubelet;
+pub mod nodecache;
 pub mod outcome;
 pub mod pdb;
 pub mod plan;
 pub mod pullcost;
 pub mod replicate;
+pub mod resolve;
 pub mod run;
 pub mod scheduler;
-pub mod shape;
 pub mod snapshot;
 
 use poolcast_model::{Duration, Scenario};

@@ -2,13 +2,14 @@
 //! Karpenter's NodePool requirements select instance types (`karpenter.azure.com/sku-family`,
 //! `sku-cpu`, `sku-memory`, `kubernetes.io/arch`, `sku-gpu-count`; Azure/karpenter-provider-azure
 //! `pkg/apis/v1beta1/labels.go`): every size of the catalog that meets every requirement,
-//! that AKS accepts for the pool's mode and OS (`aks::vm_size_allowed`, no Windows on Arm64),
+//! that AKS accepts for the pool's mode and OS (the catalog's `aks_user`/`aks_system`, no
+//! Windows on Arm64),
 //! and that has a price on the pool's price list in the region. `plan` searches them all;
 //! `run` uses the cheapest. Defaults (assumptions, in `docs/plan.md`): x86-64 only (images
 //! carry no architecture in poolcast), no GPU sizes, no burstable B sizes unless `families`
 //! names them.
 
-use crate::catalog::{aks, Arch, Catalog, VmSku};
+use crate::catalog::{Arch, Catalog, VmSku};
 use crate::scenario::{Os, PoolMode, VmRequirements};
 
 /// The family letters of a size, as Karpenter's `sku-family` has them: the capitals after
@@ -64,7 +65,12 @@ pub fn meets(req: &VmRequirements, sku: &VmSku) -> Result<(), String> {
     if sku.arch != arch {
         return Err(format!("{} is not {arch}", sku.arch));
     }
-    if req.premium_storage.is_some_and(|p| p != sku.premium_io) {
+    // A size whose Premium SSD support the source does not state is not taken on a
+    // premium-storage requirement either way.
+    if req
+        .premium_storage
+        .is_some_and(|p| sku.premium_io != Some(p))
+    {
         return Err("premium storage".to_owned());
     }
     if req
@@ -73,20 +79,33 @@ pub fn meets(req: &VmRequirements, sku: &VmSku) -> Result<(), String> {
     {
         return Err("ephemeral OS disk".to_owned());
     }
+    let gpus = gpus(sku);
     let gpus_ok = match req.gpus {
-        Some(b) => b.contains(sku.gpus),
-        None => sku.gpus == 0,
+        Some(b) => b.contains(gpus),
+        None => gpus == 0,
     };
     if !gpus_ok {
-        return Err(format!("{} GPUs", sku.gpus));
+        return Err(format!("{gpus} GPUs"));
     }
     Ok(())
 }
 
-/// Whether AKS accepts `sku` for a pool of `mode` and `os`.
+/// GPUs of a size: as the catalog states, else one for an N-series size (every N size
+/// has at least one GPU, MicrosoftDocs/azure-compute-docs `sizes/overview.md`, "GPU
+/// accelerated") and none for the others.
+pub fn gpus(sku: &VmSku) -> u32 {
+    sku.gpus
+        .unwrap_or(u32::from(family_letters(&sku.name).starts_with('N')))
+}
+
+/// Whether AKS accepts `sku` for a pool of `mode` and `os`: the catalog's AKS eligibility
+/// for User and System pools, and no Windows on Arm64.
 pub fn aks_accepts(sku: &VmSku, os: Os, mode: PoolMode) -> bool {
-    aks::vm_size_allowed(sku.vcpu, sku.memory, &sku.family, mode)
-        && !(os == Os::Windows && sku.arch == Arch::Arm64)
+    let pool_ok = match mode {
+        PoolMode::User => sku.aks_user,
+        PoolMode::System => sku.aks_system,
+    };
+    pool_ok && !(os == Os::Windows && sku.arch == Arch::Arm64)
 }
 
 /// Every catalog size that meets `req`, that AKS accepts for the pool (when `aks_rules`),
@@ -158,20 +177,15 @@ mod tests {
         assert!(all.len() > 40, "{}", all.len());
         for s in &all {
             assert_eq!(s.arch, Arch::Amd64, "{}", s.name);
-            assert_eq!(s.gpus, 0, "{}", s.name);
+            assert_eq!(gpus(s), 0, "{}", s.name);
             assert!(s.price("eastus", Os::Linux).is_some(), "{}", s.name);
-            assert!(aks::vm_size_allowed(
-                s.vcpu,
-                s.memory,
-                &s.family,
-                PoolMode::User
-            ));
+            assert!(s.aks_user, "{}", s.name);
         }
         // Everything the catalog has that passes the filters is there: growing the catalog
         // grows the search.
         let expected = cat
             .vm_skus()
-            .filter(|s| s.arch == Arch::Amd64 && s.gpus == 0)
+            .filter(|s| s.arch == Arch::Amd64 && gpus(s) == 0)
             .filter(|s| !family_letters(&s.name).starts_with('B'))
             .filter(|s| aks_accepts(s, Os::Linux, PoolMode::User))
             .filter(|s| s.price("eastus", Os::Linux).is_some())
@@ -188,12 +202,7 @@ mod tests {
         );
         assert!(!sys.is_empty());
         for s in &sys {
-            assert!(aks::vm_size_allowed(
-                s.vcpu,
-                s.memory,
-                &s.family,
-                PoolMode::System
-            ));
+            assert!(s.aks_system && s.vcpu >= 4, "{}", s.name);
         }
         let b = VmRequirements {
             families: vec!["B".into()],
@@ -285,7 +294,7 @@ mod tests {
             Os::Linux,
             true,
         );
-        assert!(!got.is_empty() && got.iter().all(|s| s.gpus >= 1));
+        assert!(!got.is_empty() && got.iter().all(|s| gpus(s) >= 1));
     }
 
     #[test]

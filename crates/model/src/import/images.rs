@@ -27,24 +27,137 @@ struct Entry {
     platforms: BTreeMap<(Os, Option<String>), usize>,
 }
 
-/// The Windows build an image tag names (`ltsc2019`/`1809`, `ltsc2022`, `ltsc2025`), and
-/// whether the name looks like a Windows image at all.
-fn build_from_tag(reference: &str) -> (Option<&'static str>, bool) {
+/// Repositories on Docker Hub's `microsoft/` organisation that only ever had Windows images
+/// (the legacy homes of what now lives under `mcr.microsoft.com/windows/*` and
+/// `mcr.microsoft.com/dotnet/framework/*`; Microsoft's Docker Hub repository pages, and
+/// microsoft/dotnet-framework-docker `README.md`). `microsoft/dotnet` and
+/// `microsoft/aspnetcore` are left out: they carried Linux images too.
+const MICROSOFT_WINDOWS_REPOS: &[&str] = &[
+    "iis",
+    "aspnet",
+    "dotnet-framework",
+    "dotnet-framework-build",
+    "dotnet-framework-samples",
+    "wcf",
+    "windowsservercore",
+    "nanoserver",
+    "mssql-server-windows-developer",
+    "mssql-server-windows-express",
+];
+
+/// What an image reference alone says about its platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefEvidence {
+    /// The Windows build its tag names (`ltsc2022` -> `10.0.20348`).
+    pub(crate) build: Option<&'static str>,
+    /// Why it is a Windows image, if it is one.
+    pub(crate) windows_because: Option<String>,
+}
+
+/// Whether a reference names a Windows image, and which build: the repository
+/// (`mcr.microsoft.com/windows/*`, `mcr.microsoft.com/dotnet/framework/*`, the Windows
+/// repositories of Docker Hub's `microsoft/`), a Windows base in the name or tag
+/// (`servercore`, `windowsservercore-*`, `nanoserver`), or a Windows release in the tag
+/// (`ltsc2016`/`ltsc2019`/`ltsc2022`/`ltsc2025`, `1809`). Builds: 2016 14393, 2019 17763,
+/// 2022 20348, 2025 26100 (Microsoft "Windows container version compatibility").
+pub(crate) fn reference_evidence(reference: &str) -> RefEvidence {
     let r = reference.to_ascii_lowercase();
-    let build = if r.contains("ltsc2019") || r.contains("1809") {
+    let normalized = normalize_reference(&r);
+    let (repo, tag) = split_tag(&normalized);
+    let tokens: Vec<&str> = tag.split(['-', '_', '.']).collect();
+    let build = if r.contains("ltsc2019") || tokens.contains(&"1809") {
         Some("10.0.17763")
     } else if r.contains("ltsc2022") {
         Some("10.0.20348")
     } else if r.contains("ltsc2025") {
         Some("10.0.26100")
+    } else if r.contains("ltsc2016") || tokens.contains(&"1607") {
+        Some("10.0.14393")
     } else {
         None
     };
-    let windowsish = build.is_some()
-        || r.contains("windowsservercore")
-        || r.contains("nanoserver")
-        || r.contains("/windows/");
-    (build, windowsish)
+    let docker_hub_microsoft = repo
+        .strip_prefix("docker.io/microsoft/")
+        .is_some_and(|name| MICROSOFT_WINDOWS_REPOS.contains(&name));
+    let because =
+        if repo.starts_with("mcr.microsoft.com/windows/") || repo == "mcr.microsoft.com/windows" {
+            Some("mcr.microsoft.com/windows/* holds the Windows base images".to_owned())
+        } else if repo.starts_with("mcr.microsoft.com/dotnet/framework/") {
+            Some(
+                ".NET Framework images (mcr.microsoft.com/dotnet/framework/*) run only on Windows"
+                    .to_owned(),
+            )
+        } else if docker_hub_microsoft {
+            Some(format!(
+                "{repo} is one of Docker Hub's Windows-only microsoft/ repositories"
+            ))
+        } else if r.contains("servercore") {
+            Some("its name or tag names Windows Server Core (servercore)".to_owned())
+        } else if r.contains("nanoserver") {
+            Some("its name or tag names Nano Server".to_owned())
+        } else {
+            build.map(|b| format!("its tag names a Windows Server release (build {b})"))
+        };
+    RefEvidence {
+        build,
+        windows_because: because,
+    }
+}
+
+/// (repository, tag) of a normalised reference; the tag is empty when there is none.
+fn split_tag(r: &str) -> (&str, &str) {
+    let no_digest = r.split('@').next().unwrap_or(r);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    match no_digest[last_slash..].rfind(':') {
+        Some(i) => (
+            &no_digest[..last_slash + i],
+            &no_digest[last_slash + i + 1..],
+        ),
+        None => (no_digest, ""),
+    }
+}
+
+/// AKS labels every node with its node-image version
+/// (`kubernetes.azure.com/node-image-version`, e.g.
+/// `AKSWindows-2022-containerd-20348.5386.260715`).
+pub(crate) const LABEL_NODE_IMAGE_VERSION: &str = "kubernetes.azure.com/node-image-version";
+
+/// A Windows pool's `nodeImage` from its nodes: the node-image version they share (the
+/// label), and the Windows base images (`mcr.microsoft.com/windows/...`) every node holds
+/// in `status.images`, taken as the node image's cache. A base a workload pulled onto every
+/// node would be counted as cached too, so the note says so.
+fn node_image_of(pool: &mut Pool, notes: &mut Notes) {
+    if pool.os != Os::Windows || pool.nodes.is_empty() {
+        return;
+    }
+    let version = pool.labels.get(LABEL_NODE_IMAGE_VERSION).cloned();
+    let is_base = |r: &str| normalize_reference(r).starts_with("mcr.microsoft.com/windows/");
+    let mut cached: Vec<String> = pool.nodes[0]
+        .images
+        .iter()
+        .filter(|r| is_base(r))
+        .filter(|r| pool.nodes.iter().all(|n| n.images.contains(r)))
+        .cloned()
+        .collect();
+    cached.sort();
+    let with_images = pool.nodes.iter().any(|n| !n.images.is_empty());
+    if version.is_none() && !with_images {
+        return;
+    }
+    notes.push(
+        NoteKind::Inferred,
+        Subject::Pool(pool.name.clone()),
+        format!(
+            "nodeImage: version from the {LABEL_NODE_IMAGE_VERSION} label{}; cachedImages = the \
+             Windows base images on every node (status.images), which a workload's own pull \
+             would also produce",
+            if version.is_some() { "" } else { " (absent)" }
+        ),
+    );
+    pool.node_image = Some(crate::scenario::v1::NodeImage {
+        version,
+        cached_images: with_images.then_some(cached),
+    });
 }
 
 /// Builds the `images` section and fills each pool node's `images` list.
@@ -142,6 +255,9 @@ pub(crate) fn build(
             }
         }
     }
+    for pool in pools.iter_mut() {
+        node_image_of(pool, notes);
+    }
 
     // Windows builds the cluster runs: its nodes', or the proposed pools' OS SKUs.
     let mut pool_builds: BTreeSet<String> = cluster
@@ -161,7 +277,8 @@ pub(crate) fn build(
     let mut sized_from_nodes = 0usize;
     for e in entries {
         let subject = || Subject::Image(e.display.clone());
-        let (tag_build, windowsish) = build_from_tag(&e.display);
+        let evidence = reference_evidence(&e.display);
+        let tag_build = evidence.build;
         let mut per_os: BTreeMap<Os, usize> = BTreeMap::new();
         for ((os, _), n) in &e.platforms {
             *per_os.entry(*os).or_default() += n;
@@ -171,15 +288,24 @@ pub(crate) fn build(
             .max_by_key(|(os, n)| (**n, std::cmp::Reverse(**os)))
         {
             Some((os, _)) => *os,
-            None if windowsish => Os::Windows,
-            None => {
-                notes.push(
-                    NoteKind::FillIn,
-                    subject(),
-                    "os: no node has it and no workload pins an OS; linux assumed".to_owned(),
-                );
-                Os::Linux
-            }
+            None => match &evidence.windows_because {
+                Some(why) => {
+                    notes.push(
+                        NoteKind::Inferred,
+                        subject(),
+                        format!("os: windows, from the reference: {why} (no node has it and no workload pins an OS)"),
+                    );
+                    Os::Windows
+                }
+                None => {
+                    notes.push(
+                        NoteKind::FillIn,
+                        subject(),
+                        "os: no node has it, no workload pins an OS and the reference names no Windows repository or tag; linux assumed".to_owned(),
+                    );
+                    Os::Linux
+                }
+            },
         };
         if let Some(c) = catalog.image_for_os(&e.display, os) {
             notes.push(
@@ -255,6 +381,7 @@ pub(crate) fn build(
                     digest,
                     size: Bytes(size),
                     uncompressed_size: None,
+                    files: None,
                 }]
             }
             None => {
@@ -360,26 +487,101 @@ fn further_platforms(
 
 #[cfg(test)]
 mod tests {
+    fn windows_pool(yaml_nodes: &str, labels: &str) -> Pool {
+        let text = format!(
+            "name: win\nos: windows\nosSku: Windows2022\nvmSize: Standard_D8s_v5\n\
+             count: 2\nlabels: {{{labels}}}\nnodes:\n{yaml_nodes}"
+        );
+        serde_yaml_ng::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn node_image_comes_from_the_label_and_the_bases_on_every_node() {
+        let nodes = "  - {name: a, images: [\"mcr.microsoft.com/windows/servercore:ltsc2022\", \
+                     \"mcr.microsoft.com/windows/nanoserver:ltsc2022\", \"contoso.azurecr.io/app:1\"]}\n\
+                     \x20 - {name: b, images: [\"mcr.microsoft.com/windows/servercore:ltsc2022\"]}\n";
+        let mut pool = windows_pool(
+            nodes,
+            "kubernetes.azure.com/node-image-version: AKSWindows-2022-containerd-20348.5386.260715",
+        );
+        let mut notes = Notes::default();
+        node_image_of(&mut pool, &mut notes);
+        let ni = pool.node_image.unwrap();
+        assert_eq!(
+            ni.version.as_deref(),
+            Some("AKSWindows-2022-containerd-20348.5386.260715")
+        );
+        // nanoserver is on one node only and the app is not a base: neither is cached.
+        assert_eq!(
+            ni.cached_images,
+            Some(vec![
+                "mcr.microsoft.com/windows/servercore:ltsc2022".to_owned()
+            ])
+        );
+        // Without the label or any image list there is nothing to say.
+        let mut bare = windows_pool("  - {name: a}\n", "");
+        node_image_of(&mut bare, &mut notes);
+        assert_eq!(bare.node_image, None);
+    }
+
     use super::*;
 
     #[test]
-    fn tags_name_windows_builds() {
-        assert_eq!(
-            build_from_tag("mcr.microsoft.com/windows/servercore:ltsc2019"),
-            (Some("10.0.17763"), true)
-        );
-        assert_eq!(
-            build_from_tag("contoso.azurecr.io/app:1.0-ltsc2022"),
-            (Some("10.0.20348"), true)
-        );
-        assert_eq!(
-            build_from_tag("mcr.microsoft.com/windows/nanoserver:1809"),
-            (Some("10.0.17763"), true)
-        );
-        assert_eq!(
-            build_from_tag("mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver"),
-            (None, true)
-        );
-        assert_eq!(build_from_tag("nginx:1.27"), (None, false));
+    fn references_name_windows_repositories_and_builds() {
+        let cases: &[(&str, Option<&str>, bool)] = &[
+            (
+                "mcr.microsoft.com/windows/servercore:ltsc2019",
+                Some("10.0.17763"),
+                true,
+            ),
+            ("mcr.microsoft.com/windows/servercore/iis", None, true),
+            (
+                "contoso.azurecr.io/app:1.0-ltsc2022",
+                Some("10.0.20348"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/windows/nanoserver:1809",
+                Some("10.0.17763"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2025",
+                Some("10.0.26100"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/dotnet/framework/samples:aspnetapp",
+                None,
+                true,
+            ),
+            ("mcr.microsoft.com/dotnet/framework/aspnet:4.8", None, true),
+            ("microsoft/iis", None, true),
+            (
+                "microsoft/iis:windowsservercore-ltsc2016",
+                Some("10.0.14393"),
+                true,
+            ),
+            (
+                "docker.io/microsoft/windowsservercore:1809",
+                Some("10.0.17763"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/powershell:lts-windowsservercore-ltsc2022",
+                Some("10.0.20348"),
+                true,
+            ),
+            ("microsoft/aspnetcore:2.0", None, false),
+            ("mcr.microsoft.com/dotnet/aspnet:8.0", None, false),
+            ("nginx:1.27", None, false),
+            ("contoso.azurecr.io/app:v1.18.09", None, false),
+            ("mcr.microsoft.com/azurelinux/base/nginx:1.25", None, false),
+        ];
+        for (r, build, windows) in cases {
+            let e = reference_evidence(r);
+            assert_eq!(e.build, *build, "{r}");
+            assert_eq!(e.windows_because.is_some(), *windows, "{r}: {e:?}");
+        }
     }
 }

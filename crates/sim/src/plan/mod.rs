@@ -562,7 +562,8 @@ impl Ctx {
                 let mut pool = self.base.pools[index].clone();
                 pool.vm_size = self.sized[k].cands[c].vm.clone();
                 let os_sku = build::os_sku_of(&pool, minor);
-                let shape = match crate::shape::node_shape(
+                let shape = match crate::resolve::pool::node_shape(
+                    Catalog::builtin(),
                     &self.base,
                     &pool,
                     os_sku,
@@ -1477,10 +1478,14 @@ fn candidate(
         };
     };
     let price = sku.price(region, price_os(pricing));
-    let allowed = if aks_rules && !aks::vm_size_allowed(sku.vcpu, sku.memory, &sku.family, mode) {
+    let pool_ok = match mode {
+        PoolMode::User => sku.aks_user,
+        PoolMode::System => sku.aks_system,
+    };
+    let allowed = if aks_rules && !pool_ok {
         Err(match mode {
-            PoolMode::System => "below AKS's minimum for System pools (2 vCPU, 4 GiB, no B-series; quotas-skus-regions.md)".to_owned(),
-            PoolMode::User => "below AKS's minimum for User pools (2 vCPU, 2 GiB; quotas-skus-regions.md)".to_owned(),
+            PoolMode::System => "AKS does not take it for System pools (4 vCPU, 4 GB, no B-series; use-system-pools.md)".to_owned(),
+            PoolMode::User => "AKS does not take it for User pools (2 vCPU; quotas-skus-regions.md)".to_owned(),
         })
     } else if os == Os::Windows && sku.arch == Arch::Arm64 {
         Err("Arm64 sizes do not run Windows nodes".to_owned())
@@ -1522,8 +1527,10 @@ fn own_nodes(b: &Bound) -> u32 {
     }
 }
 
-/// The AKS rules a sized pool must keep (facts.md §4): System pools are Linux; pool names
-/// are 1-12 characters on Linux and 1-6 on Windows; maxPods within 10-250 (System >= 30).
+/// The AKS rules a sized pool must keep (AKSDOCS `use-system-pools.md`,
+/// `create-node-pools.md`, `concepts-network-ip-address-planning.md`): System pools are
+/// Linux; pool names are 1-12 characters on Linux and 1-6 on Windows; maxPods within 10-250
+/// (System >= 30).
 fn check_aks_rules(s: &Scenario, i: usize) -> Result<(), PlanError> {
     let p = &s.pools[i];
     let err = |rule: String| PlanError::AksRule {

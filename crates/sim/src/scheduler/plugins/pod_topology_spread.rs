@@ -384,10 +384,7 @@ impl PodTopologySpread {
             let spec = &cluster.specs[s];
             // Plain data with derived `Debug` over ordered maps: equal renderings, equal
             // affinity.
-            let key = format!(
-                "{:?}|{:?}",
-                spec.node_selector, spec.required_node_affinity
-            );
+            let key = format!("{:?}|{:?}", spec.node_selector, spec.required_node_affinity);
             let next = self.bits.len();
             let b = *self.bits_by_affinity.entry(key).or_insert(next);
             if b == next {

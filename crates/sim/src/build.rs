@@ -120,6 +120,8 @@ pub struct PoolPlan {
     pub initial_count: u32,
     /// Imported nodes.
     pub imported: Vec<ImportedNode>,
+    /// The pool's Kubernetes minor (its own `kubernetesVersion`, else the cluster's).
+    pub k8s_minor: u32,
 }
 
 /// A node carried over from a cluster dump.
@@ -524,6 +526,14 @@ pub fn os_sku_of(pool: &poolcast_model::scenario::Pool, minor: u32) -> OsSku {
         .unwrap_or_else(|| catalog::aks::default_os_sku(pool.os, (1, minor)))
 }
 
+/// The Kubernetes minor a pool runs: its own `kubernetesVersion`, else the cluster's.
+pub fn pool_minor(pool: &poolcast_model::scenario::Pool, cluster_minor: u32) -> u32 {
+    pool.kubernetes_version
+        .as_deref()
+        .and_then(k8s_minor)
+        .unwrap_or(cluster_minor)
+}
+
 /// Builds the run plan of `scn` with `seed`/`horizon` already resolved.
 pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimError> {
     let minor = k8s_minor(&scn.cluster.kubernetes_version).ok_or_else(|| {
@@ -754,9 +764,10 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
     // Pools.
     let mut pools = Vec::new();
     for pool in &scn.pools {
-        let os_sku = os_sku_of(pool, minor);
+        let pool_minor = pool_minor(pool, minor);
+        let os_sku = os_sku_of(pool, pool_minor);
         let windows_build = os_sku.windows_build().filter(|_| pool.os == Os::Windows);
-        let shape = crate::shape::node_shape(scn, pool, os_sku, minor, region)?;
+        let shape = crate::shape::node_shape(scn, pool, os_sku, pool_minor, region)?;
         let mut preload = Vec::new();
         if aks {
             let cached: Vec<String> = b
@@ -903,6 +914,7 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             name_prefix,
             initial_count,
             imported,
+            k8s_minor: pool_minor,
         });
     }
     b.assumptions.extend(crate::shape::assumptions(aks));

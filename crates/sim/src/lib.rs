@@ -19,6 +19,7 @@ pub mod run;
 pub mod scheduler;
 pub mod shape;
 pub mod snapshot;
+pub mod upgrade;
 
 use poolcast_model::{Duration, Scenario};
 

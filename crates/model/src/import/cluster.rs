@@ -834,6 +834,7 @@ fn build_pool(
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
         nodes: specs,
+        kubernetes_version: None,
     }
 }
 
@@ -992,6 +993,7 @@ fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> P
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
         nodes: Vec::new(),
+        kubernetes_version: None,
     }
 }
 

@@ -10,8 +10,9 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn windows_d4s_v5_allocatable_matches_the_worked_example() {
-    // facts.md §5: Windows D4s_v5, 3860m and 16384Mi - 4710Mi = 11674Mi; AKS's Windows
-    // DaemonSets take 130m / 130Mi of it.
+    // AKSDOCS node-resource-reservations.md with AgentBaker's Windows kubelet flags:
+    // Windows D4s_v5, 3860m and 16384Mi - 4710Mi = 11674Mi; AKS's Windows DaemonSets take
+    // 130m / 130Mi of it (docs/sources.md).
     let v = json(&[
         "catalog",
         "reservations",

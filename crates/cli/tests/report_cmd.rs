@@ -109,7 +109,8 @@ fn writes_every_file_and_a_self_contained_page() {
         .map(|c| c["id"].as_str().unwrap())
         .collect();
     assert_eq!(charts, CHARTS);
-    // Windows pulls of the hybrid scenario are dominated by extraction (io-costs.md §5.2).
+    // Windows pulls of the hybrid scenario are dominated by extraction (NTFS snapshotter
+    // ~20 MB/s: microsoft/Windows-Containers#92, containerd/containerd#4989).
     let win = json["imagePulls"]
         .as_array()
         .unwrap()

@@ -8,11 +8,12 @@
 //! `scale-down-unneeded-time`, never below the pool's `min` and never above its `max`.
 //!
 //! Defaults are the AKS cluster-autoscaler profile (AKSDOCS `cluster-autoscaler.md`,
-//! 2026-07-30; facts.md §7): scan 10 s, scale-down-delay-after-add 10 min,
+//! 2026-07-30): scan 10 s, scale-down-delay-after-add 10 min,
 //! -after-delete = scan interval, -after-failure 3 min, unneeded 10 min, unready 20 min,
 //! utilisation threshold 0.5, max-node-provision-time 15 min, max-empty-bulk-delete 10,
 //! skip-nodes-with-system-pods true, expander `random` (upstream `least-waste`).
-//! Node-group back-off after a failed scale-up: 5 min doubling to 30 min (FAQ.md).
+//! Node-group back-off after a failed scale-up: 5 min doubling to 30 min (kubernetes/autoscaler
+//! `cluster-autoscaler/FAQ.md` @55c37cd).
 //!
 //! The engine drives it through a narrow interface: [`Autoscaler::scan`] gets a
 //! [`ScanView`] of the run and returns [`Action`]s; the engine applies them and reports
@@ -1026,7 +1027,7 @@ pub fn assumptions() -> Vec<Assumption> {
         Assumption {
             topic: "autoscaler".into(),
             text: "a node whose provisioning exceeds max-node-provision-time never joins".into(),
-            source: "cluster-autoscaler FAQ.md (node group back-off); facts.md §7".into(),
+            source: "kubernetes/autoscaler cluster-autoscaler/FAQ.md (node group back-off); AKSDOCS cluster-autoscaler.md (max-node-provision-time 15 min)".into(),
         },
     ]
 }

@@ -2,33 +2,34 @@
 //! workload (scenario and AKS system), the node template of every pool (labels, taints,
 //! allocatable, kubelet parameters, node-image cache) and the run settings.
 //!
+//! It is built from a [`Resolved`] scenario only (`crate::resolve` looked everything up in
+//! the catalog once), in small steps: image tables, scenario workloads, system pods, pools.
 //! Nodes themselves are stamped from their pool's template by the engine (`run`), at time
 //! zero and when a scenario event adds nodes, so both paths name, label and size nodes
-//! the same way. All Azure/AKS numbers come from `poolcast_model::catalog`.
+//! the same way.
 
 use std::collections::BTreeMap;
 
-use poolcast_model::catalog::{self, Catalog};
+use poolcast_model::catalog::Catalog;
 use poolcast_model::scenario::{
-    Count, IoProfile, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement,
-    NodeSelectorTerm, Os, OsSku, PoolMode, PreemptionPolicy, PreferredSchedulingTerm, Provider,
-    Scenario, SystemPods, Taint, TaintEffect, Toleration, TolerationOperator, Workload,
-    WorkloadKind,
+    IoProfile, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, Os,
+    OsSku, PoolMode, PreferredSchedulingTerm, Provider, Scenario, Taint, TaintEffect, Toleration,
+    TolerationOperator, Workload, WorkloadKind,
 };
 
 use crate::cluster::{
-    Cluster, ImageId, ImageInfo, ImagePlatform, Owner, PodSpec, PoolId, Res, SpecId,
-    DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST,
+    Cluster, ImageId, ImageInfo, Owner, PodSpec, PoolId, Res, SpecId, DEFAULT_MEMORY_REQUEST,
+    DEFAULT_MILLI_CPU_REQUEST,
 };
 use crate::kubelet::{KubeletParams, LayerInfo, LayerTable};
 use crate::outcome::Assumption;
+use crate::resolve::{Resolved, ResolvedPool};
 use crate::scheduler::SchedulerSettings;
 use crate::SimError;
 
-/// `system-node-critical` (`pkg/apis/scheduling/types.go`, `SystemCriticalPriority + 1000`).
-pub const SYSTEM_NODE_CRITICAL_PRIORITY: i32 = 2_000_001_000;
-/// `system-cluster-critical` (`SystemCriticalPriority`).
-pub const SYSTEM_CLUSTER_CRITICAL_PRIORITY: i32 = 2_000_000_000;
+pub use crate::resolve::{
+    k8s_minor, os_sku_of, SYSTEM_CLUSTER_CRITICAL_PRIORITY, SYSTEM_NODE_CRITICAL_PRIORITY,
+};
 /// `DefaultTolerationSeconds` admission plugin: 300 s for not-ready and unreachable.
 pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
 /// Default time-series sample interval.
@@ -170,14 +171,6 @@ pub struct Plan {
     pub assumptions: Vec<Assumption>,
 }
 
-/// Parses `MAJOR.MINOR` into the minor number (`1.33` -> 33); Kubernetes 1.x only.
-pub fn k8s_minor(version: &str) -> Option<u32> {
-    match catalog::aks::parse_k8s_version(version)? {
-        (1, minor) => Some(minor),
-        _ => None,
-    }
-}
-
 /// FNV-1a, used for the stable 8-digit part of AKS node names.
 fn fnv1a(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -204,207 +197,6 @@ pub fn node_name(prefix: &str, index: u32) -> String {
     name.push_str(prefix);
     name.extend(suffix.iter().map(|&b| b as char));
     name
-}
-
-struct Builder<'a> {
-    scn: &'a Scenario,
-    cat: &'static Catalog,
-    cluster: Cluster,
-    layers: LayerTable,
-    image_index: BTreeMap<(String, Os), ImageId>,
-    registry_bps: Vec<u64>,
-    assumptions: Vec<Assumption>,
-}
-
-impl<'a> Builder<'a> {
-    fn default_registry_bps(&self) -> u64 {
-        self.scn
-            .registry
-            .as_ref()
-            .map(|r| r.bandwidth.bytes_per_sec())
-            .unwrap_or_else(crate::shape::default_registry_bps)
-    }
-
-    fn registry_bps_for(&self, name: &str) -> u64 {
-        if let Some(r) = &self.scn.registry {
-            for (k, v) in &r.per_image {
-                if catalog::normalize_reference(k) == catalog::normalize_reference(name) {
-                    return v.bytes_per_sec();
-                }
-            }
-        }
-        self.default_registry_bps()
-    }
-
-    fn add_image(
-        &mut self,
-        name: &str,
-        os: Os,
-        build: Option<u32>,
-        platforms: Vec<ImagePlatform>,
-        layers: &[poolcast_model::scenario::Layer],
-    ) -> ImageId {
-        let mut ids = Vec::with_capacity(layers.len());
-        let mut size = 0u64;
-        for l in layers {
-            let unc = l
-                .uncompressed_size
-                .map(|b| b.get())
-                .unwrap_or_else(|| crate::shape::default_uncompressed(os, l.size.get()));
-            size += l.size.get();
-            ids.push(self.layers.intern(LayerInfo {
-                digest: l.digest.clone(),
-                size: l.size.get(),
-                uncompressed: unc,
-            }));
-        }
-        ids.dedup();
-        let id = self.cluster.add_image(ImageInfo {
-            name: name.to_owned(),
-            size,
-            os,
-            windows_build: build,
-            platforms,
-        });
-        self.layers.push_image(ids);
-        self.registry_bps.push(self.registry_bps_for(name));
-        let norm = catalog::normalize_reference(name);
-        // A node of any of the list's OSes resolves the reference to this image.
-        let oses: Vec<Os> = self.cluster.images[id.idx()]
-            .all_platforms()
-            .map(|p| p.os)
-            .collect();
-        for o in oses {
-            self.image_index.entry((norm.clone(), o)).or_insert(id);
-        }
-        id
-    }
-
-    fn scenario_images(&mut self) -> Result<(), SimError> {
-        for img in &self.scn.images {
-            let mut layers = Vec::new();
-            let mut os = img.os;
-            let mut build = img
-                .os_build
-                .as_deref()
-                .and_then(catalog::images::parse_windows_build);
-            if let Some(key) = &img.catalog {
-                let c = self.cat.image(key).ok_or_else(|| SimError::UnknownImage {
-                    workload: String::new(),
-                    image: key.clone(),
-                })?;
-                layers.extend(c.layers.iter().cloned());
-                os = os.or(Some(c.os));
-                build = build.or(c.windows_build());
-            }
-            layers.extend(img.layers.iter().cloned());
-            let os = os.ok_or_else(|| {
-                SimError::Invalid(format!(
-                    "image {} has no os and no catalog entry to take it from",
-                    img.name
-                ))
-            })?;
-            let platforms = img
-                .platforms
-                .iter()
-                .map(|p| ImagePlatform {
-                    os: p.os,
-                    windows_build: p
-                        .os_build
-                        .as_deref()
-                        .and_then(catalog::images::parse_windows_build)
-                        .filter(|_| p.os == Os::Windows),
-                })
-                .collect();
-            self.add_image(&img.name, os, build, platforms, &layers);
-        }
-        Ok(())
-    }
-
-    /// Finds or creates the image for a reference, as a node of `os_hint` resolves it:
-    /// scenario images first, then the catalog. Without a hint any OS matches (Linux first,
-    /// as a multi-platform reference resolves in the catalog).
-    fn resolve_image(&mut self, reference: &str, os_hint: Option<Os>) -> Option<ImageId> {
-        let norm = catalog::normalize_reference(reference);
-        let oses: &[Os] = match os_hint {
-            Some(Os::Linux) => &[Os::Linux],
-            Some(Os::Windows) => &[Os::Windows],
-            None => &[Os::Linux, Os::Windows],
-        };
-        for &os in oses {
-            if let Some(&id) = self.image_index.get(&(norm.clone(), os)) {
-                return Some(id);
-            }
-        }
-        let c = match os_hint {
-            Some(os) => self.cat.image_for_os(reference, os),
-            None => self.cat.image(reference),
-        }?;
-        let (name, os, build, layers) = (c.name.clone(), c.os, c.windows_build(), c.layers.clone());
-        if let Some(&id) = self
-            .image_index
-            .get(&(catalog::normalize_reference(&name), os))
-        {
-            self.image_index.insert((norm, os), id);
-            return Some(id);
-        }
-        // A workload's reference (no OS hint) that the catalog publishes for several OSes
-        // (the CSI sidecars) is a manifest list: its pods run on every one of them. Its
-        // layers are the first (Linux) entry's, the approximation `Image.platforms` makes.
-        let platforms = match os_hint {
-            Some(_) => Vec::new(),
-            None => self
-                .cat
-                .images()
-                .filter(|o| {
-                    o.os != os
-                        && o.references()
-                            .any(|r| catalog::normalize_reference(r) == norm)
-                })
-                .map(|o| ImagePlatform {
-                    os: o.os,
-                    windows_build: o.windows_build(),
-                })
-                .collect(),
-        };
-        let id = self.add_image(&name, os, build, platforms, &layers);
-        self.image_index.insert((norm, os), id);
-        Some(id)
-    }
-
-    fn priority_of(&self, class: Option<&str>) -> Result<(i32, bool), SimError> {
-        let find = |name: &str| self.scn.priority_classes.iter().find(|c| c.name == name);
-        match class {
-            Some(catalog::system_pods::SYSTEM_NODE_CRITICAL) => {
-                Ok((SYSTEM_NODE_CRITICAL_PRIORITY, false))
-            }
-            Some(catalog::system_pods::SYSTEM_CLUSTER_CRITICAL) => {
-                Ok((SYSTEM_CLUSTER_CRITICAL_PRIORITY, false))
-            }
-            Some(name) => find(name)
-                .map(|c| {
-                    (
-                        c.value,
-                        c.preemption_policy == Some(PreemptionPolicy::Never),
-                    )
-                })
-                .ok_or_else(|| {
-                    SimError::Invalid(format!("no PriorityClass with name {name} was found"))
-                }),
-            None => Ok(self
-                .scn
-                .priority_classes
-                .iter()
-                .find(|c| c.global_default)
-                .map(|c| {
-                    (
-                        c.value,
-                        c.preemption_policy == Some(PreemptionPolicy::Never),
-                    )
-                })
-                .unwrap_or((0, false))),
-        }
-    }
 }
 
 fn exists_toleration(key: &str, effect: TaintEffect, seconds: Option<i64>) -> Toleration {
@@ -519,60 +311,91 @@ fn arrival_of(w: &Workload, horizon: u64) -> ArrivalPlan {
     }
 }
 
-/// The OS SKU a pool runs: its own, else AKS's default for the OS and Kubernetes version
-/// (`catalog::aks::default_os_sku`).
-pub fn os_sku_of(pool: &poolcast_model::scenario::Pool, minor: u32) -> OsSku {
-    pool.os_sku
-        .unwrap_or_else(|| catalog::aks::default_os_sku(pool.os, (1, minor)))
-}
-
-/// The Kubernetes minor a pool runs: its own `kubernetesVersion`, else the cluster's.
-pub fn pool_minor(pool: &poolcast_model::scenario::Pool, cluster_minor: u32) -> u32 {
-    pool.kubernetes_version
-        .as_deref()
-        .and_then(k8s_minor)
-        .unwrap_or(cluster_minor)
-}
-
-/// Builds the run plan of `scn` with `seed`/`horizon` already resolved.
+/// Builds the run plan of `scn` with `seed`/`horizon` already resolved: [`resolve`]
+/// against the built-in catalog, then [`build_from`].
+///
+/// [`resolve`]: crate::resolve::resolve
 pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimError> {
-    let minor = k8s_minor(&scn.cluster.kubernetes_version).ok_or_else(|| {
-        SimError::Invalid(format!(
-            "kubernetesVersion '{}' is not MAJOR.MINOR such as 1.33",
-            scn.cluster.kubernetes_version
-        ))
-    })?;
-    let mut b = Builder {
-        scn,
-        cat: Catalog::builtin(),
-        cluster: Cluster::default(),
-        layers: LayerTable::default(),
-        image_index: BTreeMap::new(),
-        registry_bps: Vec::new(),
-        assumptions: Vec::new(),
-    };
-    b.scenario_images()?;
+    let r = crate::resolve::resolve(scn, Catalog::builtin())?;
+    Ok(build_from(&r, seed, horizon_ms))
+}
 
-    let aks = scn.cluster.provider == Provider::Aks;
-    let system_pods = aks && scn.cluster.system_pods != Some(SystemPods::None);
-    let plugin = scn.cluster.network_plugin;
-    let addons = &scn.cluster.addons;
-    let region = scn.cluster.region.as_deref().unwrap_or("eastus");
+/// The run plan of a resolved scenario. It reads no catalog: every Azure/AKS fact is in
+/// `r`.
+pub fn build_from(r: &Resolved<'_>, seed: u64, horizon_ms: u64) -> Plan {
+    let scn = r.scenario;
+    let (mut cluster, layers, registry_bps) = image_tables(r);
+    let mut workloads = scenario_workloads(r, &mut cluster, horizon_ms);
+    workloads.extend(system_workloads(r, &mut cluster));
+    let pools = r
+        .pools
+        .iter()
+        .map(|p| pool_plan(r, p, &workloads))
+        .collect();
+    let sample_every_ms = scn
+        .sim
+        .sample_every
+        .map(|d| d.as_ms())
+        .filter(|&d| d > 0)
+        .unwrap_or(DEFAULT_SAMPLE_EVERY_MS);
+    Plan {
+        name: scn.metadata.name.clone(),
+        cluster,
+        layers,
+        workloads,
+        pools,
+        scheduler: SchedulerSettings::from_config(scn.cluster.scheduler.as_ref()),
+        registry_bps,
+        seed,
+        horizon_ms,
+        sample_every_ms,
+        k8s_minor: r.k8s_minor,
+        provider: scn.cluster.provider,
+        assumptions: r.assumptions.clone(),
+    }
+}
 
-    // Scenario workloads.
-    let mut workloads = Vec::new();
-    for w in &scn.workloads {
-        let mut images = Vec::with_capacity(1 + w.extra_images.len());
-        for r in std::iter::once(&w.image).chain(w.extra_images.iter()) {
-            let id = b
-                .resolve_image(r, None)
-                .ok_or_else(|| SimError::UnknownImage {
-                    workload: w.name.clone(),
-                    image: r.clone(),
-                })?;
-            images.push(id);
-        }
-        let (priority, never_preempt) = b.priority_of(w.priority_class_name.as_deref())?;
+/// The cluster's image table (in `ImageId` order), the layer table and the registry rate
+/// of each image.
+fn image_tables(r: &Resolved<'_>) -> (Cluster, LayerTable, Vec<u64>) {
+    let mut cluster = Cluster::default();
+    let mut layers = LayerTable::default();
+    let mut registry_bps = Vec::with_capacity(r.images.len());
+    for img in &r.images {
+        let mut ids: Vec<_> = img
+            .layers
+            .iter()
+            .map(|l| {
+                layers.intern(LayerInfo {
+                    digest: l.digest.clone(),
+                    size: l.size,
+                    uncompressed: l.uncompressed,
+                })
+            })
+            .collect();
+        ids.dedup();
+        cluster.add_image(ImageInfo {
+            name: img.name.clone(),
+            size: img.size,
+            os: img.os,
+            windows_build: img.windows_build,
+            platforms: img.platforms.clone(),
+        });
+        layers.push_image(ids);
+        registry_bps.push(img.registry_bps);
+    }
+    (cluster, layers, registry_bps)
+}
+
+/// The scenario's workloads: a pod template each, in scenario order.
+fn scenario_workloads(
+    r: &Resolved<'_>,
+    cluster: &mut Cluster,
+    horizon_ms: u64,
+) -> Vec<WorkloadPlan> {
+    let mut workloads = Vec::with_capacity(r.workloads.len());
+    for rw in &r.workloads {
+        let w = rw.workload;
         let requests = res_of(w);
         let mut labels = w.labels.clone();
         if labels.is_empty() {
@@ -597,7 +420,7 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             .collect::<Vec<_>>();
         let system_default_spread = topology_spread.is_empty()
             && matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet);
-        let spec = b.cluster.add_spec(PodSpec {
+        let spec = cluster.add_spec(PodSpec {
             workload: w.name.clone(),
             namespace: w.namespace.clone().unwrap_or_else(|| "default".into()),
             owner: Owner::Workload(w.kind),
@@ -619,9 +442,9 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             tolerations,
             topology_spread,
             system_default_spread,
-            images,
-            priority,
-            never_preempt,
+            images: rw.images.clone(),
+            priority: rw.priority,
+            never_preempt: rw.never_preempt,
         });
         let replicas = match w.kind {
             WorkloadKind::DaemonSet => Some(0),
@@ -642,311 +465,212 @@ pub fn build(scn: &Scenario, seed: u64, horizon_ms: u64) -> Result<Plan, SimErro
             bound_to: w.bound_to.clone(),
         });
     }
+    workloads
+}
 
-    // AKS system pods.
-    if system_pods {
-        for sp in b.cat.system_pods() {
-            if !sp.enabled_by.applies(plugin, addons) {
-                continue;
-            }
-            let mut images = Vec::new();
-            for pi in &sp.images {
-                let id = match pi
-                    .catalog_key
-                    .as_deref()
-                    .and_then(|k| b.resolve_image(k, Some(sp.os)))
-                {
-                    Some(id) => id,
-                    None => match b.resolve_image(&pi.reference, Some(sp.os)) {
-                        Some(id) => id,
-                        None => {
-                            let size = pi.size.unwrap_or_default();
-                            let layer = poolcast_model::scenario::Layer {
-                                digest: format!("system:{}", pi.reference),
-                                size,
-                                uncompressed_size: None,
-                            };
-                            b.add_image(&pi.reference, sp.os, None, Vec::new(), &[layer])
-                        }
+/// The AKS system pods the cluster runs, in catalog order.
+fn system_workloads(r: &Resolved<'_>, cluster: &mut Cluster) -> Vec<WorkloadPlan> {
+    let mut workloads = Vec::with_capacity(r.system_pods.len());
+    for rs in &r.system_pods {
+        let sp = rs.pod;
+        let requests = Res {
+            cpu: sp.requests.cpu.millis(),
+            memory: sp.requests.memory.get(),
+            ephemeral: 0,
+            pods: 1,
+        };
+        let kind = if sp.is_daemonset() {
+            WorkloadKind::DaemonSet
+        } else {
+            WorkloadKind::Deployment
+        };
+        let mut node_selector = BTreeMap::new();
+        node_selector.insert("kubernetes.io/os".to_owned(), sp.os.label().to_owned());
+        // AKS's own DaemonSets tolerate every taint (`operator: Exists`); its system
+        // Deployments tolerate CriticalAddonsOnly and prefer System-mode nodes.
+        let (mut tolerations, preferred) = if sp.is_daemonset() {
+            (
+                vec![Toleration {
+                    key: String::new(),
+                    operator: TolerationOperator::Exists,
+                    value: String::new(),
+                    effect: None,
+                    toleration_seconds: None,
+                }],
+                Vec::new(),
+            )
+        } else {
+            (
+                vec![Toleration {
+                    key: "CriticalAddonsOnly".into(),
+                    operator: TolerationOperator::Exists,
+                    value: String::new(),
+                    effect: None,
+                    toleration_seconds: None,
+                }],
+                vec![PreferredSchedulingTerm {
+                    weight: 100,
+                    preference: NodeSelectorTerm {
+                        match_expressions: vec![NodeSelectorRequirement {
+                            key: "kubernetes.azure.com/mode".into(),
+                            operator: NodeSelectorOperator::In,
+                            values: vec!["system".into()],
+                        }],
+                        match_fields: Vec::new(),
                     },
-                };
-                images.push(id);
-            }
-            let (priority, _) = b.priority_of(Some(&sp.priority_class))?;
-            let requests = Res {
-                cpu: sp.requests.cpu.millis(),
-                memory: sp.requests.memory.get(),
-                ephemeral: 0,
-                pods: 1,
-            };
-            let kind = if sp.is_daemonset() {
-                WorkloadKind::DaemonSet
+                }],
+            )
+        };
+        add_default_tolerations(kind, &mut tolerations);
+        let mut labels = BTreeMap::new();
+        labels.insert("k8s-app".to_owned(), sp.name.clone());
+        let spec = cluster.add_spec(PodSpec {
+            workload: sp.name.clone(),
+            namespace: sp.namespace.clone(),
+            owner: Owner::System(kind),
+            labels,
+            requests,
+            non_zero: non_zero(&requests),
+            node_selector,
+            required_node_affinity: None::<NodeSelector>,
+            preferred_node_affinity: preferred,
+            affinity: None,
+            tolerations,
+            topology_spread: Vec::new(),
+            system_default_spread: kind == WorkloadKind::Deployment,
+            images: rs.images.clone(),
+            priority: rs.priority,
+            never_preempt: false,
+        });
+        workloads.push(WorkloadPlan {
+            name: sp.name.clone(),
+            kind,
+            system: true,
+            spec,
+            replicas: Some(if sp.is_daemonset() {
+                0
             } else {
-                WorkloadKind::Deployment
-            };
-            let mut node_selector = BTreeMap::new();
-            node_selector.insert("kubernetes.io/os".to_owned(), sp.os.label().to_owned());
-            // AKS's own DaemonSets tolerate every taint (`operator: Exists`); its system
-            // Deployments tolerate CriticalAddonsOnly and prefer System-mode nodes.
-            let (mut tolerations, preferred) = if sp.is_daemonset() {
-                (
-                    vec![Toleration {
-                        key: String::new(),
-                        operator: TolerationOperator::Exists,
-                        value: String::new(),
-                        effect: None,
-                        toleration_seconds: None,
-                    }],
-                    Vec::new(),
-                )
-            } else {
-                (
-                    vec![Toleration {
-                        key: "CriticalAddonsOnly".into(),
-                        operator: TolerationOperator::Exists,
-                        value: String::new(),
-                        effect: None,
-                        toleration_seconds: None,
-                    }],
-                    vec![PreferredSchedulingTerm {
-                        weight: 100,
-                        preference: NodeSelectorTerm {
-                            match_expressions: vec![NodeSelectorRequirement {
-                                key: "kubernetes.azure.com/mode".into(),
-                                operator: NodeSelectorOperator::In,
-                                values: vec!["system".into()],
-                            }],
-                            match_fields: Vec::new(),
-                        },
-                    }],
-                )
-            };
-            add_default_tolerations(kind, &mut tolerations);
-            let mut labels = BTreeMap::new();
-            labels.insert("k8s-app".to_owned(), sp.name.clone());
-            let spec = b.cluster.add_spec(PodSpec {
-                workload: sp.name.clone(),
-                namespace: sp.namespace.clone(),
-                owner: Owner::System(kind),
-                labels,
-                requests,
-                non_zero: non_zero(&requests),
-                node_selector,
-                required_node_affinity: None::<NodeSelector>,
-                preferred_node_affinity: preferred,
-                affinity: None,
-                tolerations,
-                topology_spread: Vec::new(),
-                system_default_spread: kind == WorkloadKind::Deployment,
-                images,
-                priority,
-                never_preempt: false,
-            });
-            workloads.push(WorkloadPlan {
-                name: sp.name.clone(),
-                kind,
-                system: true,
-                spec,
-                replicas: Some(if sp.is_daemonset() {
-                    0
-                } else {
-                    sp.kind.replicas()
-                }),
-                arrival: ArrivalPlan::At(0),
-                startup_ms: 0,
-                io: None,
-                duration_ms: None,
-                bound_to: Vec::new(),
-            });
-        }
+                sp.kind.replicas()
+            }),
+            arrival: ArrivalPlan::At(0),
+            startup_ms: 0,
+            io: None,
+            duration_ms: None,
+            bound_to: Vec::new(),
+        });
     }
+    workloads
+}
 
-    // Pools.
-    let mut pools = Vec::new();
-    for pool in &scn.pools {
-        let pool_minor = pool_minor(pool, minor);
-        let os_sku = os_sku_of(pool, pool_minor);
-        let windows_build = os_sku.windows_build().filter(|_| pool.os == Os::Windows);
-        let shape = crate::shape::node_shape(scn, pool, os_sku, pool_minor, region)?;
-        let mut preload = Vec::new();
-        if aks {
-            let cached: Vec<String> = b
-                .cat
-                .node_image_cache(pool.os, windows_build)
-                .iter()
-                .map(|c| c.key.clone())
-                .collect();
-            for key in cached {
-                if let Some(id) = b.resolve_image(&key, Some(pool.os)) {
-                    preload.push(id);
-                }
-            }
-        }
-        for r in &pool.pre_pulled_images {
-            let id = b
-                .resolve_image(r, Some(pool.os))
-                .ok_or_else(|| SimError::UnknownImage {
-                    workload: format!("pool {}", pool.name),
-                    image: r.clone(),
-                })?;
-            preload.push(id);
-        }
-        preload.sort_unstable();
-        preload.dedup();
+/// A pool's node template; `workloads` are all of the run's (scenario, then system).
+fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]) -> PoolPlan {
+    let (scn, pool, shape) = (r.scenario, rp.pool, &rp.shape);
+    let region = r.region;
+    let zones = if pool.zones.is_empty() {
+        vec!["0".to_owned()]
+    } else {
+        pool.zones.iter().map(|z| format!("{region}-{z}")).collect()
+    };
+    let name_prefix = match pool.os {
+        Os::Windows => format!("aks{}", pool.name),
+        Os::Linux => format!(
+            "aks-{}-{:08}-vmss",
+            pool.name,
+            fnv1a(&format!("{}/{}", scn.metadata.name, pool.name)) % 100_000_000
+        ),
+    };
+    let daemonsets = workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.kind == WorkloadKind::DaemonSet)
+        .filter(|(_, w)| !w.system || rp.system_daemonsets.contains(&w.name))
+        .map(|(i, _)| i as u32)
+        .collect();
+    let imported = pool
+        .nodes
+        .iter()
+        .zip(&rp.imported_images)
+        .map(|(n, images)| ImportedNode {
+            name: n.name.clone(),
+            allocatable: n.allocatable.map(|a| Res {
+                cpu: a.cpu.map(|c| c.millis()).unwrap_or(shape.allocatable.cpu),
+                memory: a
+                    .memory
+                    .map(|m| m.get())
+                    .unwrap_or(shape.allocatable.memory),
+                ephemeral: a
+                    .ephemeral_storage
+                    .map(|m| m.get())
+                    .unwrap_or(shape.allocatable.ephemeral),
+                pods: a.pods.map(u64::from).unwrap_or(shape.allocatable.pods),
+            }),
+            labels: n.labels.clone(),
+            images: images.clone(),
+            unschedulable: n.unschedulable,
+        })
+        .collect();
+    PoolPlan {
+        name: pool.name.clone(),
+        os: pool.os,
+        os_sku: rp.os_sku,
+        mode: pool.mode,
+        vm_size: shape.vm_size.clone(),
+        price_per_hour: shape.price_per_hour,
+        labels: pool_labels(r, rp),
+        taints: pool.taints.clone(),
+        zones,
+        allocatable: shape.allocatable,
+        kubelet: shape.kubelet.clone(),
+        preload: rp.preload.clone(),
+        provision_ms: shape.provision_ms,
+        daemonsets,
+        name_prefix,
+        initial_count: rp.initial_count,
+        imported,
+        k8s_minor: rp.k8s_minor,
+    }
+}
 
-        let mode_label = match pool.mode {
+/// The labels every node of a pool carries: the well-known ones, AKS's, then the pool's
+/// own (hostname and zone are added per node).
+fn pool_labels(r: &Resolved<'_>, rp: &ResolvedPool<'_>) -> BTreeMap<String, String> {
+    let pool = rp.pool;
+    let mut labels = BTreeMap::new();
+    labels.insert("kubernetes.io/os".to_owned(), pool.os.label().to_owned());
+    labels.insert("kubernetes.io/arch".to_owned(), rp.shape.arch.to_owned());
+    labels.insert(
+        "node.kubernetes.io/instance-type".to_owned(),
+        rp.shape.vm_size.clone(),
+    );
+    labels.insert(
+        "topology.kubernetes.io/region".to_owned(),
+        r.region.to_owned(),
+    );
+    if r.aks {
+        let mode = match pool.mode {
             PoolMode::System => "system",
             PoolMode::User => "user",
         };
-        let mut labels = BTreeMap::new();
-        labels.insert("kubernetes.io/os".to_owned(), pool.os.label().to_owned());
-        labels.insert("kubernetes.io/arch".to_owned(), shape.arch.to_owned());
         labels.insert(
-            "node.kubernetes.io/instance-type".to_owned(),
-            shape.vm_size.clone(),
+            "kubernetes.azure.com/agentpool".to_owned(),
+            pool.name.clone(),
         );
+        labels.insert("kubernetes.azure.com/mode".to_owned(), mode.to_owned());
         labels.insert(
-            "topology.kubernetes.io/region".to_owned(),
-            region.to_owned(),
+            "kubernetes.azure.com/os-sku".to_owned(),
+            format!("{:?}", rp.os_sku),
         );
-        if aks {
-            labels.insert(
-                "kubernetes.azure.com/agentpool".to_owned(),
-                pool.name.clone(),
-            );
-            labels.insert(
-                "kubernetes.azure.com/mode".to_owned(),
-                mode_label.to_owned(),
-            );
-            labels.insert(
-                "kubernetes.azure.com/os-sku".to_owned(),
-                format!("{os_sku:?}"),
-            );
-        }
-        if let Some(build) = windows_build {
-            labels.insert(
-                "node.kubernetes.io/windows-build".to_owned(),
-                format!("10.0.{build}"),
-            );
-        }
-        for (k, v) in &pool.labels {
-            labels.insert(k.clone(), v.clone());
-        }
-        let zones = if pool.zones.is_empty() {
-            vec!["0".to_owned()]
-        } else {
-            pool.zones.iter().map(|z| format!("{region}-{z}")).collect()
-        };
-        let name_prefix = match pool.os {
-            Os::Windows => format!("aks{}", pool.name),
-            Os::Linux => format!(
-                "aks-{}-{:08}-vmss",
-                pool.name,
-                fnv1a(&format!("{}/{}", scn.metadata.name, pool.name)) % 100_000_000
-            ),
-        };
-        let daemonsets = workloads
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| w.kind == WorkloadKind::DaemonSet)
-            .filter(|(_, w)| {
-                !w.system
-                    || b.cat
-                        .daemonsets_for(pool.os, plugin, addons, pool.mode)
-                        .iter()
-                        .any(|sp| sp.name == w.name)
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
-        let mut imported = Vec::new();
-        for n in &pool.nodes {
-            let mut images = Vec::new();
-            for r in &n.images {
-                if let Some(id) = b.resolve_image(r, Some(pool.os)) {
-                    images.push(id);
-                }
-            }
-            imported.push(ImportedNode {
-                name: n.name.clone(),
-                allocatable: n.allocatable.map(|a| Res {
-                    cpu: a.cpu.map(|c| c.millis()).unwrap_or(shape.allocatable.cpu),
-                    memory: a
-                        .memory
-                        .map(|m| m.get())
-                        .unwrap_or(shape.allocatable.memory),
-                    ephemeral: a
-                        .ephemeral_storage
-                        .map(|m| m.get())
-                        .unwrap_or(shape.allocatable.ephemeral),
-                    pods: a.pods.map(u64::from).unwrap_or(shape.allocatable.pods),
-                }),
-                labels: n.labels.clone(),
-                images,
-                unschedulable: n.unschedulable,
-            });
-        }
-        let initial_count = match (pool.count, pool.autoscale) {
-            (Some(Count::Fixed(n)), _) => n.saturating_sub(imported.len() as u32),
-            (Some(Count::Auto), _) => {
-                return Err(SimError::Invalid(format!(
-                    "pool {} has count: auto, which only `poolcast plan` can size",
-                    pool.name
-                )))
-            }
-            (None, Some(a)) => a.min.saturating_sub(imported.len() as u32),
-            (None, None) => 0,
-        };
-        pools.push(PoolPlan {
-            name: pool.name.clone(),
-            os: pool.os,
-            os_sku,
-            mode: pool.mode,
-            vm_size: shape.vm_size.clone(),
-            price_per_hour: shape.price_per_hour,
-            labels,
-            taints: pool.taints.clone(),
-            zones,
-            allocatable: shape.allocatable,
-            kubelet: shape.kubelet,
-            preload,
-            provision_ms: shape.provision_ms,
-            daemonsets,
-            name_prefix,
-            initial_count,
-            imported,
-            k8s_minor: pool_minor,
-        });
     }
-    b.assumptions.extend(crate::shape::assumptions(aks));
-
-    let sample_every_ms = scn
-        .sim
-        .sample_every
-        .map(|d| d.as_ms())
-        .filter(|&d| d > 0)
-        .unwrap_or(DEFAULT_SAMPLE_EVERY_MS);
-    let Builder {
-        cluster,
-        layers,
-        registry_bps,
-        assumptions,
-        ..
-    } = b;
-    Ok(Plan {
-        name: scn.metadata.name.clone(),
-        cluster,
-        layers,
-        workloads,
-        pools,
-        scheduler: SchedulerSettings::from_config(scn.cluster.scheduler.as_ref()),
-        registry_bps,
-        seed,
-        horizon_ms,
-        sample_every_ms,
-        k8s_minor: minor,
-        provider: scn.cluster.provider,
-        assumptions,
-    })
+    if let Some(build) = rp.windows_build {
+        labels.insert(
+            "node.kubernetes.io/windows-build".to_owned(),
+            format!("10.0.{build}"),
+        );
+    }
+    for (k, v) in &pool.labels {
+        labels.insert(k.clone(), v.clone());
+    }
+    labels
 }
 
 /// The pool of a node in a plan.

@@ -15,9 +15,9 @@ pub mod pdb;
 pub mod plan;
 pub mod pullcost;
 pub mod replicate;
+pub mod resolve;
 pub mod run;
 pub mod scheduler;
-pub mod shape;
 pub mod snapshot;
 pub mod upgrade;
 

@@ -205,7 +205,8 @@ sim: {horizon: 20m}
     let o = run(&s);
     let sys = &o.summary.system_pods;
     assert!(sys.total > 0 && sys.ready == sys.total, "{sys:?}");
-    // Linux default DaemonSets: 350m / 470Mi per node (aks-system-pods.md).
+    // Linux default DaemonSets: 350m / 470Mi per node (Overlay nodes C1, C2, C4 in
+    // docs/sources.md).
     for n in o.nodes.iter().filter(|n| n.pool == "lin") {
         let ds: Vec<_> = o
             .pods

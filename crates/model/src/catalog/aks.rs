@@ -2,8 +2,8 @@
 //! network plugin, node and pool limits, pool-name rules, Windows OS SKU support and
 //! defaults by Kubernetes version, network plugin support by OS, minimum VM sizes.
 //!
-//! Sources (`shared/data/facts.md` §3-§4; AKSDOCS = MicrosoftDocs/azure-aks-docs
-//! `articles/aks/` @fb060ab, 2026-08-21) are cited on each item. `validate` reports each
+//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21;
+//! listed in `docs/sources.md`) are cited on each item. `validate` reports each
 //! broken rule; `plan` never proposes one.
 
 use std::ops::RangeInclusive;
@@ -149,7 +149,7 @@ impl VersionSupport {
     }
 }
 
-/// Kubernetes versions an OS SKU is offered on (facts.md §3): Windows Server 2019 up to
+/// Kubernetes versions an OS SKU is offered on (AKSDOCS): Windows Server 2019 up to
 /// 1.32 (`includes/windows-server-2019-retirement.md`), 2022 up to 1.36
 /// (`includes/windows-server-2022-retirement.md`), 2025 from 1.32 (`upgrade-windows-os.md`).
 /// Linux SKUs have no bound here.
@@ -214,6 +214,50 @@ pub fn vm_size_allowed(vcpu: u32, memory: Bytes, family: &str, mode: PoolMode) -
     }
 }
 
+/// Label-key domains (and their subdomains) that a node pool's `nodeLabels` / `--labels`
+/// must never carry:
+/// - `kubernetes.azure.com`: AKS reserved prefix; AKS sets `kubernetes.azure.com/agentpool`,
+///   `mode`, `os-sku`, `scalesetpriority`, ... itself and refuses changes to them since the
+///   2021-08-19 release (MicrosoftDocs/azure-aks-docs `articles/aks/use-labels.md`,
+///   "Reserved system labels" and "Reserved prefixes").
+/// - `kubernetes.io`: AKS reserved prefix (same page), whose subdomains hold the labels the
+///   kubelet sets (`node.kubernetes.io/instance-type`, `topology.kubernetes.io/zone`,
+///   `node.kubernetes.io/windows-build`, listed in the same table); Kubernetes reserves the
+///   whole namespace (kubernetes.io/docs/reference/labels-annotations-taints/).
+/// - `k8s.io`: reserved by Kubernetes like `kubernetes.io`; the kubelet refuses
+///   `--node-labels` in either namespace unless `IsKubeletLabel` allows it
+///   (kubernetes/kubernetes `cmd/kubelet/app/options/options.go`,
+///   `staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go`), and the NodeRestriction
+///   admission plugin forbids kubelets `node-restriction.kubernetes.io/` outright
+///   (`staging/src/k8s.io/api/core/v1/well_known_labels.go`).
+pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 3] =
+    ["kubernetes.azure.com", "kubernetes.io", "k8s.io"];
+
+/// Whether a node label key is one AKS or Kubernetes reserves, so that a pool definition
+/// (`az aks nodepool add --labels`, Bicep `nodeLabels`) must not set it: its prefix (the
+/// part before `/`) is one of [`RESERVED_NODE_LABEL_DOMAINS`] or a subdomain of one.
+/// Keys without a prefix (`tier`, `team`) and other domains (`contoso.com/team`) are the
+/// user's.
+///
+/// ```
+/// use poolcast_model::catalog::aks::is_reserved_node_label;
+/// assert!(is_reserved_node_label("kubernetes.azure.com/mode"));
+/// assert!(is_reserved_node_label("node.kubernetes.io/instance-type"));
+/// assert!(!is_reserved_node_label("tier"));
+/// ```
+pub fn is_reserved_node_label(key: &str) -> bool {
+    let Some((domain, _)) = key.split_once('/') else {
+        return false;
+    };
+    let domain = domain.trim().to_ascii_lowercase();
+    RESERVED_NODE_LABEL_DOMAINS.iter().any(|r| {
+        domain == *r
+            || domain
+                .strip_suffix(r)
+                .is_some_and(|head| head.ends_with('.'))
+    })
+}
+
 /// Parses a Kubernetes version (`1.33`, `1.33.2`, `v1.33`) into `(major, minor)`.
 pub fn parse_k8s_version(s: &str) -> Option<(u32, u32)> {
     let t = s.trim();
@@ -265,7 +309,7 @@ pub const MAX_POOL_MINORS_BEHIND: u32 = 3;
 
 /// Whether the kubelet pulls one image at a time by default: yes before AKS 1.31, parallel
 /// from 1.31 (MicrosoftDocs/SupportArticles-docs `container-image-pull-performance.md`,
-/// 2026-08-19; facts.md §2).
+/// 2026-08-19).
 pub fn default_serialize_image_pulls(k8s: (u32, u32)) -> bool {
     k8s < (1, 31)
 }
@@ -406,5 +450,40 @@ mod tests {
         }
         assert!(default_serialize_image_pulls((1, 30)));
         assert!(!default_serialize_image_pulls((1, 31)));
+    }
+    #[test]
+    fn reserved_node_labels() {
+        let reserved = [
+            "kubernetes.azure.com/agentpool",
+            "kubernetes.azure.com/mode",
+            "kubernetes.azure.com/scalesetpriority",
+            "kubernetes.io/os",
+            "kubernetes.io/arch",
+            "kubernetes.io/hostname",
+            "node.kubernetes.io/instance-type",
+            "node.kubernetes.io/windows-build",
+            "topology.kubernetes.io/zone",
+            "beta.kubernetes.io/os",
+            "failure-domain.beta.kubernetes.io/zone",
+            "node-restriction.kubernetes.io/team",
+            "k8s.io/anything",
+            "node-role.k8s.io/worker",
+            "Kubernetes.Azure.com/mode",
+        ];
+        for k in reserved {
+            assert!(is_reserved_node_label(k), "{k}");
+        }
+        let allowed = [
+            "tier",
+            "team",
+            "contoso.com/team",
+            "azure.com/x",
+            "notkubernetes.io/x",
+            "mykubernetes.azure.com.example/x",
+            "kubernetes.io",
+        ];
+        for k in allowed {
+            assert!(!is_reserved_node_label(k), "{k}");
+        }
     }
 }

@@ -220,7 +220,8 @@ mod tests {
         assert_eq!(d4.max_uncached_disk_mbps, Some(145));
         assert_eq!(d4.max_uncached_disk_iops, Some(6400));
         assert_eq!(d4.arch, Arch::Amd64);
-        // azure-vm-skus.md sanity table: East US Aug 2026 = June 2023 list prices.
+        // East US list prices of Aug 2026 (djtools-azure-vm-sku-locator @823a920) equal
+        // those of June 2023 (RMRanjit/SUNA-UI sample data).
         assert_eq!(d4.price("eastus", Os::Linux), Some(0.192));
         assert_eq!(d4.price("eastus", Os::Windows), Some(0.376));
         assert!(d4.spot_price("eastus", Os::Windows).is_none());
@@ -235,7 +236,8 @@ mod tests {
             Some(Bytes::gib(150))
         );
         assert!(c.vm_sku("Standard_Nope").is_none());
-        // Gaps stay gaps: documented empty Linux cell (azure-vm-skus.md).
+        // Gaps stay gaps: both price sources hold the Cloud Services (= Windows) meter as
+        // D2as_v5's Linux price in eastus, so the cell is empty (docs/catalogs.md).
         let d2as = c.vm_sku("Standard_D2as_v5").unwrap();
         assert_eq!(d2as.price("eastus", Os::Linux), None);
         assert!(d2as.price("eastus", Os::Windows).is_some());

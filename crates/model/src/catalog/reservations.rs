@@ -3,7 +3,7 @@
 //!
 //! Rules (AKS docs `node-resource-reservations.md`, 2026-06-11; AgentBaker kubelet flags;
 //! Azure/karpenter-provider-azure `instancetype.go`; checked against 14 published
-//! `kubectl describe node` outputs in `shared/data/facts.md` §5):
+//! `kubectl describe node` outputs of real AKS nodes, C1-C14 in `docs/sources.md`):
 //! - kube-reserved CPU is a bracket function of cores: 6% of the first core, 4% of the
 //!   second, 2% of the third and fourth, 1% of every further core.
 //! - kube-reserved memory is computed on the SKU's **nominal** memory in MiB (the
@@ -29,7 +29,7 @@ const MIB: u64 = 1 << 20;
 const KIB: u64 = 1 << 10;
 
 /// How far below nominal a Linux guest reports its memory: 3% (observed 2-4%: 8 GiB ->
-/// ~7,940 MiB, 32 GiB -> ~32,090 MiB; facts.md §5). An approximation: the real shortfall
+/// ~7,940 MiB, 32 GiB -> ~32,090 MiB in the published `kubectl describe node` outputs). An approximation: the real shortfall
 /// depends on the SKU and the kernel's reserved memory.
 pub const LINUX_CAPACITY_SHORTFALL: Percent = Percent(300);
 
@@ -99,7 +99,8 @@ pub fn kube_reserved_cpu(vcpu: u32) -> Cpu {
 
 /// The regressive memory reservation in MiB: 25% of the first 4 GiB, 20% of the next 4,
 /// 10% of the next 8, 6% of the next 112, 2% above 128 GiB, of `nominal`, floored to a
-/// whole MiB (facts.md §5: "results are floored to whole MiB").
+/// whole MiB (as the 14 published `kubectl describe node` outputs require; "MB" in
+/// `node-resource-reservations.md` means MiB).
 pub fn regressive_memory_reserve(nominal: Bytes) -> Bytes {
     const TIERS: [(u64, u64); 4] = [(4096, 25), (4096, 20), (8192, 10), (114_688, 6)];
     let mut left = nominal.as_mib();
@@ -312,7 +313,8 @@ mod tests {
         node_allocatable(4, Bytes::gib(16), os, k8s, pods, Bytes::gib(128))
     }
 
-    /// facts.md §5, D4s_v5 worked example.
+    /// D4s_v5 (4 vCPU, 16 GiB nominal) under the rules of `node-resource-reservations.md`
+    /// (2026-06-11) and the AgentBaker Windows kubelet flags.
     #[test]
     fn d4s_v5_worked_example() {
         // Linux capacity: 16 GiB x 97%, floored to KiB.

@@ -4,9 +4,10 @@
 //!
 //! Values are resource **requests** as seen on real AKS nodes (`kubectl describe node`),
 //! else from the upstream manifests the add-ons follow; each entry keeps its evidence and
-//! date (`shared/data/aks-system-pods.md`). Totals this module must reproduce (same file,
-//! "What this means for sizing"): Linux Overlay 350m / 470Mi, kubenet 310m / 220Mi,
-//! Windows 130m / 130Mi, Windows with monitoring and managed Prometheus 930m / 1504Mi.
+//! date (evidence keys in `docs/sources.md`). Totals this module must reproduce, as the
+//! published `kubectl describe node` outputs show them: Linux Overlay 350m / 470Mi (C1, C2,
+//! C4), kubenet 310m / 220Mi (C6, C7), Windows 130m / 130Mi (C13), Windows with
+//! monitoring and managed Prometheus 930m / 1504Mi (C13).
 
 use serde::Deserialize;
 
@@ -534,7 +535,7 @@ mod tests {
                 .iter()
                 .copied(),
         );
-        // aks-system-pods.md: "about 0.6 vCPU / 0.47 GiB".
+        // Sum of the system Deployments observed on C1-C4: about 0.6 vCPU / 0.47 GiB.
         assert_eq!((t.cpu.millis(), t.memory.as_mib()), (596, 500));
         let with = names(&["monitoring", "workload-identity"]);
         assert!(with.contains(&"ama-logs-rs"));

@@ -952,7 +952,8 @@ pub(crate) fn propose_pools(drafts: &[Draft], notes: &mut Notes) -> Proposed {
             ),
         );
     }
-    // Windows Server 2019 pools are not supported from AKS 1.33 (facts.md §3).
+    // Windows Server 2019 pools are not supported from AKS 1.33 (AKSDOCS
+    // `includes/windows-server-2019-retirement.md`).
     let kubernetes_version = if builds.contains(&17763) {
         "1.32"
     } else {

@@ -1207,8 +1207,10 @@ fn own_nodes(b: &Bound) -> u32 {
     }
 }
 
-/// The AKS rules a sized pool must keep (facts.md §4): System pools are Linux; pool names
-/// are 1-12 characters on Linux and 1-6 on Windows; maxPods within 10-250 (System >= 30).
+/// The AKS rules a sized pool must keep (AKSDOCS `use-system-pools.md`,
+/// `create-node-pools.md`, `concepts-network-ip-address-planning.md`): System pools are
+/// Linux; pool names are 1-12 characters on Linux and 1-6 on Windows; maxPods within 10-250
+/// (System >= 30).
 fn check_aks_rules(s: &Scenario, i: usize) -> Result<(), PlanError> {
     let p = &s.pools[i];
     let err = |rule: String| PlanError::AksRule {

@@ -516,7 +516,7 @@ fn engine_assumptions() -> Vec<Assumption> {
         a(
             "os",
             "Windows nodes run without eviction thresholds (AKS empty --eviction-hard): a full disk fails pulls instead of evicting",
-            "AgentBaker kubeletfunc.ps1; facts.md §5",
+            "AgentBaker staging/cse/windows/kubeletfunc.ps1 and e2e/node_config.go (empty --eviction-hard)",
         ),
     ]
 }

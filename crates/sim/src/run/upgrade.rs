@@ -167,7 +167,15 @@ pub(crate) fn prepare(
                 .iter()
                 .find(|p| p.name == u.pool)
                 .and_then(|p| {
-                    crate::shape::node_shape(scn, p, plan.pools[pi].os_sku, minor, region).ok()
+                    crate::resolve::pool::node_shape(
+                        poolcast_model::catalog::Catalog::builtin(),
+                        scn,
+                        p,
+                        plan.pools[pi].os_sku,
+                        minor,
+                        region,
+                    )
+                    .ok()
                 })
                 .map(|s| (s.allocatable, s.kubelet)),
             Target::NodeImage => None,

@@ -1,7 +1,8 @@
-//! The shape of a pool's nodes: VM size, price, allocatable, OS disk and the kubelet's pull,
-//! extraction, I/O and start-up parameters. Every Azure/AKS number comes from
-//! `poolcast_model::catalog` (reservations, disks, provisioning, aks); this module only
-//! combines them for one pool and applies the scenario's overrides.
+//! The per-pool part of [`super::resolve`]: the shape of a pool's nodes (VM size, price,
+//! allocatable, OS disk and the kubelet's pull, extraction, I/O and start-up parameters,
+//! provisioning time). Every Azure/AKS number comes from the catalog it is given
+//! (reservations, disks, provisioning, aks); this module only combines them for one pool
+//! and applies the scenario's overrides.
 
 use std::collections::BTreeMap;
 
@@ -64,13 +65,13 @@ fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
 
 /// The shape of `pool`'s nodes.
 pub fn node_shape(
+    cat: &Catalog,
     scn: &Scenario,
     pool: &Pool,
     os_sku: OsSku,
     minor: u32,
     region: &str,
 ) -> Result<NodeShape, SimError> {
-    let cat = Catalog::builtin();
     let aks = scn.cluster.provider == Provider::Aks;
     let k8s = (1, minor);
     // Azure Hybrid Benefit removes the Windows licence: Windows nodes at the Linux rate.

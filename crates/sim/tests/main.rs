@@ -14,3 +14,4 @@ mod plan;
 mod platforms;
 mod preemption;
 mod scheduler;
+mod upgrade;

@@ -15,4 +15,5 @@ mod report_browser;
 mod report_cmd;
 mod scenarios;
 mod sweep_cmd;
+mod upgrade_cmd;
 mod validate_cmd;

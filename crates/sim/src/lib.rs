@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod engine;
 pub mod explain;
 pub mod kubelet;
+pub mod migration;
 pub mod outcome;
 pub mod pdb;
 pub mod plan;

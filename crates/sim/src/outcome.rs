@@ -99,9 +99,9 @@ pub struct Outcome {
 pub struct UpgradeRecord {
     /// Pool.
     pub pool: String,
-    /// `from` and `to`: Kubernetes `MAJOR.MINOR`, or the node image (`node-image`).
+    /// The pool's Kubernetes `MAJOR.MINOR` before the upgrade.
     pub from: String,
-    /// Target.
+    /// Target: `MAJOR.MINOR`, or `node-image` (same version, the latest node image).
     pub to: String,
     /// `Succeeded`, `Failed` (UpgradeFailed), `Canceled`, `Refused` (never started) or
     /// `Running` at the horizon.

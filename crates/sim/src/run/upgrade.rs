@@ -865,10 +865,7 @@ impl Engine<'_> {
                 .collect();
             out.push(UpgradeRecord {
                 pool: pool.name.clone(),
-                from: match u.settings.target {
-                    Target::Version(_) => u.from.clone(),
-                    Target::NodeImage => "current node image".to_owned(),
-                },
+                from: u.from.clone(),
                 to: u.settings.target.label(),
                 status: u.status.as_str().to_owned(),
                 started_ms: started.ms(),

@@ -276,6 +276,8 @@ pub mod codes {
     pub const AKS_MAX_PODS: &str = "aks.max-pods";
     /// A Windows pool on a network plugin that does not support Windows.
     pub const AKS_WINDOWS_NETWORK: &str = "aks.windows-network-plugin";
+    /// A Kubernetes version AKS no longer offers (error) or has not released (warning).
+    pub const AKS_KUBERNETES_VERSION: &str = "aks.kubernetes-version";
     /// A Windows OS SKU not offered on the cluster's Kubernetes version.
     pub const AKS_WINDOWS_VERSION: &str = "aks.windows-version";
     /// A pool's Kubernetes version newer than the control plane's or more than three

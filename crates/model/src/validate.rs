@@ -147,6 +147,9 @@ impl Validator<'_> {
                     .with_hint("write the version in quotes, e.g. kubernetesVersion: \"1.33\""),
             );
         }
+        if let (true, Some(v)) = (self.aks, self.version) {
+            self.aks_version(&at, v);
+        }
         if let Some(k) = &c.kubelet {
             let at = at.key("kubelet");
             let high = k.image_gc_high_threshold_percent.unwrap_or(85);
@@ -212,6 +215,44 @@ impl Validator<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// The cluster's version against AKS's release calendar: past even long-term support is
+    /// an error (AKS creates no cluster or node pool on it), newer than the calendar a
+    /// warning (the newest known rules apply).
+    fn aks_version(&mut self, at: &FieldPath, v: aks::K8sVersion) {
+        let show = |(a, b): (u32, u32)| format!("{a}.{b}");
+        match aks::aks_version_status(v) {
+            aks::AksVersionStatus::Offered(_) => {}
+            aks::AksVersionStatus::Retired { oldest } => self.push(
+                Diagnostic::error(
+                    codes::AKS_KUBERNETES_VERSION,
+                    at.key("kubernetesVersion"),
+                    format!(
+                        "AKS no longer offers Kubernetes {}: the oldest version it supports, with long-term support, is {} (LTS until {})",
+                        show(v),
+                        show(oldest.version),
+                        oldest.lts_end_of_life
+                    ),
+                )
+                .with_hint(format!(
+                    "use kubernetesVersion \"{}\" or later (AKS supported-kubernetes-versions)",
+                    show(oldest.version)
+                )),
+            ),
+            aks::AksVersionStatus::Unreleased { newest } => self.push(
+                Diagnostic::warning(
+                    codes::AKS_KUBERNETES_VERSION,
+                    at.key("kubernetesVersion"),
+                    format!(
+                        "Kubernetes {} is newer than any AKS release in the catalog (newest {}); AKS rules of {} apply",
+                        show(v),
+                        show(newest.version),
+                        show(newest.version)
+                    ),
+                ),
+            ),
         }
     }
 

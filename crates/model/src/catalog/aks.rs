@@ -2,8 +2,8 @@
 //! network plugin, node and pool limits, pool-name rules, Windows OS SKU support and
 //! defaults by Kubernetes version, network plugin support by OS, minimum VM sizes.
 //!
-//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21;
-//! listed in `docs/sources.md`) are cited on each item. `validate` reports each
+//! Sources (AKSDOCS = MicrosoftDocs/azure-aks-docs `articles/aks/` @fb060ab, 2026-08-21,
+//! unless a row says otherwise; listed in `docs/sources.md`) are cited on each item. `validate` reports each
 //! broken rule; `plan` never proposes one.
 
 use std::ops::RangeInclusive;
@@ -149,19 +149,160 @@ impl VersionSupport {
     }
 }
 
-/// Kubernetes versions an OS SKU is offered on (AKSDOCS): Windows Server 2019 up to
-/// 1.32 (`includes/windows-server-2019-retirement.md`), 2022 up to 1.36
-/// (`includes/windows-server-2022-retirement.md`), 2025 from 1.32 (`upgrade-windows-os.md`).
-/// Linux SKUs have no bound here.
+/// Kubernetes versions an OS SKU is offered on: Windows Server 2019 up to 1.32
+/// (AKSDOCS `includes/windows-server-2019-retirement.md`: not on 1.33 and later); 2022 from
+/// 1.23 (`learn/quick-windows-container-deploy-cli.md`: "Windows Server 2022 requires
+/// Kubernetes version 1.23.0 or higher") up to 1.36
+/// (`includes/windows-server-2022-retirement.md`: not on 1.37 and later); 2025 from 1.32
+/// (`upgrade-windows-os.md`). Linux SKUs have no bound of their own; the cluster-wide
+/// calendar ([`AKS_VERSIONS`]) bounds every pool.
 pub fn os_sku_versions(sku: OsSku) -> VersionSupport {
     let (from, until) = match sku {
         OsSku::Ubuntu | OsSku::AzureLinux => (None, None),
         OsSku::Windows2019 => (None, Some((1, 33))),
-        OsSku::Windows2022 => (None, Some((1, 37))),
+        OsSku::Windows2022 => (Some((1, 23)), Some((1, 37))),
         OsSku::Windows2025 => (Some((1, 32)), None),
     };
     VersionSupport { from, until }
 }
+
+/// The newest Kubernetes version an OS SKU is offered on, if it has an end.
+pub fn os_sku_last_version(sku: OsSku) -> Option<K8sVersion> {
+    os_sku_versions(sku).until.map(|(a, b)| (a, b - 1))
+}
+
+/// One row of AKS's Kubernetes release calendar: when AKS made the minor version generally
+/// available, when community support ends and when long-term support (LTS, opt-in on the
+/// Premium tier) ends. Months as `YYYY-MM` (AKS: "the last day of the specified month").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AksVersion {
+    /// `(major, minor)`.
+    pub version: K8sVersion,
+    /// AKS GA month.
+    pub ga: &'static str,
+    /// End of community support.
+    pub end_of_life: &'static str,
+    /// End of long-term support.
+    pub lts_end_of_life: &'static str,
+}
+
+/// AKS's Kubernetes release calendar and LTS table (AKSDOCS
+/// `supported-kubernetes-versions.md`, "AKS Kubernetes release calendar" and "LTS versions",
+/// snapshot with 1.37 GA in Oct 2026). Versions below the first row are past even LTS: AKS
+/// no longer creates clusters or node pools on them ("you'll no longer be able to create
+/// clusters or node pools once the version is deprecated/removed", same page).
+pub const AKS_VERSIONS: &[AksVersion] = &[
+    AksVersion {
+        version: (1, 29),
+        ga: "2024-03",
+        end_of_life: "2025-03",
+        lts_end_of_life: "2026-04",
+    },
+    AksVersion {
+        version: (1, 30),
+        ga: "2024-07",
+        end_of_life: "2025-08",
+        lts_end_of_life: "2026-07",
+    },
+    AksVersion {
+        version: (1, 31),
+        ga: "2024-11",
+        end_of_life: "2025-11",
+        lts_end_of_life: "2026-11",
+    },
+    AksVersion {
+        version: (1, 32),
+        ga: "2025-04",
+        end_of_life: "2026-03",
+        lts_end_of_life: "2027-03",
+    },
+    AksVersion {
+        version: (1, 33),
+        ga: "2025-06",
+        end_of_life: "2026-07",
+        lts_end_of_life: "2027-07",
+    },
+    AksVersion {
+        version: (1, 34),
+        ga: "2025-11",
+        end_of_life: "2026-11",
+        lts_end_of_life: "2027-11",
+    },
+    AksVersion {
+        version: (1, 35),
+        ga: "2026-03",
+        end_of_life: "2027-03",
+        lts_end_of_life: "2028-03",
+    },
+    AksVersion {
+        version: (1, 36),
+        ga: "2026-06",
+        end_of_life: "2027-06",
+        lts_end_of_life: "2028-06",
+    },
+    AksVersion {
+        version: (1, 37),
+        ga: "2026-10",
+        end_of_life: "2027-10",
+        lts_end_of_life: "2028-10",
+    },
+];
+
+/// Where a Kubernetes version stands in [`AKS_VERSIONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AksVersionStatus {
+    /// In the calendar (community or long-term support).
+    Offered(AksVersion),
+    /// Older than every row: AKS no longer offers it, not even with LTS.
+    Retired {
+        /// The oldest version AKS still offers.
+        oldest: AksVersion,
+    },
+    /// Newer than every row: not released on AKS as far as the catalog knows.
+    Unreleased {
+        /// The newest version in the catalog.
+        newest: AksVersion,
+    },
+}
+
+/// Looks `k8s` up in AKS's release calendar.
+pub fn aks_version_status(k8s: K8sVersion) -> AksVersionStatus {
+    let (first, last) = (AKS_VERSIONS[0], AKS_VERSIONS[AKS_VERSIONS.len() - 1]);
+    if k8s < first.version {
+        AksVersionStatus::Retired { oldest: first }
+    } else if k8s > last.version {
+        AksVersionStatus::Unreleased { newest: last }
+    } else {
+        AKS_VERSIONS
+            .iter()
+            .find(|v| v.version == k8s)
+            .map_or(AksVersionStatus::Unreleased { newest: last }, |v| {
+                AksVersionStatus::Offered(*v)
+            })
+    }
+}
+
+/// The Kubernetes versions AKS offers for every SKU in `skus` at once (their
+/// [`os_sku_versions`] windows intersected with [`AKS_VERSIONS`]), oldest first. Empty when
+/// no one version carries them all (a Windows Server 2019 pool and a 2025 pool meet only at
+/// 1.32).
+pub fn versions_for_skus(skus: &[OsSku]) -> Vec<K8sVersion> {
+    AKS_VERSIONS
+        .iter()
+        .map(|v| v.version)
+        .filter(|v| skus.iter().all(|s| os_sku_supported(*s, *v)))
+        .collect()
+}
+
+/// Windows Server Annual Channel pools (`--os-sku WindowsAnnual`, preview): 23H2 on
+/// Kubernetes 1.28 until 1.33's end of life, 24H2 on 1.34 until 1.35's end of life; the
+/// channel was retired on 2026-05-15 (AKSDOCS `windows-annual-channel.md`,
+/// `includes/windows-annual-channel-retirement.md`). The scenario schema has no such SKU:
+/// AKS no longer creates these pools. Rows: (Windows build, first version, last version).
+pub const WINDOWS_ANNUAL_CHANNEL: &[(u32, K8sVersion, K8sVersion)] =
+    &[(25398, (1, 28), (1, 33)), (26100, (1, 34), (1, 35))];
+/// The day AKS retired the Windows Annual Channel (same source).
+pub const WINDOWS_ANNUAL_CHANNEL_RETIRED: &str = "2026-05-15";
 
 /// Whether AKS offers `sku` on Kubernetes `k8s` (`(major, minor)`).
 pub fn os_sku_supported(sku: OsSku, k8s: K8sVersion) -> bool {
@@ -230,14 +371,26 @@ pub fn vm_size_allowed(vcpu: u32, memory: Bytes, family: &str, mode: PoolMode) -
 ///   `staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go`), and the NodeRestriction
 ///   admission plugin forbids kubelets `node-restriction.kubernetes.io/` outright
 ///   (`staging/src/k8s.io/api/core/v1/well_known_labels.go`).
-pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 3] =
-    ["kubernetes.azure.com", "kubernetes.io", "k8s.io"];
+/// - `csi.azure.com`: the Azure CSI drivers' topology labels
+///   (`topology.disk.csi.azure.com/zone`), which the drivers set on every node.
+pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 4] = [
+    "kubernetes.azure.com",
+    "kubernetes.io",
+    "k8s.io",
+    "csi.azure.com",
+];
+
+/// Unprefixed labels AKS sets on every node and reserves (AKSDOCS `use-labels.md`,
+/// "Reserved system labels": `agentpool`, `storageprofile`, `storagetier`, `accelerator`;
+/// `kubernetes.io/role` is covered by the prefix rule).
+pub const AKS_RESERVED_PLAIN_LABELS: [&str; 4] =
+    ["agentpool", "storageprofile", "storagetier", "accelerator"];
 
 /// Whether a node label key is one AKS or Kubernetes reserves, so that a pool definition
 /// (`az aks nodepool add --labels`, Bicep `nodeLabels`) must not set it: its prefix (the
 /// part before `/`) is one of [`RESERVED_NODE_LABEL_DOMAINS`] or a subdomain of one.
-/// Keys without a prefix (`tier`, `team`) and other domains (`contoso.com/team`) are the
-/// user's.
+/// The unprefixed [`AKS_RESERVED_PLAIN_LABELS`] are AKS's too; other keys without a prefix
+/// (`tier`, `team`) and other domains (`contoso.com/team`) are the user's.
 ///
 /// ```
 /// use poolcast_model::catalog::aks::is_reserved_node_label;
@@ -247,7 +400,7 @@ pub const RESERVED_NODE_LABEL_DOMAINS: [&str; 3] =
 /// ```
 pub fn is_reserved_node_label(key: &str) -> bool {
     let Some((domain, _)) = key.split_once('/') else {
-        return false;
+        return AKS_RESERVED_PLAIN_LABELS.contains(&key);
     };
     let domain = domain.trim().to_ascii_lowercase();
     RESERVED_NODE_LABEL_DOMAINS.iter().any(|r| {
@@ -439,6 +592,67 @@ mod tests {
         assert!(!vm_size_allowed(2, Bytes::gib(2), "Dsv5", PoolMode::System));
         assert!(vm_size_allowed(2, Bytes::gib(8), "Dsv5", PoolMode::System));
         assert!(!vm_size_allowed(1, Bytes::gib(8), "Dsv5", PoolMode::User));
+    }
+
+    #[test]
+    fn reserved_node_labels_import_cases() {
+        for k in [
+            "kubernetes.azure.com/mode",
+            "kubernetes.azure.com/agentpool",
+            "agentpool",
+            "kubernetes.io/os",
+            "kubernetes.io/role",
+            "node.kubernetes.io/instance-type",
+            "beta.kubernetes.io/arch",
+            "failure-domain.beta.kubernetes.io/zone",
+            "topology.kubernetes.io/zone",
+            "topology.disk.csi.azure.com/zone",
+            "k8s.io/x",
+        ] {
+            assert!(is_reserved_node_label(k), "{k}");
+        }
+        for k in [
+            "dept",
+            "workload",
+            "example.com/tier",
+            "notkubernetes.io/x",
+            "node-role",
+            "kubernetes.azure.com.evil/x",
+        ] {
+            assert!(!is_reserved_node_label(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn aks_calendar_and_sku_windows() {
+        assert!(AKS_VERSIONS.windows(2).all(|w| w[0].version < w[1].version));
+        assert_eq!(
+            aks_version_status((1, 18)),
+            AksVersionStatus::Retired {
+                oldest: AKS_VERSIONS[0]
+            }
+        );
+        assert!(matches!(
+            aks_version_status((1, 33)),
+            AksVersionStatus::Offered(v) if v.version == (1, 33)
+        ));
+        assert!(matches!(
+            aks_version_status((1, 40)),
+            AksVersionStatus::Unreleased { .. }
+        ));
+        assert!(!os_sku_supported(OsSku::Windows2022, (1, 18)));
+        assert!(os_sku_supported(OsSku::Windows2022, (1, 23)));
+        assert_eq!(os_sku_last_version(OsSku::Windows2019), Some((1, 32)));
+        assert_eq!(os_sku_last_version(OsSku::Windows2025), None);
+        assert_eq!(
+            versions_for_skus(&[OsSku::Windows2019, OsSku::Windows2025]),
+            [(1, 32)]
+        );
+        assert_eq!(
+            versions_for_skus(&[OsSku::Windows2019, OsSku::Windows2022]),
+            [(1, 29), (1, 30), (1, 31), (1, 32)]
+        );
+        assert_eq!(versions_for_skus(&[]).len(), AKS_VERSIONS.len());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::podspec::{LABEL_OS, LABEL_OS_BETA, LABEL_WINDOWS_BUILD};
 use super::value::{self, arr, describe, str_at, Loc, Place};
 use super::{Draft, DumpSource, ImportError, NoteKind, Notes, Subject};
+use crate::catalog::{aks, Catalog};
 use crate::scenario::v1::{
     Count, InlineVmSize, NetworkPlugin, NodeSpec, Os, OsSku, Pool, PoolMode, PriorityClass,
     Provider, Taint, TaintEffect, VmSize,
@@ -249,12 +250,17 @@ pub(crate) struct NodeImage {
 pub(crate) struct ClusterInfo {
     pub(crate) pools: Vec<Pool>,
     pub(crate) provider: Provider,
-    pub(crate) kubernetes_version: Option<String>,
+    /// The kubelet minors the nodes report (several while nodes are mid-upgrade).
+    pub(crate) kubelet_minors: BTreeSet<(u32, u32)>,
     pub(crate) region: Option<String>,
     pub(crate) network_plugin: NetworkPlugin,
     pub(crate) nodes: Vec<NodeInfo>,
     /// Node name -> index into `nodes`.
     pub(crate) node_index: HashMap<String, usize>,
+    /// Pool name of each node in `nodes`.
+    pub(crate) node_pool: Vec<String>,
+    /// Pools whose nodes say `kubernetes.azure.com/mode=user`.
+    pub(crate) labelled_user: BTreeSet<String>,
 }
 
 /// How nodes are grouped into pools.
@@ -284,6 +290,8 @@ struct RawNode {
     images: Vec<NodeImage>,
     kubelet_minor: Option<(u32, u32)>,
     azure: bool,
+    /// `spec.podCIDR`: the node IPAM range kubenet and overlay networks give each node.
+    pod_cidr: bool,
 }
 
 fn read_node(o: &Object, notes: &mut Notes) -> Result<RawNode, ImportError> {
@@ -406,6 +414,8 @@ fn read_node(o: &Object, notes: &mut Notes) -> Result<RawNode, ImportError> {
         images,
         kubelet_minor,
         azure,
+        pod_cidr: str_at(spec, "podCIDR").is_some_and(|c| !c.is_empty())
+            || !arr(spec, "podCIDRs").is_empty(),
     })
 }
 
@@ -538,9 +548,16 @@ pub(crate) fn build_pools(
                 }
             }
         };
-        let pool = build_pool(&name, key, members, &raw, notes);
+        let pool = build_pool(&name, key, members, &raw, info.provider, notes);
+        if members
+            .iter()
+            .any(|&m| raw[m].labels.get(LABEL_AKS_MODE).map(String::as_str) == Some("user"))
+        {
+            info.labelled_user.insert(name.clone());
+        }
         for &m in members {
             let n = &raw[m];
+            info.node_pool.push(name.clone());
             info.node_index.insert(n.name.clone(), info.nodes.len());
             info.nodes.push(NodeInfo {
                 name: n.name.clone(),
@@ -552,39 +569,124 @@ pub(crate) fn build_pools(
         info.pools.push(pool);
     }
 
-    let minors: BTreeSet<(u32, u32)> = raw.iter().filter_map(|n| n.kubelet_minor).collect();
-    if let Some((major, minor)) = minors.iter().next_back() {
-        info.kubernetes_version = Some(format!("{major}.{minor}"));
-        if minors.len() > 1 {
-            let all: Vec<String> = minors.iter().map(|(a, b)| format!("{a}.{b}")).collect();
-            notes.push(
-                NoteKind::Inferred,
-                Subject::Cluster,
-                format!(
-                    "kubernetesVersion {major}.{minor}: the newest kubelet minor among {} (nodes mid-upgrade)",
-                    all.join(", ")
-                ),
-            );
-        } else {
-            notes.push(
-                NoteKind::Inferred,
-                Subject::Cluster,
-                "kubernetesVersion from the nodes' kubeletVersion (the control plane may be newer)"
-                    .to_owned(),
-            );
-        }
-    }
+    info.kubelet_minors = raw.iter().filter_map(|n| n.kubelet_minor).collect();
     info.region = most_common(
         raw.iter()
             .filter_map(|n| n.labels.get(LABEL_REGION).cloned()),
     );
     if !raw.is_empty() {
-        info.network_plugin = network_plugin(&raw, info.provider, notes);
+        info.network_plugin = network_plugin(&raw, objects, info.provider, notes);
+    }
+    if info.provider == Provider::Aks && !raw.is_empty() {
+        infer_system_pool(&mut info, objects, notes);
     }
     Ok(info)
 }
 
-fn network_plugin(raw: &[RawNode], provider: Provider, notes: &mut Notes) -> NetworkPlugin {
+/// Makes sure an AKS dump has a System pool, as AKS requires: the pools the nodes'
+/// `kubernetes.azure.com/mode=system` label names are System already; without that label,
+/// the Linux pool that runs the most `kube-system` pods of priority class
+/// `system-cluster-critical` (coredns, metrics-server, konnectivity-agent: AKS schedules
+/// them on System pools, AKSDOCS `use-system-pools.md`); else the first Linux pool. When
+/// the nodes say every pool is `user`, or there is no Linux pool (a partial dump), a
+/// System pool is proposed. Every guess is a FILL IN.
+fn infer_system_pool(info: &mut ClusterInfo, objects: &Objects, notes: &mut Notes) {
+    if info.pools.iter().any(|p| p.mode == PoolMode::System) {
+        return;
+    }
+    let labelled_user = &info.labelled_user;
+    let mut critical: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in objects.pods.iter().filter(|p| p.namespace == "kube-system") {
+        let spec = p.v.get("spec").unwrap_or(&Value::Null);
+        if str_at(spec, "priorityClassName") != Some("system-cluster-critical") {
+            continue;
+        }
+        let Some(node) = str_at(spec, "nodeName") else {
+            continue;
+        };
+        if let Some(&i) = info.node_index.get(node) {
+            if let Some(pool) = info.node_pool.get(i) {
+                *critical.entry(pool.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let linux = |p: &&Pool| p.os == Os::Linux && !labelled_user.contains(&p.name);
+    let by_pods = info
+        .pools
+        .iter()
+        .filter(linux)
+        .filter_map(|p| critical.get(p.name.as_str()).map(|n| (*n, &p.name)))
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)))
+        .map(|(n, name)| (name.clone(), n));
+    let chosen = match by_pods {
+        Some((name, n)) => Some((
+            name,
+            format!("mode: System inferred: no node carries {LABEL_AKS_MODE}, and this Linux pool runs {n} system-cluster-critical kube-system pod(s)"),
+        )),
+        None => info.pools.iter().find(linux).map(|p| {
+            (
+                p.name.clone(),
+                format!("mode: System assumed: no node carries {LABEL_AKS_MODE} and no kube-system critical pod shows where the system pods run; this is the first Linux pool (AKS needs one System pool)"),
+            )
+        }),
+    };
+    match chosen {
+        Some((name, why)) => {
+            if let Some(p) = info.pools.iter_mut().find(|p| p.name == name) {
+                p.mode = PoolMode::System;
+            }
+            notes.push(NoteKind::FillIn, Subject::Pool(name), why);
+        }
+        None => {
+            let mut name = "system".to_owned();
+            let mut n = 1;
+            while info.pools.iter().any(|p| p.name == name) {
+                n += 1;
+                name = format!("system{n}");
+            }
+            let mut pool = proposed_pool(&name, PoolMode::System, Os::Linux, Some(OsSku::Ubuntu));
+            pool.count = Some(Count::Fixed(PROPOSED_SYSTEM_NODES));
+            notes.push(
+                NoteKind::FillIn,
+                Subject::Pool(name.clone()),
+                format!(
+                    "the dump has no Linux pool that can be the System pool AKS requires (a partial dump?): \
+                     {PROPOSED_VM_SIZE} x {PROPOSED_SYSTEM_NODES} proposed; replace it with the cluster's real System pool"
+                ),
+            );
+            info.pools.push(pool);
+        }
+    }
+}
+
+/// Nodes of a proposed System pool: `az aks create --node-count` defaults to 3 (Azure CLI
+/// reference, `az aks create`).
+const PROPOSED_SYSTEM_NODES: u32 = 3;
+
+/// The network plugin, from the strongest evidence the dump holds:
+///
+/// 1. `kubernetes.azure.com/ebpf-dataplane=cilium` on a node, or a `cilium` DaemonSet in
+///    `kube-system` (Azure CNI Powered by Cilium, AKSDOCS `azure-cni-powered-by-cilium.md`);
+/// 2. `kubernetes.azure.com/azure-cni-overlay=true` or `podnetwork-type=overlay` (Overlay);
+/// 3. another `kubernetes.azure.com/podnetwork-type` (Azure CNI with a pod subnet);
+/// 4. nodes with `spec.podCIDR` and none of those labels: the node IPAM range kubenet routes
+///    with route tables (AKSDOCS `configure-kubenet.md`: "each node receives a /24 pod
+///    CIDR"); Azure CNI node subnet gives pods VNet addresses and no per-node range
+///    (`concepts-network-legacy-cni.md`). Windows nodes rule kubenet out (Windows needs
+///    Azure CNI, `windows-best-practices.md`), so with them a podCIDR means Overlay;
+/// 5. no podCIDR: Azure CNI node subnet.
+///
+/// Steps 4-5 are flagged as inferred, with the maxPods the nodes report as a cross-check
+/// (defaults: kubenet 110, node subnet 30).
+fn network_plugin(
+    raw: &[RawNode],
+    objects: &Objects,
+    provider: Provider,
+    notes: &mut Notes,
+) -> NetworkPlugin {
+    if provider != Provider::Aks {
+        return NetworkPlugin::default();
+    }
     let has = |k: &str, v: Option<&str>| {
         raw.iter().any(|n| {
             n.labels
@@ -592,37 +694,69 @@ fn network_plugin(raw: &[RawNode], provider: Provider, notes: &mut Notes) -> Net
                 .is_some_and(|x| v.is_none_or(|want| x == want))
         })
     };
+    let cilium_ds = objects.pods.iter().any(|p| {
+        p.namespace == "kube-system" && controller_of(p.v) == Some(("DaemonSet", "cilium"))
+    });
     let (plugin, why) = if has(LABEL_EBPF_DATAPLANE, Some("cilium")) {
         (
             NetworkPlugin::AzureCniCilium,
-            format!("{LABEL_EBPF_DATAPLANE}=cilium node label"),
+            format!("the {LABEL_EBPF_DATAPLANE}=cilium node label"),
+        )
+    } else if cilium_ds {
+        (
+            NetworkPlugin::AzureCniCilium,
+            "the kube-system cilium DaemonSet".to_owned(),
         )
     } else if has(LABEL_CNI_OVERLAY, Some("true")) || has(LABEL_PODNETWORK_TYPE, Some("overlay")) {
         (
             NetworkPlugin::AzureCniOverlay,
-            format!("{LABEL_CNI_OVERLAY}=true node label"),
+            format!("the {LABEL_CNI_OVERLAY}=true node label"),
         )
     } else if has(LABEL_PODNETWORK_TYPE, None) {
         (
             NetworkPlugin::AzureCniPodSubnet,
-            format!("{LABEL_PODNETWORK_TYPE} node label without overlay"),
+            format!("the {LABEL_PODNETWORK_TYPE} node label without overlay"),
         )
-    } else if provider == Provider::Aks {
-        notes.push(
-            NoteKind::FillIn,
-            Subject::Cluster,
-            "networkPlugin: no Overlay or Cilium node label, so Azure CNI node subnet is assumed; \
-             kubenet and pod subnet look the same in a dump"
-                .to_owned(),
-        );
-        return NetworkPlugin::AzureCniNodeSubnet;
     } else {
-        return NetworkPlugin::default();
+        let with_cidr = raw.iter().filter(|n| n.pod_cidr).count();
+        let windows = raw.iter().any(|n| n.os == Os::Windows);
+        let max_pods: BTreeSet<u32> = raw
+            .iter()
+            .filter_map(|n| n.capacity.as_ref().and_then(|c| c.pods))
+            .collect();
+        let pods_text = if max_pods.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = max_pods.iter().map(u32::to_string).collect();
+            format!("; the nodes allow {} pods", list.join("/"))
+        };
+        let (plugin, why) = if with_cidr > 0 && windows {
+            (
+                NetworkPlugin::AzureCniOverlay,
+                format!("{with_cidr} node(s) have a spec.podCIDR and Windows nodes rule kubenet out, so Azure CNI Overlay (no overlay label to confirm it){pods_text}"),
+            )
+        } else if with_cidr > 0 {
+            (
+                NetworkPlugin::Kubenet,
+                format!("{with_cidr} node(s) have a spec.podCIDR and no Azure CNI label: kubenet (Overlay and Cilium label their nodes){pods_text}"),
+            )
+        } else {
+            (
+                NetworkPlugin::AzureCniNodeSubnet,
+                format!("no node has a spec.podCIDR or an Azure CNI label: Azure CNI node subnet{pods_text}"),
+            )
+        };
+        notes.push(
+            NoteKind::Inferred,
+            Subject::Cluster,
+            format!("networkPlugin: {why}"),
+        );
+        return plugin;
     };
     notes.push(
         NoteKind::Inferred,
         Subject::Cluster,
-        format!("networkPlugin from the {why}"),
+        format!("networkPlugin from {why}"),
     );
     plugin
 }
@@ -641,6 +775,7 @@ fn build_pool(
     key: &PoolKey,
     members: &[usize],
     raw: &[RawNode],
+    provider: Provider,
     notes: &mut Notes,
 ) -> Pool {
     let subject = || Subject::Pool(name.to_owned());
@@ -715,7 +850,33 @@ fn build_pool(
         _ => PoolMode::User,
     };
 
-    let vm_size = match most_common(nodes.iter().filter_map(|n| n.instance_type.clone())) {
+    let instance_type = most_common(nodes.iter().filter_map(|n| n.instance_type.clone()));
+    let vm_size = match instance_type {
+        // Another cloud's instance type (m5.large, n2-standard-4) is not in the Azure
+        // catalog: the node's capacity says what it is.
+        Some(t) if provider != Provider::Aks || Catalog::builtin().vm_sku(&t).is_none() => {
+            let cap = first.capacity.clone().unwrap_or_default();
+            let why = if provider == Provider::Aks {
+                "not in the VM size catalog"
+            } else {
+                "not an Azure size"
+            };
+            notes.push(
+                NoteKind::FillIn,
+                subject(),
+                format!(
+                    "vmSize inline from {}'s capacity ({t} is {why}); add pricePerHour for costs",
+                    first.name
+                ),
+            );
+            VmSize::Inline(InlineVmSize {
+                name: Some(t),
+                cpu: cap.cpu.unwrap_or_default(),
+                memory: cap.memory.unwrap_or_default(),
+                price_per_hour: None,
+                temp_disk: None,
+            })
+        }
         Some(t) => {
             if nodes
                 .iter()
@@ -781,6 +942,29 @@ fn build_pool(
     for k in PER_NODE_LABELS {
         common_labels.remove(*k);
     }
+    // System-managed labels (agent pool, OS, instance type, AKS's own) describe the node,
+    // not the pool's configuration: AKS refuses them in `--labels`, and the simulation sets
+    // them itself. They stay out of the pool's labels (and, being common, out of each
+    // node's).
+    let reserved: Vec<String> = common_labels
+        .keys()
+        .filter(|k| aks::is_reserved_node_label(k))
+        .cloned()
+        .collect();
+    let pool_labels: BTreeMap<String, String> = common_labels
+        .iter()
+        .filter(|(k, _)| !aks::is_reserved_node_label(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !reserved.is_empty() {
+        notes.push(
+            NoteKind::Inferred,
+            Subject::Scenario,
+            "system-managed node labels (kubernetes.io/*, kubernetes.azure.com/*, agentpool, ...) \
+             are not copied into pool labels: AKS sets them on every node itself"
+                .to_owned(),
+        );
+    }
     let mut common_taints: Vec<Taint> = first
         .taints
         .iter()
@@ -829,7 +1013,7 @@ fn build_pool(
         max_pods,
         os_disk: None,
         zones: zones.into_iter().collect(),
-        labels: common_labels,
+        labels: pool_labels,
         taints: common_taints,
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
@@ -882,10 +1066,123 @@ pub(crate) fn priority_classes_from_pods(
         .collect()
 }
 
+/// The cluster's Kubernetes version: the newest kubelet minor the nodes report that AKS
+/// offers together with every pool's OS SKU (AKS release calendar and per-SKU windows in
+/// `catalog::aks`). When no reported minor qualifies (a Windows Server 2019 pool on 1.33, a
+/// version past LTS) or the nodes report none, the nearest version that does is used, with
+/// a FILL IN note saying why. Outside AKS the newest kubelet minor is taken as it is.
+pub(crate) fn choose_version(
+    provider: Provider,
+    minors: &BTreeSet<(u32, u32)>,
+    pools: &[Pool],
+    notes: &mut Notes,
+) -> String {
+    let show = |(a, b): (u32, u32)| format!("{a}.{b}");
+    let default = aks::parse_k8s_version(DEFAULT_KUBERNETES_VERSION).unwrap_or((1, 33));
+    let newest = minors.iter().next_back().copied();
+    if provider != Provider::Aks {
+        return match newest {
+            Some(v) => {
+                notes.push(
+                    NoteKind::Inferred,
+                    Subject::Cluster,
+                    "kubernetesVersion from the nodes' kubeletVersion (the control plane may be newer)".to_owned(),
+                );
+                show(v)
+            }
+            None => {
+                notes.push(
+                    NoteKind::FillIn,
+                    Subject::Cluster,
+                    format!("kubernetesVersion: the nodes do not report a kubeletVersion; {DEFAULT_KUBERNETES_VERSION} assumed"),
+                );
+                DEFAULT_KUBERNETES_VERSION.to_owned()
+            }
+        };
+    }
+    let skus: BTreeSet<OsSku> = pools.iter().filter_map(|p| p.os_sku).collect();
+    let sku_list: Vec<OsSku> = skus.iter().copied().collect();
+    let valid = |v: (u32, u32)| {
+        !matches!(
+            aks::aks_version_status(v),
+            aks::AksVersionStatus::Retired { .. }
+        ) && sku_list.iter().all(|s| aks::os_sku_supported(*s, v))
+    };
+    if let Some(v) = minors.iter().rev().copied().find(|v| valid(*v)) {
+        let message = if minors.len() > 1 {
+            let all: Vec<String> = minors.iter().map(|m| show(*m)).collect();
+            format!(
+                "kubernetesVersion {}: the newest kubelet minor among {} (nodes mid-upgrade) that AKS offers for every pool's OS SKU",
+                show(v),
+                all.join(", ")
+            )
+        } else {
+            "kubernetesVersion from the nodes' kubeletVersion (the control plane may be newer)"
+                .to_owned()
+        };
+        notes.push(NoteKind::Inferred, Subject::Cluster, message);
+        return show(v);
+    }
+    let candidates = aks::versions_for_skus(&sku_list);
+    let target = newest.unwrap_or(default);
+    let Some(chosen) = candidates
+        .iter()
+        .rev()
+        .find(|v| **v <= target)
+        .or_else(|| candidates.first())
+        .copied()
+    else {
+        // No AKS version carries every SKU at once: keep what the nodes say and let
+        // validate name the pools that cannot coexist.
+        let v = newest.unwrap_or(default);
+        notes.push(
+            NoteKind::Warning,
+            Subject::Cluster,
+            format!(
+                "kubernetesVersion {}: no AKS version offers all of {sku_list:?} at once",
+                show(v)
+            ),
+        );
+        return show(v);
+    };
+    let sku_text = if sku_list.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = sku_list.iter().map(|s| format!("{s:?}")).collect();
+        format!(" with {}", names.join(", "))
+    };
+    let why = match newest {
+        Some(v)
+            if matches!(
+                aks::aks_version_status(v),
+                aks::AksVersionStatus::Retired { .. }
+            ) =>
+        {
+            format!(
+                "the nodes run {}, which AKS no longer offers (past long-term support)",
+                show(v)
+            )
+        }
+        Some(v) => format!(
+            "the nodes report {}, which AKS does not offer{sku_text}",
+            show(v)
+        ),
+        None => "nothing in the input reports a kubeletVersion".to_owned(),
+    };
+    notes.push(
+        NoteKind::FillIn,
+        Subject::Cluster,
+        format!(
+            "kubernetesVersion: {why}; {} used, the nearest version AKS offers{sku_text}",
+            show(chosen)
+        ),
+    );
+    show(chosen)
+}
+
 /// Pools proposed when the input has no nodes: what the workloads need.
 pub(crate) struct Proposed {
     pub(crate) pools: Vec<Pool>,
-    pub(crate) kubernetes_version: String,
 }
 
 /// The VM size proposed for pools the input does not describe: 4 vCPU / 16 GiB, a common
@@ -897,9 +1194,23 @@ const PROPOSED_VM_SIZE: &str = "Standard_D4s_v5";
 pub(crate) fn propose_pools(drafts: &[Draft], notes: &mut Notes) -> Proposed {
     let mut builds: BTreeSet<u32> = BTreeSet::new();
     let mut windows_unknown = false;
+    // The OS a workload needs: what its spec pins, else what its image reference says.
+    let needs = |d: &Draft| -> (Os, Option<String>) {
+        let evidence = super::images::reference_evidence(&d.workload.image);
+        let build = d
+            .windows_build
+            .clone()
+            .or_else(|| evidence.build.map(str::to_owned));
+        match d.os {
+            Some(os) => (os, build),
+            None if evidence.windows_because.is_some() => (Os::Windows, build),
+            None => (Os::Linux, None),
+        }
+    };
     for d in drafts {
-        if d.os == Some(Os::Windows) {
-            match d.windows_build.as_deref().and_then(build_number) {
+        let (os, build) = needs(d);
+        if os == Os::Windows {
+            match build.as_deref().and_then(build_number) {
                 Some(b) => {
                     builds.insert(b);
                 }
@@ -937,7 +1248,7 @@ pub(crate) fn propose_pools(drafts: &[Draft], notes: &mut Notes) -> Proposed {
             format!("no nodes in the input: {sku:?} pool proposed for the Windows workloads, {PROPOSED_VM_SIZE}, count auto"),
         );
     }
-    if drafts.iter().any(|d| d.os != Some(Os::Windows)) {
+    if drafts.iter().any(|d| needs(d).0 == Os::Linux) {
         pools.push(proposed_pool(
             "user",
             PoolMode::User,
@@ -952,29 +1263,7 @@ pub(crate) fn propose_pools(drafts: &[Draft], notes: &mut Notes) -> Proposed {
             ),
         );
     }
-    // Windows Server 2019 pools are not supported from AKS 1.33 (AKSDOCS
-    // `includes/windows-server-2019-retirement.md`).
-    let kubernetes_version = if builds.contains(&17763) {
-        "1.32"
-    } else {
-        DEFAULT_KUBERNETES_VERSION
-    };
-    notes.push(
-        NoteKind::FillIn,
-        Subject::Cluster,
-        format!(
-            "kubernetesVersion: no nodes in the input; {kubernetes_version} assumed{}",
-            if builds.contains(&17763) {
-                " (Windows Server 2019 pools end at 1.32)"
-            } else {
-                ""
-            }
-        ),
-    );
-    Proposed {
-        pools,
-        kubernetes_version: kubernetes_version.to_owned(),
-    }
+    Proposed { pools }
 }
 
 fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> Pool {

@@ -27,24 +27,98 @@ struct Entry {
     platforms: BTreeMap<(Os, Option<String>), usize>,
 }
 
-/// The Windows build an image tag names (`ltsc2019`/`1809`, `ltsc2022`, `ltsc2025`), and
-/// whether the name looks like a Windows image at all.
-fn build_from_tag(reference: &str) -> (Option<&'static str>, bool) {
+/// Repositories on Docker Hub's `microsoft/` organisation that only ever had Windows images
+/// (the legacy homes of what now lives under `mcr.microsoft.com/windows/*` and
+/// `mcr.microsoft.com/dotnet/framework/*`; Microsoft's Docker Hub repository pages, and
+/// microsoft/dotnet-framework-docker `README.md`). `microsoft/dotnet` and
+/// `microsoft/aspnetcore` are left out: they carried Linux images too.
+const MICROSOFT_WINDOWS_REPOS: &[&str] = &[
+    "iis",
+    "aspnet",
+    "dotnet-framework",
+    "dotnet-framework-build",
+    "dotnet-framework-samples",
+    "wcf",
+    "windowsservercore",
+    "nanoserver",
+    "mssql-server-windows-developer",
+    "mssql-server-windows-express",
+];
+
+/// What an image reference alone says about its platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefEvidence {
+    /// The Windows build its tag names (`ltsc2022` -> `10.0.20348`).
+    pub(crate) build: Option<&'static str>,
+    /// Why it is a Windows image, if it is one.
+    pub(crate) windows_because: Option<String>,
+}
+
+/// Whether a reference names a Windows image, and which build: the repository
+/// (`mcr.microsoft.com/windows/*`, `mcr.microsoft.com/dotnet/framework/*`, the Windows
+/// repositories of Docker Hub's `microsoft/`), a Windows base in the name or tag
+/// (`servercore`, `windowsservercore-*`, `nanoserver`), or a Windows release in the tag
+/// (`ltsc2016`/`ltsc2019`/`ltsc2022`/`ltsc2025`, `1809`). Builds: 2016 14393, 2019 17763,
+/// 2022 20348, 2025 26100 (Microsoft "Windows container version compatibility").
+pub(crate) fn reference_evidence(reference: &str) -> RefEvidence {
     let r = reference.to_ascii_lowercase();
-    let build = if r.contains("ltsc2019") || r.contains("1809") {
+    let normalized = normalize_reference(&r);
+    let (repo, tag) = split_tag(&normalized);
+    let tokens: Vec<&str> = tag.split(['-', '_', '.']).collect();
+    let build = if r.contains("ltsc2019") || tokens.contains(&"1809") {
         Some("10.0.17763")
     } else if r.contains("ltsc2022") {
         Some("10.0.20348")
     } else if r.contains("ltsc2025") {
         Some("10.0.26100")
+    } else if r.contains("ltsc2016") || tokens.contains(&"1607") {
+        Some("10.0.14393")
     } else {
         None
     };
-    let windowsish = build.is_some()
-        || r.contains("windowsservercore")
-        || r.contains("nanoserver")
-        || r.contains("/windows/");
-    (build, windowsish)
+    let docker_hub_microsoft = repo
+        .strip_prefix("docker.io/microsoft/")
+        .is_some_and(|name| MICROSOFT_WINDOWS_REPOS.contains(&name));
+    let because =
+        if repo.starts_with("mcr.microsoft.com/windows/") || repo == "mcr.microsoft.com/windows" {
+            Some("mcr.microsoft.com/windows/* holds the Windows base images".to_owned())
+        } else if repo.starts_with("mcr.microsoft.com/dotnet/framework/") {
+            Some(
+                ".NET Framework images (mcr.microsoft.com/dotnet/framework/*) run only on Windows"
+                    .to_owned(),
+            )
+        } else if docker_hub_microsoft {
+            Some(format!(
+                "{repo} is one of Docker Hub's Windows-only microsoft/ repositories"
+            ))
+        } else if r.contains("servercore") {
+            Some("its name or tag names Windows Server Core (servercore)".to_owned())
+        } else if r.contains("nanoserver") {
+            Some("its name or tag names Nano Server".to_owned())
+        } else if let Some(b) = build {
+            Some(format!(
+                "its tag names a Windows Server release (build {b})"
+            ))
+        } else {
+            None
+        };
+    RefEvidence {
+        build,
+        windows_because: because,
+    }
+}
+
+/// (repository, tag) of a normalised reference; the tag is empty when there is none.
+fn split_tag(r: &str) -> (&str, &str) {
+    let no_digest = r.split('@').next().unwrap_or(r);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    match no_digest[last_slash..].rfind(':') {
+        Some(i) => (
+            &no_digest[..last_slash + i],
+            &no_digest[last_slash + i + 1..],
+        ),
+        None => (no_digest, ""),
+    }
 }
 
 /// Builds the `images` section and fills each pool node's `images` list.
@@ -161,7 +235,8 @@ pub(crate) fn build(
     let mut sized_from_nodes = 0usize;
     for e in entries {
         let subject = || Subject::Image(e.display.clone());
-        let (tag_build, windowsish) = build_from_tag(&e.display);
+        let evidence = reference_evidence(&e.display);
+        let tag_build = evidence.build;
         let mut per_os: BTreeMap<Os, usize> = BTreeMap::new();
         for ((os, _), n) in &e.platforms {
             *per_os.entry(*os).or_default() += n;
@@ -171,15 +246,24 @@ pub(crate) fn build(
             .max_by_key(|(os, n)| (**n, std::cmp::Reverse(**os)))
         {
             Some((os, _)) => *os,
-            None if windowsish => Os::Windows,
-            None => {
-                notes.push(
-                    NoteKind::FillIn,
-                    subject(),
-                    "os: no node has it and no workload pins an OS; linux assumed".to_owned(),
-                );
-                Os::Linux
-            }
+            None => match &evidence.windows_because {
+                Some(why) => {
+                    notes.push(
+                        NoteKind::Inferred,
+                        subject(),
+                        format!("os: windows, from the reference: {why} (no node has it and no workload pins an OS)"),
+                    );
+                    Os::Windows
+                }
+                None => {
+                    notes.push(
+                        NoteKind::FillIn,
+                        subject(),
+                        "os: no node has it, no workload pins an OS and the reference names no Windows repository or tag; linux assumed".to_owned(),
+                    );
+                    Os::Linux
+                }
+            },
         };
         if let Some(c) = catalog.image_for_os(&e.display, os) {
             notes.push(
@@ -363,23 +447,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tags_name_windows_builds() {
-        assert_eq!(
-            build_from_tag("mcr.microsoft.com/windows/servercore:ltsc2019"),
-            (Some("10.0.17763"), true)
-        );
-        assert_eq!(
-            build_from_tag("contoso.azurecr.io/app:1.0-ltsc2022"),
-            (Some("10.0.20348"), true)
-        );
-        assert_eq!(
-            build_from_tag("mcr.microsoft.com/windows/nanoserver:1809"),
-            (Some("10.0.17763"), true)
-        );
-        assert_eq!(
-            build_from_tag("mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver"),
-            (None, true)
-        );
-        assert_eq!(build_from_tag("nginx:1.27"), (None, false));
+    fn references_name_windows_repositories_and_builds() {
+        let cases: &[(&str, Option<&str>, bool)] = &[
+            (
+                "mcr.microsoft.com/windows/servercore:ltsc2019",
+                Some("10.0.17763"),
+                true,
+            ),
+            ("mcr.microsoft.com/windows/servercore/iis", None, true),
+            (
+                "contoso.azurecr.io/app:1.0-ltsc2022",
+                Some("10.0.20348"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/windows/nanoserver:1809",
+                Some("10.0.17763"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2025",
+                Some("10.0.26100"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/dotnet/framework/samples:aspnetapp",
+                None,
+                true,
+            ),
+            ("mcr.microsoft.com/dotnet/framework/aspnet:4.8", None, true),
+            ("microsoft/iis", None, true),
+            (
+                "microsoft/iis:windowsservercore-ltsc2016",
+                Some("10.0.14393"),
+                true,
+            ),
+            (
+                "docker.io/microsoft/windowsservercore:1809",
+                Some("10.0.17763"),
+                true,
+            ),
+            (
+                "mcr.microsoft.com/powershell:lts-windowsservercore-ltsc2022",
+                Some("10.0.20348"),
+                true,
+            ),
+            ("microsoft/aspnetcore:2.0", None, false),
+            ("mcr.microsoft.com/dotnet/aspnet:8.0", None, false),
+            ("nginx:1.27", None, false),
+            ("contoso.azurecr.io/app:v1.18.09", None, false),
+            ("mcr.microsoft.com/azurelinux/base/nginx:1.25", None, false),
+        ];
+        for (r, build, windows) in cases {
+            let e = reference_evidence(r);
+            assert_eq!(e.build, *build, "{r}");
+            assert_eq!(e.windows_because.is_some(), *windows, "{r}: {e:?}");
+        }
     }
 }

@@ -16,6 +16,7 @@ mod images;
 mod manifests;
 mod pods;
 mod podspec;
+mod reference;
 mod render;
 mod value;
 
@@ -223,25 +224,17 @@ pub fn import(
     }
 
     let mut pools = std::mem::take(&mut cluster.pools);
-    let mut kubernetes_version = cluster.kubernetes_version.clone();
     if pools.is_empty() {
-        let proposed = cluster::propose_pools(&drafts, &mut notes);
-        pools = proposed.pools;
-        kubernetes_version = Some(proposed.kubernetes_version);
+        pools = cluster::propose_pools(&drafts, &mut notes).pools;
     } else {
         check_manifest_fit(&drafts, &cluster, &mut notes);
     }
-    let kubernetes_version = kubernetes_version.unwrap_or_else(|| {
-        notes.push(
-            NoteKind::FillIn,
-            Subject::Cluster,
-            format!(
-                "kubernetesVersion: the nodes do not report a kubeletVersion; {} assumed",
-                cluster::DEFAULT_KUBERNETES_VERSION
-            ),
-        );
-        cluster::DEFAULT_KUBERNETES_VERSION.to_owned()
-    });
+    let kubernetes_version = cluster::choose_version(
+        cluster.provider,
+        &cluster.kubelet_minors,
+        &pools,
+        &mut notes,
+    );
 
     let images = images::build(&cluster, &drafts, &mut pools, &mut notes);
 

@@ -121,6 +121,8 @@ pub(crate) fn read_pod_spec(
                         "a container needs an image",
                     )
                 })?;
+            super::reference::check(image)
+                .map_err(|why| cx.loc.invalid(format!("{p}.{field}[{i}].image"), why))?;
             if !images.iter().any(|x| x == image) {
                 images.push(image.to_owned());
             }

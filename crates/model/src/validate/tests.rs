@@ -64,6 +64,24 @@ fn run(text: &str) -> Vec<(&'static str, String)> {
 }
 
 #[test]
+fn windows_2022_before_1_23_is_refused() {
+    let text = BASE
+        .replacen("\"1.32\"", "\"1.18\"", 1)
+        .replacen("osSku: Windows2019", "osSku: Windows2022", 1)
+        .replacen("osBuild: \"10.0.17763\"", "osBuild: \"10.0.20348\"", 1);
+    assert_eq!(
+        run(&text),
+        [
+            (
+                codes::AKS_KUBERNETES_VERSION,
+                "cluster.kubernetesVersion".to_owned()
+            ),
+            (codes::AKS_WINDOWS_VERSION, "pools[2].osSku".to_owned()),
+        ]
+    );
+}
+
+#[test]
 fn base_is_clean() {
     assert_eq!(run(BASE), vec![]);
 }
@@ -110,6 +128,15 @@ fn each_rule() {
         ]),
         ("osSku: Windows2019", "osSku: Windows2025", &[(codes::OS_BUILD_MISMATCH, "workloads[0].image")]),
         ("kubernetesVersion: \"1.32\"", "kubernetesVersion: \"1.31\"", &[]),
+        // AKS's release calendar: past LTS is an error, newer than the catalog a warning
+        // (and Windows Server 2019 is not offered there either).
+        ("kubernetesVersion: \"1.32\"", "kubernetesVersion: \"1.18\"", &[(codes::AKS_KUBERNETES_VERSION, "cluster.kubernetesVersion")]),
+        ("kubernetesVersion: \"1.32\"", "kubernetesVersion: \"1.40\"", &[
+            (codes::AKS_KUBERNETES_VERSION, "cluster.kubernetesVersion"),
+            (codes::AKS_WINDOWS_VERSION, "pools[2].osSku"),
+        ]),
+        // Windows Server 2022 from 1.23 only.
+        ("cluster: {kubernetesVersion: \"1.32\"", "cluster: {kubernetesVersion: \"1.18\"", &[(codes::AKS_KUBERNETES_VERSION, "cluster.kubernetesVersion")]),
         ("osSku: Windows2019\n", "osSku: Ubuntu\n", &[
             (codes::POOL_OS_SKU, "pools[2].osSku"),
             (codes::OS_BUILD_MISMATCH, "workloads[0].image"),

@@ -152,20 +152,19 @@ fn dump_pools_nodes_and_cluster() {
     }
     assert!(by_name["lnxapp"].taints.is_empty());
     assert_eq!(by_name["lnxapp"].max_pods, Some(250));
-    assert_eq!(
-        by_name["win19"]
-            .labels
-            .get("node.kubernetes.io/windows-build")
-            .map(String::as_str),
-        Some("10.0.17763")
-    );
-    assert_eq!(
-        by_name["win22"]
-            .labels
-            .get("node.kubernetes.io/windows-build")
-            .map(String::as_str),
-        Some("10.0.20348")
-    );
+    // System-managed labels (the Windows build, agent pool, OS SKU, ...) are not pool
+    // labels: AKS sets them itself and refuses them in `--labels`.
+    for p in &s.pools {
+        assert!(
+            p.labels
+                .keys()
+                .all(|k| !poolcast_model::catalog::aks::is_reserved_node_label(k)),
+            "{}: {:?}",
+            p.name,
+            p.labels
+        );
+    }
+    assert!(by_name["win19"].labels.is_empty());
     assert_eq!(by_name["win22"].zones, ["1", "2", "3"]);
     // Per-node labels stay on the node, shared ones move to the pool.
     assert!(!by_name["win22"]

@@ -101,6 +101,19 @@ pub fn preflight(
         ));
         return out;
     }
+    // A target AKS's release calendar does not carry is not offered at all.
+    if !matches!(
+        aks::aks_version_status((1, to)),
+        aks::AksVersionStatus::Offered(_)
+    ) {
+        out.push(blocker(
+            "OperationNotAllowed",
+            format!(
+                "Upgrading Kubernetes version 1.{from} to 1.{to} is not allowed: AKS does not offer 1.{to} (supported-kubernetes-versions.md)."
+            ),
+        ));
+        return out;
+    }
     // The control plane moves first, one minor at a time (non-LTS clusters).
     if to > control_plane + 1 {
         out.push(blocker(
@@ -341,5 +354,8 @@ mod tests {
         assert!(preflight("win19", Target::NodeImage, 32, &pools(), 0).is_empty());
         // Within the control plane's version: allowed.
         assert!(preflight("old", Target::Version(32), 32, &pools(), 0).is_empty());
+        // Not in AKS's release calendar.
+        let b = preflight("system", Target::Version(45), 44, &pools(), 0);
+        assert!(b[0].message.contains("AKS does not offer 1.45"), "{b:?}");
     }
 }

@@ -1158,16 +1158,20 @@ impl Validator<'_> {
                     .with_hint("AKS needs maxSurge above 0 when maxUnavailable is 0 (its default)"),
             ),
             Some(IntOrPercent::Percent(p)) => {
-                let ok = p
-                    .strip_suffix('%')
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .is_some_and(|n| (1..=100).contains(&n));
+                // AKS's API field is a string: a count ("5") or a percentage ("33%").
+                let ok = match p.strip_suffix('%') {
+                    Some(n) => n.parse::<u32>().is_ok_and(|n| (1..=100).contains(&n)),
+                    None => p.parse::<u32>().is_ok_and(|n| n >= 1),
+                };
                 if !ok {
-                    self.push(Diagnostic::error(
-                        codes::VALUE_RANGE,
-                        at.key("maxSurge"),
-                        format!("maxSurge '{p}' is not a percentage from 1% to 100%"),
-                    ));
+                    self.push(
+                        Diagnostic::error(
+                            codes::VALUE_RANGE,
+                            at.key("maxSurge"),
+                            format!("maxSurge '{p}' is neither a node count of 1 or more nor a percentage from 1% to 100%"),
+                        )
+                        .with_hint("write maxSurge: 1 or maxSurge: 33%"),
+                    );
                 }
             }
             _ => {}

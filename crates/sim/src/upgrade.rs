@@ -59,13 +59,14 @@ pub fn surge_count(max_surge: Option<&IntOrPercent>, nodes: u32) -> u32 {
     let want = match max_surge {
         None => DEFAULT_MAX_SURGE,
         Some(IntOrPercent::Int(n)) => *n,
-        Some(IntOrPercent::Percent(p)) => {
-            let pct = p
-                .strip_suffix('%')
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0);
-            (u64::from(nodes) * pct).div_ceil(100) as u32
-        }
+        Some(IntOrPercent::Percent(p)) => match p.strip_suffix('%') {
+            Some(pct) => {
+                let pct = pct.parse::<u64>().unwrap_or(0);
+                (u64::from(nodes) * pct).div_ceil(100) as u32
+            }
+            // AKS's maxSurge is a string: "5" is five nodes.
+            None => p.parse::<u32>().unwrap_or(DEFAULT_MAX_SURGE),
+        },
     };
     want.clamp(1, nodes.max(1))
 }

@@ -131,3 +131,70 @@ fn upgrades_are_deterministic() {
     let b = serde_json::to_string(&run(&s)).unwrap();
     assert_eq!(a, b);
 }
+
+mod props {
+    use proptest::prelude::*;
+
+    use crate::common::{run, scenario};
+
+    /// A Linux pool of `nodes` nodes running `replicas` replicas under a budget of
+    /// `max_unavailable`, upgraded to the next minor with `surge` surge nodes.
+    fn upgrade_scenario(nodes: u32, replicas: u32, max_unavailable: u32, surge: &str) -> String {
+        format!(
+            r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {{name: upgrade-prop}}
+cluster: {{kubernetesVersion: "1.32"}}
+pools:
+  - {{name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1}}
+  - {{name: apps, os: linux, vmSize: Standard_D4s_v5, count: {nodes}}}
+images:
+  - {{name: "api:8", catalog: aspnet-8.0}}
+disruptionBudgets:
+  - {{name: api-pdb, selector: {{matchLabels: {{app: api}}}}, maxUnavailable: {max_unavailable}}}
+workloads:
+  - name: api
+    kind: Deployment
+    replicas: {replicas}
+    image: "api:8"
+    requests: {{cpu: 500m, memory: 512Mi}}
+    nodeSelector: {{kubernetes.azure.com/agentpool: apps}}
+    startup: 5s
+events:
+  - {{at: 5m, upgrade: {{pool: apps, to: "1.33", maxSurge: "{surge}", drainTimeout: 30m}}}}
+sim: {{horizon: 6h}}
+"#
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// Whatever the surge and budget, the upgrade completes, every old node is
+        /// reimaged once, the pool ends at its size, and evictions never take a workload
+        /// below what its budget allows.
+        #[test]
+        fn upgrades_complete_within_the_budget(
+            nodes in 1u32..5,
+            replicas in 1u32..7,
+            max_unavailable in 1u32..3,
+            surge_pct in prop::bool::ANY,
+            surge_n in 1u32..4,
+        ) {
+            let surge = if surge_pct { format!("{}%", 25 * surge_n) } else { surge_n.to_string() };
+            let o = run(&scenario(&upgrade_scenario(nodes, replicas, max_unavailable, &surge)));
+            let u = &o.upgrades[0];
+            prop_assert_eq!(&u.status, "Succeeded", "{:?}", u.blockers);
+            let upgraded = u.nodes.iter().filter(|n| n.role == "upgraded" && n.ready_ms.is_some()).count();
+            prop_assert_eq!(upgraded as u32, nodes);
+            prop_assert!(u.nodes.iter().filter(|n| n.role == "surge").all(|n| n.removed_ms.is_some()));
+            prop_assert_eq!(o.summary.nodes_by_pool["apps"].nodes, nodes);
+            prop_assert!(u.max_surge >= 1 && u.max_surge <= nodes);
+            for w in &u.availability {
+                prop_assert!(w.max_unavailable <= max_unavailable, "{:?}", w);
+            }
+            prop_assert_eq!(o.summary.by_workload["api"].pods.ready, replicas);
+        }
+    }
+}

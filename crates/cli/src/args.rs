@@ -93,7 +93,8 @@ pub struct RunArgs {
     /// Simulated time span instead of `sim.horizon` (e.g. 90m, 2h).
     #[arg(long, value_parser = parse_duration)]
     pub horizon: Option<poolcast_model::Duration>,
-    /// Output format.
+    /// Output format: a text summary, or json: the whole outcome, schema `poolcast.run/v1`
+    /// (docs/output.md).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Exit with status 1 when a target is missed or any workload pod failed.
@@ -116,7 +117,7 @@ pub struct ExplainArgs {
     /// Seed instead of the scenario's `sim.seed`.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format.
+    /// Output format: a text table, or json: schema `poolcast.explain/v1` (docs/output.md).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }
@@ -136,7 +137,8 @@ pub struct PlanArgs {
     /// Largest node count to try per pool (default 1000, the AKS limit).
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<u32>,
-    /// Output format.
+    /// Output format: text tables, or json: the plan report, schema `poolcast.plan/v1`
+    /// (docs/plan.md).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Print the recommendation as `az aks nodepool add` commands or a Bicep snippet
@@ -160,10 +162,10 @@ pub enum Emit {
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
-    /// Compiler-style lines for people.
+    /// Text for people.
     #[default]
     Text,
-    /// One JSON document (schema `poolcast.validate/v1`) for scripts.
+    /// One JSON document for scripts (its schema is named in the command's --format help).
     Json,
 }
 
@@ -173,7 +175,8 @@ pub struct ValidateArgs {
     /// Scenario files (YAML, or JSON when the name ends in .json).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Output format.
+    /// Output format: compiler-style lines (`file:line:col: error[code]: ...`), or json:
+    /// schema `poolcast.validate/v1`.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Exit with status 1 when there are warnings but no errors.
@@ -187,7 +190,8 @@ pub struct CatalogArgs {
     /// Which catalog.
     #[command(subcommand)]
     pub what: CatalogWhat,
-    /// Output format.
+    /// Output format: tables, or json: the catalog's rows as a JSON array of objects (no
+    /// schema envelope; one object per table row).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
     pub format: OutputFormat,
 }

@@ -12,6 +12,7 @@ use poolcast_model::scenario::Os;
 use serde::Serialize;
 
 use crate::args::{CatalogArgs, CatalogWhat, OsArg, OutputFormat};
+use crate::table::SizeUnit;
 
 /// Runs `poolcast catalog`.
 pub fn run(a: &CatalogArgs) -> anyhow::Result<ExitCode> {
@@ -24,41 +25,67 @@ pub fn run(a: &CatalogArgs) -> anyhow::Result<ExitCode> {
                 let mut t = table(&[
                     "VM size",
                     "vCPU",
-                    "memory",
-                    "temp disk",
+                    "memory (GiB)",
+                    "AKS pools",
+                    "temp disk (GiB)",
                     "default OS disk",
                     "OS disk MB/s",
                     "Linux $/h",
                     "Windows $/h",
+                    "Spot $/h",
                 ]);
                 for r in &rows {
+                    let pools = match (r.aks_user, r.aks_system) {
+                        (_, true) => "user, system",
+                        (true, false) => "user",
+                        (false, false) => "no",
+                    };
+                    let windows = match (r.windows_usd_hour, r.windows_price_basis.as_deref()) {
+                        (Some(_), Some("rule")) => format!("{} (rule)", price(r.windows_usd_hour)),
+                        _ => price(r.windows_usd_hour),
+                    };
                     t.add_row(vec![
                         Cell::new(&r.name),
                         right(r.vcpu),
-                        right(r.memory),
-                        right(r.temp_disk),
+                        right(SizeUnit::GiB.fmt(r.memory.0)),
+                        Cell::new(pools),
+                        right(SizeUnit::GiB.fmt(r.temp_disk.0)),
                         Cell::new(&r.default_os_disk),
                         right(&r.os_disk_throughput),
                         right(price(r.linux_usd_hour)),
-                        right(price(r.windows_usd_hour)),
+                        right(windows),
+                        right(
+                            r.linux_spot_usd_hour
+                                .map_or_else(|| "-".to_owned(), |v| format!("{v:.4}")),
+                        ),
                     ]);
                 }
+                let priced = rows
+                    .iter()
+                    .filter(|r| r.linux_usd_hour.is_some() || r.windows_usd_hour.is_some())
+                    .count();
                 format!(
-                    "{t}\nPrices: {region}, pay-as-you-go USD per node-hour (Azure Retail Prices API snapshot; see docs/catalogs.md).\n"
+                    "{t}\n{n} sizes offered in {region}, {priced} priced. Pay-as-you-go USD per node-hour (Azure Retail Prices API snapshots; see docs/catalogs.md); Windows \"(rule)\" = Linux + the Windows Server licence per vCPU where no Windows meter is published; \"unpriced\" = no price in the sources, never 0.\n",
+                    n = rows.len()
                 )
             })
         }
         CatalogWhat::Images => {
             let rows = rows::image_rows(cat);
             emit(a.format, &rows, || {
+                let unit = SizeUnit::for_column(rows.iter().flat_map(|r| {
+                    std::iter::once(r.size.0).chain(r.uncompressed_size.map(|b| b.0))
+                }));
+                let compressed = unit.header("compressed");
+                let unpacked = unit.header("unpacked");
                 let mut t = table(&[
                     "key",
                     "image",
                     "os",
                     "build",
                     "layers",
-                    "compressed",
-                    "unpacked",
+                    &compressed,
+                    &unpacked,
                     "VHD cache",
                 ]);
                 for r in &rows {
@@ -68,16 +95,19 @@ pub fn run(a: &CatalogArgs) -> anyhow::Result<ExitCode> {
                         Cell::new(r.os),
                         Cell::new(r.os_build.as_deref().unwrap_or("")),
                         right(r.layers),
-                        right(r.size),
+                        right(unit.fmt(r.size.0)),
                         right(
                             r.uncompressed_size
-                                .map(|b| b.to_string())
+                                .map(|b| unit.fmt(b.0))
                                 .unwrap_or_default(),
                         ),
                         Cell::new(&r.cached_on),
                     ]);
                 }
-                t.to_string() + "\n"
+                format!(
+                    "{t}\ncompressed: the registry (download) size; unpacked: on disk after extraction, where every layer states it. \
+                     VHD cache: node images that ship the image pre-pulled.\n"
+                )
             })
         }
         CatalogWhat::SystemPods => {
@@ -89,7 +119,7 @@ pub fn run(a: &CatalogArgs) -> anyhow::Result<ExitCode> {
                     "os",
                     "enabled by",
                     "cpu",
-                    "memory",
+                    "memory (MiB)",
                     "priority class",
                 ]);
                 for r in &rows {
@@ -104,7 +134,7 @@ pub fn run(a: &CatalogArgs) -> anyhow::Result<ExitCode> {
                         Cell::new(r.os),
                         Cell::new(&r.enabled_by),
                         right(r.cpu),
-                        right(r.memory),
+                        right(SizeUnit::MiB.fmt(r.memory.0)),
                         Cell::new(&r.priority_class),
                     ]);
                 }
@@ -165,16 +195,16 @@ pub fn run(a: &CatalogArgs) -> anyhow::Result<ExitCode> {
                     "os",
                     "maxPods",
                     "capacity cpu",
-                    "capacity mem",
+                    "capacity mem (MiB)",
                     "kube-reserved cpu",
-                    "kube-reserved mem",
-                    "eviction",
+                    "kube-reserved mem (MiB)",
+                    "eviction (MiB)",
                     "allocatable cpu",
-                    "allocatable mem",
+                    "allocatable mem (MiB)",
                     "AKS pods cpu",
-                    "AKS pods mem",
+                    "AKS pods mem (MiB)",
                     "free cpu",
-                    "free mem",
+                    "free mem (MiB)",
                 ]);
                 for r in &out {
                     t.add_row(vec![
@@ -228,18 +258,15 @@ fn right(v: impl ToString) -> Cell {
     Cell::new(v.to_string()).set_alignment(CellAlignment::Right)
 }
 
-/// Memory in whole MiB for tables (kubectl shows Ki; MiB reads easier and JSON stays exact).
+/// Memory in MiB for the reservations table, whose column headers name the unit (kubectl
+/// shows Ki; MiB reads easier and JSON stays exact).
 fn mib(b: poolcast_model::Bytes) -> String {
-    if b.0 % (1 << 20) == 0 {
-        format!("{}Mi", b.0 >> 20)
-    } else {
-        format!("{:.1}Mi", b.0 as f64 / 1048576.0)
-    }
+    SizeUnit::MiB.fmt(b.0)
 }
 
 fn price(p: Option<f64>) -> String {
     p.map(|v| format!("{v:.3}"))
-        .unwrap_or_else(|| "-".to_owned())
+        .unwrap_or_else(|| "unpriced".to_owned())
 }
 
 fn emit<T: Serialize>(

@@ -536,11 +536,30 @@ fn draw_lines<DB: DrawingBackend>(
             String::new()
         }
     };
-    let y_fmt = |v: &f64| fmt_num(*v);
     for (panel, cell) in chart.panels.iter().zip(cells.iter()) {
         // Each panel scales its own axes: pools of very different sizes stay readable.
         let (x0, x1) = x_range(chart, panel);
         let (y0, y_max) = y_range(chart, panel);
+        // Counts (nodes, pods) get integer ticks only: at most one tick per whole number,
+        // and no label on a fractional one.
+        let integral = panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .all(|v| v.fract() == 0.0);
+        let y_fmt = move |v: &f64| {
+            if integral && (v - v.round()).abs() > 1e-9 {
+                String::new()
+            } else {
+                fmt_num(*v)
+            }
+        };
+        let base_y_labels: usize = if small { 5 } else { 8 };
+        let y_labels = if integral {
+            ((y_max - y0).floor() as usize + 1).clamp(2, base_y_labels)
+        } else {
+            base_y_labels
+        };
         let mut b = ChartBuilder::on(cell);
         if let Some(t) = &panel.title {
             b.caption(shorten(t, 48), text(if small { 14.0 } else { 16.0 }));
@@ -567,7 +586,7 @@ fn draw_lines<DB: DrawingBackend>(
             .x_desc(chart.x_label.as_str())
             .y_desc(chart.y_label.as_str())
             .x_labels(x_labels)
-            .y_labels(if small { 5 } else { 8 })
+            .y_labels(y_labels)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .label_style(text(label))
@@ -619,18 +638,26 @@ fn draw_bars<DB: DrawingBackend>(
     legend: &[(String, RGBColor, bool, bool)],
 ) -> DrawResult {
     let n = chart.categories.len().max(1);
-    let labels: Vec<String> = chart
-        .categories
-        .iter()
-        .map(|c| shorten(c, MAX_LABEL_CHARS))
-        .collect();
     let label_style = text(13.0);
+    let (w, _) = area.dim_in_pixel();
+    // Labels may take up to 45% of the width; a longer one is shortened in the middle until
+    // its measured width fits, so no image name is cut at the chart's edge (PNG or SVG).
+    let label_room = (w * 45 / 100).saturating_sub(16);
+    let mut labels = Vec::with_capacity(n);
+    for c in &chart.categories {
+        let mut chars = MAX_LABEL_CHARS;
+        let mut l = shorten(c, chars);
+        while chars > 8 && area.estimate_text_size(&l, &label_style).map_err(err)?.0 > label_room {
+            chars -= 2;
+            l = shorten(c, chars);
+        }
+        labels.push(l);
+    }
     let mut label_w = 40u32;
     for l in &labels {
         let (w, _) = area.estimate_text_size(l, &label_style).map_err(err)?;
         label_w = label_w.max(w);
     }
-    let (w, _) = area.dim_in_pixel();
     let label_w = (label_w + 16).min(w * 45 / 100);
     let total = (0..n)
         .map(|i| {
@@ -753,6 +780,61 @@ mod tests {
             caption: String::new(),
             body,
         }
+    }
+
+    #[test]
+    fn node_counts_get_integer_ticks_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let nodes = spec(Body::Lines(LineChart {
+            x_label: "time (min)".into(),
+            y_label: "nodes".into(),
+            panels: vec![Panel {
+                title: None,
+                series: vec![Series {
+                    step: true,
+                    ..Series::line("win22", vec![(0.0, 1.0), (10.0, 3.0), (20.0, 2.0)])
+                }],
+                marks: vec![],
+            }],
+            ..LineChart::default()
+        }));
+        let c = render(&nodes, &dir.path().join("n.png")).unwrap();
+        for tick in ["0", "1", "2", "3"] {
+            assert!(has_text(&c.svg, tick), "{tick}");
+        }
+        for fractional in ["0.5", "1.5", "2.5", "0.2", "0.4"] {
+            assert!(!has_text(&c.svg, fractional), "{fractional}");
+        }
+    }
+
+    #[test]
+    fn long_bar_labels_fit_the_label_area() {
+        let long = format!(
+            "contoso.azurecr.io/{}/app:1.0-windowsservercore-ltsc2022",
+            "team".repeat(20)
+        );
+        let bars = spec(Body::Bars(BarChart {
+            value_label: "seconds".into(),
+            categories: vec![long.clone(), "nginx:1.27".into()],
+            segments: vec![Segment {
+                name: "download".into(),
+                color: None,
+                values: vec![30.0, 2.0],
+            }],
+        }));
+        let dir = tempfile::tempdir().unwrap();
+        let c = render(&bars, &dir.path().join("l.png")).unwrap();
+        assert!(has_text(&c.svg, "nginx:1.27"));
+        // The long name is shortened in the middle, keeping its start and its tag.
+        let drawn = c
+            .svg
+            .split("</text>")
+            .filter_map(|t| t.rsplit('>').next())
+            .map(str::trim)
+            .find(|t| t.starts_with("contoso") && t.contains('…'))
+            .unwrap_or_else(|| panic!("no shortened label in\n{}", c.svg));
+        assert!(drawn.ends_with("ltsc2022"), "{drawn}");
+        assert!(drawn.chars().count() <= MAX_LABEL_CHARS, "{drawn}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Reading a scenario file for the commands that run it: parse and validate, print the
-//! diagnostics, and refuse to go on when there are errors.
+//! Reading a scenario file for the commands that run it (`run`, `explain`, `plan`,
+//! `report`, `sweep`): parse and validate, print every diagnostic exactly as `poolcast
+//! validate` prints it (`file:line:col: error[code]: path: message` and its hint), and
+//! refuse to go on when there are errors.
 
 use std::path::Path;
 
@@ -8,10 +10,18 @@ use poolcast_model::{parse_scenario, Format, Scenario};
 
 use crate::render::diagnostic_text;
 
-/// Loads and validates `path`; warnings go to stderr, errors end the command (exit 2).
+/// Loads and validates `path`. Warnings and errors go to stderr, one per line as
+/// `validate` writes them; errors end the command (exit 2) with a count.
 pub fn scenario(path: &Path) -> anyhow::Result<Scenario> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => bail!(
+            "{name}: error[io.read]: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    };
     match parse_scenario(&text, Format::from_path(&name), &name) {
         Ok((s, warnings)) => {
             for w in &warnings {
@@ -24,7 +34,8 @@ pub fn scenario(path: &Path) -> anyhow::Result<Scenario> {
                 eprintln!("{}", diagnostic_text(d));
             }
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            bail!("{name}: {errors} error(s); run `poolcast validate {name}` for details")
+            let warnings = diags.len() - errors;
+            bail!("{name}: {errors} error(s), {warnings} warning(s) above; nothing was run")
         }
     }
 }

@@ -47,8 +47,8 @@ fn target_line(t: &TargetResult) -> String {
     format!(
         "{} {} (target {}){}",
         t.name,
-        t.actual,
-        t.target,
+        crate::table::readable_duration(&t.actual),
+        crate::table::readable_duration(&t.target),
         if t.met { "" } else { " MISSED" }
     )
 }
@@ -155,7 +155,7 @@ pub fn report_text(r: &PlanReport) -> String {
             "VM SIZE",
             "VCPU",
             "MEM GIB",
-            "LB",
+            "MIN NODES",
             "NODES",
             "CPU",
             "MEM",
@@ -186,6 +186,11 @@ pub fn report_text(r: &PlanReport) -> String {
             ]);
         }
         out.push_str(&t.render(2));
+        out.push_str(
+            "  MIN NODES: the resource lower bound (summed requests, before any run); NODES: \
+             the smallest count that passed; CPU/MEM/PODS: peak requests / allocatable in that \
+             run; BINDING: what runs out with one node fewer.\n",
+        );
         if let Some(m) = &s.minimality {
             let missed: Vec<String> = m.missed.iter().map(target_line).collect();
             let _ = writeln!(

@@ -157,8 +157,8 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         for tr in &o.targets {
             t.row(vec![
                 tr.name.clone(),
-                tr.target.clone(),
-                tr.actual.clone(),
+                crate::table::readable_duration(&tr.target),
+                crate::table::readable_duration(&tr.actual),
                 if tr.met { "met" } else { "MISSED" }.into(),
             ]);
         }
@@ -265,7 +265,7 @@ sim: {horizon: 20m}
         assert_eq!(exit_status(&o, true), 1);
         let text = summary_text(&o, "eastus");
         assert!(
-            text.contains("Scenario cli-run (seed 42, horizon 20m00s)"),
+            text.contains("Scenario cli-run (seed 42, horizon 20m00.0s)"),
             "{text}"
         );
         assert!(text.contains("OsVersionMismatch (1 pod)"), "{text}");

@@ -235,3 +235,43 @@ fn a_run_of_the_imported_dump_puts_running_pods_back_where_they_are() {
         "the dump's pending pods go through the scheduler"
     );
 }
+
+/// Every corpus dump and public manifest set, imported by the binary, passes `poolcast
+/// validate` as written (exit 0: warnings allowed, no error).
+#[test]
+fn imported_corpus_files_validate_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    for d in [
+        "dumps/kubenet-linux.json",
+        "dumps/overlay-win19-noversion.json",
+        "dumps/cilium.json",
+        "dumps/eks-generic.json",
+    ] {
+        runs.push(vec!["--nodes".into(), s(&fixtures().join(d)).to_owned()]);
+    }
+    runs.push(vec![
+        "--manifests".into(),
+        s(&fixtures().join("public")).to_owned(),
+    ]);
+    for (i, args) in runs.iter().enumerate() {
+        let out = dir.path().join(format!("s{i}.yaml"));
+        let mut full: Vec<&str> = vec!["import"];
+        full.extend(args.iter().map(String::as_str));
+        full.extend(["-o", s(&out)]);
+        let o = poolcast(&full);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v = poolcast(&["validate", s(&out)]);
+        assert_eq!(
+            v.status.code(),
+            Some(0),
+            "{args:?}:\n{}",
+            String::from_utf8_lossy(&v.stdout)
+        );
+    }
+}

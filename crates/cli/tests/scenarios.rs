@@ -142,8 +142,12 @@ fn ltsc2019_images_fail_on_windows_server_2022_hosts() {
     assert_eq!(top[0]["count"], 4);
 }
 
+/// On a fresh WS2022 node the node image's servercore ltsc2022 (same monthly build as
+/// the aspnet:4.8 image's base) is reused by layer digest, so only the framework and app
+/// layers are pulled: seconds, not minutes, as measured on AKS (7-72 s for 2.4-8 GB
+/// images; docs/calibration.md).
 #[test]
-fn windows_time_to_ready_is_dominated_by_the_image_pull() {
+fn windows_pull_on_ws2022_reuses_the_cached_servercore() {
     let o = run_json("windows-missing-selector.yaml");
     let os = node_os(&o);
     let portal = pods_of(&o, "portal");
@@ -155,14 +159,10 @@ fn windows_time_to_ready_is_dominated_by_the_image_pull() {
         let pulled = p["pulledMs"].as_u64().unwrap();
         let ready = p["readyMs"].as_u64().unwrap();
         assert!(created <= scheduled && scheduled <= pulled && pulled <= ready);
-        // The aspnet:4.8 image's framework layers and the app layer are not on a fresh
-        // WS2022 node: the pull (extraction on NTFS) is most of the wait.
-        assert!(
-            (pulled - scheduled) * 2 > ready - created,
-            "pull {} ms of {} ms",
-            pulled - scheduled,
-            ready - created
-        );
+        let pull = pulled - scheduled;
+        assert!((5_000..90_000).contains(&pull), "pull {pull} ms");
+        // Without the cached base the pull alone would exceed 2 minutes.
+        assert!(ready - created < 120_000, "{} ms", ready - created);
     }
 }
 

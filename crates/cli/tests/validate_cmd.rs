@@ -78,3 +78,39 @@ fn unreadable_files_are_reported_not_fatal() {
     assert_eq!(c, 2);
     assert_eq!(report["files"][0]["diagnostics"][0]["code"], "io.read");
 }
+
+/// `run`, `plan`, `explain` and `report` print a bad file's diagnostics exactly as
+/// `validate` does, and run nothing.
+#[test]
+fn commands_that_run_print_every_error_as_validate_does() {
+    let bad = test_data("malformed/31-many-problems.yaml");
+    let file = bad.to_str().unwrap();
+    let validated = poolcast(&["validate", file]);
+    let want: Vec<String> = String::from_utf8_lossy(&validated.stdout)
+        .lines()
+        .filter(|l| !l.contains("file(s) checked"))
+        .map(str::to_owned)
+        .collect();
+    assert!(want.iter().any(|l| l.contains(": error[")), "{want:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let report_dir = dir.path().join("r");
+    let cases: [Vec<&str>; 4] = [
+        vec!["run", file],
+        vec!["plan", file],
+        vec!["explain", file, "--pod", "x-0"],
+        vec!["report", file, "-o", report_dir.to_str().unwrap()],
+    ];
+    for args in cases {
+        let out = poolcast(&args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for line in &want {
+            assert!(
+                stderr.contains(line.as_str()),
+                "{args:?}: missing {line}\n{stderr}"
+            );
+        }
+        assert!(stderr.contains("nothing was run"), "{stderr}");
+        assert!(!report_dir.exists());
+    }
+}

@@ -320,6 +320,7 @@ impl Validator<'_> {
         self.pool_count(&at, p);
         self.pool_size(&at, p);
         self.pool_version(&at, p);
+        self.pool_node_image(&at, p);
         if let Some(sku) = p.os_sku {
             if sku.os() != p.os {
                 self.push(
@@ -841,6 +842,46 @@ impl Validator<'_> {
 
     fn image_names(&self) -> Vec<&str> {
         self.s.images.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    /// `nodeImage`: a Windows node-image version must name its patch build
+    /// (`<build>.<revision>.<yymmdd>`) of the pool's Windows build; cached images must
+    /// resolve like `prePulledImages`.
+    fn pool_node_image(&mut self, at: &FieldPath, p: &Pool) {
+        let Some(ni) = &p.node_image else { return };
+        if let Some(v) = &ni.version {
+            let want = p
+                .os_sku
+                .and_then(|s| s.windows_build())
+                .filter(|_| p.os == Os::Windows);
+            match (crate::catalog::images::parse_node_image_version(v), want) {
+                (Some((b, _)), Some(w)) if b != w => self.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        at.key("nodeImage").key("version"),
+                        format!("node image {v} is for Windows build {b}, the pool runs {w}"),
+                    )
+                    .with_hint(
+                        "the version's first number is the Windows build: 17763, 20348, 26100",
+                    ),
+                ),
+                (None, _) if p.os == Os::Windows => self.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        at.key("nodeImage").key("version"),
+                        format!("'{v}' is not a Windows node-image version"),
+                    )
+                    .with_hint(
+                        "write it as the kubernetes.azure.com/node-image-version label does, \
+                         e.g. AKSWindows-2022-containerd-20348.5386.260715",
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        for (j, r) in ni.cached_images.iter().flatten().enumerate() {
+            self.check_image_ref(at.key("nodeImage").key("cachedImages").index(j), r);
+        }
     }
 
     fn check_image_ref(&mut self, at: FieldPath, name: &str) {

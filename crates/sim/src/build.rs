@@ -370,6 +370,7 @@ fn image_tables(r: &Resolved<'_>) -> (Cluster, LayerTable, Vec<u64>) {
                     digest: l.digest.clone(),
                     size: l.size,
                     uncompressed: l.uncompressed,
+                    files: l.files,
                 })
             })
             .collect();

@@ -104,6 +104,8 @@ pub struct LayerInfo {
     pub size: u64,
     /// Bytes on disk once extracted.
     pub uncompressed: u64,
+    /// Files in the layer (each costs the Windows snapshotter a fixed time).
+    pub files: u64,
 }
 
 /// A layer, index into `LayerTable::layers`.
@@ -156,6 +158,24 @@ pub struct PullLink {
     /// Extraction bytes/s (uncompressed): min(the OS/snapshotter rate, the OS disk's write
     /// rate).
     pub extract_bps: u64,
+    /// Extraction time per file, microseconds (Windows NTFS snapshotter; 0 on Linux).
+    pub per_file_us: u64,
+    /// Fixed time of the pull before layers move (manifest resolution), ms.
+    pub setup_ms: u64,
+}
+
+impl PullLink {
+    /// Milliseconds to unpack one layer on this link: its files at the per-file cost plus
+    /// its bytes at the extraction rate.
+    pub fn extract_ms(&self, l: &LayerInfo) -> u64 {
+        let files_ms = l.files.saturating_mul(self.per_file_us).div_ceil(1000);
+        files_ms.saturating_add(ms_for(l.uncompressed, self.extract_bps))
+    }
+
+    /// Milliseconds to download one layer on this link.
+    pub fn download_ms(&self, l: &LayerInfo) -> u64 {
+        ms_for(l.size, self.download_bps)
+    }
 }
 
 /// How long fetching and unpacking a set of missing layers takes.
@@ -165,15 +185,20 @@ pub trait PullTimeModel {
     fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64;
 }
 
-/// The default pull model: layers download one after another at the link rate, and each
-/// layer is unpacked after its download and after the previous layer's unpack (containerd
-/// fetches ahead but unpacks in order, and no Windows snapshotter unpacks in parallel:
-/// io-costs.md §3.3). For a single layer this is download + extraction; for many layers
-/// it approaches the slower of the two stages.
+/// The default pull model: after a fixed setup (manifest resolution), layers download one
+/// after another at the link rate, and each layer is unpacked after its download and after
+/// the previous layer's unpack (containerd fetches ahead but applies layers in order, each
+/// once its blob is complete; the Windows snapshotter writes every file to NTFS,
+/// containerd#8346). A layer unpacks in `files x per-file cost + bytes / rate`, so on
+/// Windows a file-dense servercore layer is slow and a single-file layer runs at the disk
+/// rate. For a single layer this is download + extraction; for many layers it approaches
+/// the slower of the two stages. Calibrated against AKS kubelet pull events
+/// (docs/calibration.md).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PipelinedPull;
 
-fn ms_for(bytes: u64, bps: u64) -> u64 {
+/// Milliseconds to move `bytes` at `bps`, rounded up (0 bytes take 0 ms).
+pub(crate) fn ms_for(bytes: u64, bps: u64) -> u64 {
     if bytes == 0 {
         return 0;
     }
@@ -184,20 +209,18 @@ fn ms_for(bytes: u64, bps: u64) -> u64 {
 
 impl PullTimeModel for PipelinedPull {
     fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64 {
-        let mut downloaded = 0u64;
-        let mut extracted = 0u64;
+        let mut downloaded = link.setup_ms;
+        let mut extracted = link.setup_ms;
         for &id in layers {
             let l = table.layer(id);
-            downloaded = downloaded.saturating_add(ms_for(l.size, link.download_bps));
-            extracted = downloaded
-                .max(extracted)
-                .saturating_add(ms_for(l.uncompressed, link.extract_bps));
+            downloaded = downloaded.saturating_add(link.download_ms(l));
+            extracted = downloaded.max(extracted).saturating_add(link.extract_ms(l));
         }
         extracted
     }
 }
 
-/// Per-file costs of one OS's container filesystem, in microseconds (io-costs.md §5.1).
+/// Per-file costs of one OS's container filesystem, in microseconds (`catalog::disks::per_file_costs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileCosts {
     /// Open + close of an existing file.
@@ -225,7 +248,7 @@ pub trait IoCostModel {
     fn startup_io_ms(&self, io: &IoProfile, costs: &FileCosts, disk: DiskPerf) -> u64;
 }
 
-/// The default I/O model, io-costs.md §5.4: every opened file pays the open cost times the
+/// The default I/O model: every opened file pays the open cost times the
 /// container-layer multiplier plus the antivirus first-open surcharge, every written file
 /// the create cost times the multiplier plus the write scan, and the bytes read at start
 /// are charged at the disk rate (a fresh container has a cold page cache).
@@ -264,6 +287,10 @@ pub struct KubeletParams {
     pub extract_bps: u64,
     /// Extraction bytes/s while the disk bursts.
     pub extract_burst_bps: u64,
+    /// Extraction time per file, microseconds (Windows NTFS snapshotter; 0 on Linux).
+    pub extract_per_file_us: u64,
+    /// Fixed setup of every pull (manifest resolution), ms.
+    pub pull_setup_ms: u64,
     /// OS disk bytes/s (container I/O), sustained.
     pub disk_bps: u64,
     /// OS disk bytes/s while bursting.
@@ -294,6 +321,18 @@ impl KubeletParams {
             self.extract_burst_bps
         } else {
             self.extract_bps
+        }
+    }
+
+    /// The link one pull of an image from a registry at `registry_bps` runs at on a node
+    /// `age_ms` old, nothing else in flight: download at min(registry, NIC), extraction at
+    /// the node's rate (burst while credits last) plus the per-file cost.
+    pub fn pull_link(&self, age_ms: u64, registry_bps: u64) -> PullLink {
+        PullLink {
+            download_bps: registry_bps.min(self.nic_bps).max(1),
+            extract_bps: self.extract_rate(age_ms).max(1),
+            per_file_us: self.extract_per_file_us,
+            setup_ms: self.pull_setup_ms,
         }
     }
 
@@ -524,6 +563,8 @@ impl Kubelet {
             let link = PullLink {
                 download_bps: (base.download_bps / share).max(1),
                 extract_bps: (base.extract_bps / share).max(1),
+                per_file_us: base.per_file_us.saturating_mul(share),
+                setup_ms: base.setup_ms,
             };
             let done = now
                 .plus_ms(model.pull_ms(&self.missing, table, link))
@@ -646,6 +687,7 @@ mod tests {
             digest: d.into(),
             size,
             uncompressed: unc,
+            files: 0,
         }
     }
 
@@ -658,6 +700,8 @@ mod tests {
             nic_bps: 1_000_000_000,
             extract_bps: 20_000_000,
             extract_burst_bps: 20_000_000,
+            extract_per_file_us: 0,
+            pull_setup_ms: 0,
             disk_bps: 100_000_000,
             disk_burst_bps: 100_000_000,
             burst_ms: 0,
@@ -669,6 +713,14 @@ mod tests {
             start_overhead_ms: 0,
             file_costs: FileCosts::default(),
         }
+    }
+
+    #[test]
+    fn ms_for_rounds_up() {
+        assert_eq!(ms_for(0, 10), 0);
+        assert_eq!(ms_for(1, 1000), 1);
+        assert_eq!(ms_for(1001, 1000), 1001);
+        assert_eq!(ms_for(5, 0), 5000);
     }
 
     #[test]
@@ -744,6 +796,8 @@ mod tests {
         let link = PullLink {
             download_bps: 100_000_000,
             extract_bps: 20_000_000,
+            per_file_us: 0,
+            setup_ms: 0,
         };
         let mut t = LayerTable::default();
         let a = t.intern(layer("a", 1_000_000_000, 2_000_000_000));
@@ -753,6 +807,20 @@ mod tests {
         // Two layers: the second downloads during the first extraction.
         assert_eq!(PipelinedPull.pull_ms(&[a, b], &t, link), 130_000);
         assert_eq!(PipelinedPull.pull_ms(&[], &t, link), 0);
+        // Files cost on top of bytes; the setup comes first.
+        let mut f = LayerTable::default();
+        let dense = f.intern(LayerInfo {
+            files: 10_000,
+            ..layer("dense", 1_000_000_000, 2_000_000_000)
+        });
+        let windows = PullLink {
+            per_file_us: 1_000,
+            setup_ms: 350,
+            ..link
+        };
+        // 0.35 s + 10 s download + (10 s of files + 100 s of bytes).
+        assert_eq!(PipelinedPull.pull_ms(&[dense], &f, windows), 120_350);
+        assert_eq!(PipelinedPull.pull_ms(&[], &f, windows), 350);
     }
 
     #[test]
@@ -769,6 +837,8 @@ mod tests {
         let link = |_| PullLink {
             download_bps: 100_000_000,
             extract_bps: 20_000_000,
+            per_file_us: 0,
+            setup_ms: 0,
         };
         assert_eq!(k.request(i1), PullRequest::Queued);
         assert_eq!(k.request(i2), PullRequest::Queued);
@@ -826,6 +896,8 @@ mod tests {
         let link = |_| PullLink {
             download_bps: 1,
             extract_bps: 1,
+            per_file_us: 0,
+            setup_ms: 0,
         };
         let mut s = Vec::new();
         k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);

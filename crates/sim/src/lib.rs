@@ -11,6 +11,7 @@ pub mod engine;
 pub mod explain;
 pub mod kubelet;
 pub mod migration;
+pub mod nodecache;
 pub mod outcome;
 pub mod pdb;
 pub mod plan;

@@ -35,6 +35,8 @@ pub struct ResolvedLayer {
     pub size: u64,
     /// Size on disk after extraction.
     pub uncompressed: u64,
+    /// Files in the layer (stated, else the OS default for its size).
+    pub files: u64,
 }
 
 /// An image as the engine stores it; its index in [`Resolved::images`] is its `ImageId`.
@@ -252,6 +254,7 @@ fn resolve_system_pods<'a>(
                             digest: format!("system:{}", pi.reference),
                             size: pi.size.unwrap_or_default(),
                             uncompressed_size: None,
+                            files: None,
                         };
                         images.add(&pi.reference, sp.os, None, Vec::new(), &[layer])
                     }
@@ -287,6 +290,26 @@ fn resolve_pool<'a>(
         for c in cat.node_image_cache(pool.os, windows_build) {
             if let Some(id) = images.resolve(&c.key, Some(pool.os)) {
                 preload.push(id);
+            }
+        }
+        // The Windows base images of the node image, by layer identity (`nodecache`).
+        match crate::nodecache::base_cache(pool, os_sku) {
+            crate::nodecache::BaseCache::Catalog(bases) => {
+                for c in &bases {
+                    preload.push(images.add_catalog(c));
+                }
+            }
+            crate::nodecache::BaseCache::Listed(refs) => {
+                for r in &refs {
+                    let id =
+                        images
+                            .resolve(r, Some(pool.os))
+                            .ok_or_else(|| SimError::UnknownImage {
+                                workload: format!("pool {} nodeImage.cachedImages", pool.name),
+                                image: r.clone(),
+                            })?;
+                    preload.push(id);
+                }
             }
         }
     }
@@ -390,18 +413,17 @@ struct Images<'a> {
 
 impl Images<'_> {
     fn registry_bps_for(&self, name: &str) -> u64 {
-        if let Some(r) = &self.scn.registry {
-            for (k, v) in &r.per_image {
-                if catalog::normalize_reference(k) == catalog::normalize_reference(name) {
-                    return v.bytes_per_sec();
-                }
-            }
+        crate::nodecache::registry_bps(self.scn, name)
+    }
+
+    /// The image of a catalog entry (a node image's cached base at some patch build):
+    /// the one already known by its name for its OS, else a new one.
+    fn add_catalog(&mut self, c: &catalog::CatalogImage) -> ImageId {
+        let norm = catalog::normalize_reference(&c.name);
+        if let Some(&id) = self.index.get(&(norm, c.os)) {
+            return id;
         }
-        self.scn
-            .registry
-            .as_ref()
-            .map(|r| r.bandwidth.bytes_per_sec())
-            .unwrap_or_else(pool::default_registry_bps)
+        self.add(&c.name, c.os, c.windows_build(), Vec::new(), &c.layers)
     }
 
     fn add(
@@ -421,6 +443,13 @@ impl Images<'_> {
                     .uncompressed_size
                     .map(|b| b.get())
                     .unwrap_or_else(|| pool::default_uncompressed(os, l.size.get())),
+                files: l.files.unwrap_or_else(|| {
+                    let unc = l
+                        .uncompressed_size
+                        .map(|b| b.get())
+                        .unwrap_or_else(|| pool::default_uncompressed(os, l.size.get()));
+                    catalog::disks::default_layer_files(os, poolcast_model::Bytes(unc))
+                }),
             })
             .collect();
         let id = ImageId(u32::try_from(self.images.len()).unwrap_or(u32::MAX));

@@ -18,7 +18,7 @@ use crate::cluster::{ImageId, NodeId, NodeInfo, PodId, PoolId, Res};
 use crate::engine::{rng_for, EventKey, EventQueue, SimRng, SimTime, Stream};
 use crate::kubelet::{
     image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost, PipelinedPull,
-    PullLink, PullRequest, PullStart,
+    PullRequest, PullStart,
 };
 use crate::outcome::{FailureRecord, Reason, Series};
 use crate::pdb::{self, Budget, BudgetStatus, Eviction, PodView};
@@ -796,6 +796,15 @@ impl<'s> Engine<'s> {
                 }
             }
             self.pods[pod.idx()].attempts += 1;
+            // The same failure on an unchanged cluster, reproduced without the cycle.
+            if let Some(r) =
+                self.sched
+                    .replay_failure(&self.plan.cluster, pod, &mut self.preempt_rng)
+            {
+                self.record_failure(pod, Reason::Unschedulable, r.message);
+                self.queue.add_unschedulable_by(pod, now, &r.rejected);
+                continue;
+            }
             match self
                 .sched
                 .schedule_one(&self.plan.cluster, pod, &mut self.tie)
@@ -807,6 +816,7 @@ impl<'s> Engine<'s> {
                 ScheduleResult::Unschedulable(mut fe) => {
                     let rejected = fe.unschedulable_plugins();
                     fe.post_filter_msg = self.post_filter(pod, &fe);
+                    self.sched.remember_failure(&self.plan.cluster, pod, &fe);
                     self.record_failure(pod, Reason::Unschedulable, fe.message());
                     self.queue.add_unschedulable_by(pod, now, &rejected);
                 }
@@ -999,18 +1009,14 @@ impl<'s> Engine<'s> {
     fn kick_puller(&mut self, node: NodeId) {
         let now = self.now();
         let registry = &self.plan.registry_bps;
-        let nic = self.kubelets[node.idx()].params.nic_bps;
         let age = now.since(self.nodes[node.idx()].created);
-        let extract = self.kubelets[node.idx()].params.extract_rate(age);
+        let params = self.kubelets[node.idx()].params.clone();
         let mut starts = std::mem::take(&mut self.scratch_starts);
         starts.clear();
         self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
-            |img| PullLink {
-                download_bps: registry[img.idx()].min(nic),
-                extract_bps: extract,
-            },
+            |img| params.pull_link(age, registry[img.idx()]),
             &PipelinedPull,
             &mut starts,
         );

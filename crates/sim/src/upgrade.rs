@@ -13,8 +13,10 @@
 //! `error-codes/aks-upgrade-blocked.md`; Windows2019NotSupportedWithOrchestratorVersion as
 //! AKS returned it in Azure/azure-container-networking#3870 (2025-07-29).
 
-use poolcast_model::catalog::{self, aks, Catalog};
-use poolcast_model::scenario::{IntOrPercent, Os, OsSku, UpgradeEvent, UPGRADE_TO_NODE_IMAGE};
+use poolcast_model::catalog::{self, aks, CatalogImage};
+use poolcast_model::scenario::{
+    IntOrPercent, OsSku, Pool, Scenario, UpgradeEvent, UPGRADE_TO_NODE_IMAGE,
+};
 
 use crate::build::Plan;
 use crate::cluster::{ImageId, ImageInfo};
@@ -152,77 +154,107 @@ pub fn preflight(
     out
 }
 
-/// The images a node of `pool` starts with after the node image moves one month on. The
-/// node image caches Windows base images of the latest and the previous month (AgentBaker
-/// `parts/common/components.json`, `latestVersion` and `previousLatestVersion`): after the
-/// bump last month's latest is the previous, a new latest arrives, and what was the
-/// previous month is gone, so an app built on it pulls its monthly layer again. A cached
-/// image's first layer is the RTM base when it has more than one layer (servercore); every
-/// other layer changes each month (a new digest with the same sizes). Linux node images
-/// and `prePulledImages` keep what they cached.
-///
-/// This is the one place the node-image cache moves; the layer model may refine it.
-pub fn bumped_node_image_cache(plan: &mut Plan, pool: usize) -> Vec<ImageId> {
-    let (os, build) = (plan.pools[pool].os, plan.pools[pool].kubelet.windows_build);
-    let old: Vec<ImageId> = plan.pools[pool].preload.clone();
-    if os != Os::Windows {
-        return old;
+/// The node-image version a node-image (or Kubernetes) upgrade moves a Windows pool to:
+/// the catalog's current node image for its OS SKU when the pool runs an older one (AKS
+/// upgrades to the latest node image, `node-image-upgrade.md`); when it already runs that
+/// one, the next monthly patch build, which the catalog cannot know yet: numbered here
+/// `revision + 1` [U] (only its identity matters: new monthly layers). `None` for OS SKUs
+/// without a Windows node-image entry (Linux).
+pub fn next_node_image_version(pool: &Pool, os_sku: OsSku) -> Option<String> {
+    let spec = catalog::images::node_image_spec(os_sku)?;
+    let latest = catalog::images::parse_node_image_version(&spec.version)?;
+    let current = pool
+        .node_image
+        .as_ref()
+        .and_then(|n| n.version.as_deref())
+        .and_then(catalog::images::parse_node_image_version)
+        .unwrap_or(latest);
+    if current.0 == latest.0 && current.1 < latest.1 {
+        return Some(spec.version.clone());
     }
-    let cached = Catalog::builtin().node_image_cache(os, build);
-    let mut out = Vec::new();
-    for id in old {
-        let name = &plan.cluster.images[id.idx()].name;
-        let norm = catalog::normalize_reference(name);
-        let entry = cached.iter().find(|c| {
-            c.references()
-                .any(|r| catalog::normalize_reference(r) == norm)
-        });
-        match entry {
-            // The previous month drops out of the cache.
-            Some(c) if c.key.ends_with("-prev") => {}
-            // The latest stays (as the previous month) and a new latest joins it.
-            Some(_) if plan.cluster.images[id.idx()].os == Os::Windows => {
-                out.push(id);
-                out.push(next_month_image(plan, id));
-            }
-            _ => out.push(id),
+    Some(format!("{}.{}.0", current.0, current.1 + 1))
+}
+
+/// The images a node of plan pool `pi` (scenario pool `pool`) starts with after the node
+/// image moves to `version`: AKS's system images and `prePulledImages` as before, and the
+/// Windows base images of the new node image by layer identity
+/// (`catalog::images::windows_base_cache`: the new patch build and the one before it), so
+/// an app image built on the month that dropped out pulls its monthly delta again. The
+/// derived images join the plan's tables (call before any node exists).
+///
+/// This is the one place an upgrade moves a node image's cache.
+pub fn bumped_node_image_cache(
+    plan: &mut Plan,
+    scn: &Scenario,
+    pi: usize,
+    pool: &Pool,
+    version: &str,
+) -> Vec<ImageId> {
+    let os_sku = plan.pools[pi].os_sku;
+    let old_bases: Vec<String> = match crate::nodecache::base_cache(pool, os_sku) {
+        crate::nodecache::BaseCache::Catalog(v) => v
+            .iter()
+            .map(|c| catalog::normalize_reference(&c.name))
+            .collect(),
+        crate::nodecache::BaseCache::Listed(v) => {
+            v.iter().map(|r| catalog::normalize_reference(r)).collect()
         }
+    };
+    let mut out: Vec<ImageId> = plan.pools[pi]
+        .preload
+        .iter()
+        .copied()
+        .filter(|id| {
+            let n = catalog::normalize_reference(&plan.cluster.images[id.idx()].name);
+            !old_bases.contains(&n)
+        })
+        .collect();
+    for c in catalog::images::windows_base_cache(os_sku, Some(version)) {
+        out.push(add_catalog_image(plan, scn, &c));
     }
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// Marker appended to digests and names of the next month's layers and images.
-const NEXT_MONTH: &str = "+next-month";
-
-/// The next month's version of a cached Windows base image: same RTM base layer, new
-/// monthly layers of the same sizes (an assumption: no source sizes a future delta).
-fn next_month_image(plan: &mut Plan, id: ImageId) -> ImageId {
-    let info = plan.cluster.images[id.idx()].clone();
-    let name = format!("{}{NEXT_MONTH}", info.name);
-    if let Some(i) = plan.cluster.images.iter().position(|i| i.name == name) {
+/// A catalog image in the plan's tables: the one of the same name, else a new one.
+fn add_catalog_image(plan: &mut Plan, scn: &Scenario, c: &CatalogImage) -> ImageId {
+    let norm = catalog::normalize_reference(&c.name);
+    if let Some(i) = plan
+        .cluster
+        .images
+        .iter()
+        .position(|i| i.os == c.os && catalog::normalize_reference(&i.name) == norm)
+    {
         return ImageId(i as u32);
     }
-    let layers = plan.layers.image_layers[id.idx()].clone();
-    let mut ids = Vec::with_capacity(layers.len());
-    for (i, l) in layers.iter().enumerate() {
-        let li = plan.layers.layer(*l).clone();
-        if i == 0 && layers.len() > 1 {
-            ids.push(*l);
-        } else {
-            ids.push(plan.layers.intern(LayerInfo {
-                digest: format!("{}{NEXT_MONTH}", li.digest),
-                size: li.size,
-                uncompressed: li.uncompressed,
-            }));
-        }
+    let mut ids = Vec::with_capacity(c.layers.len());
+    for l in &c.layers {
+        let unc = l.uncompressed_size.map_or_else(
+            || crate::resolve::pool::default_uncompressed(c.os, l.size.get()),
+            |b| b.get(),
+        );
+        ids.push(plan.layers.intern(LayerInfo {
+            digest: l.digest.clone(),
+            size: l.size.get(),
+            uncompressed: unc,
+            files: l.files.unwrap_or_else(|| {
+                catalog::disks::default_layer_files(c.os, poolcast_model::Bytes(unc))
+            }),
+        }));
     }
-    let new = plan.cluster.add_image(ImageInfo { name, ..info });
+    ids.dedup();
+    let id = plan.cluster.add_image(ImageInfo {
+        name: c.name.clone(),
+        size: c.layers.iter().map(|l| l.size.get()).sum(),
+        os: c.os,
+        windows_build: c.windows_build(),
+        platforms: Vec::new(),
+    });
     plan.layers.push_image(ids);
-    let bps = plan.registry_bps[id.idx()];
-    plan.registry_bps.push(bps);
-    new
+    plan.registry_bps
+        .push(crate::nodecache::registry_bps(scn, &c.name));
+    id
 }
 
 /// Settings of one upgrade with AKS's defaults filled in.
@@ -273,7 +305,7 @@ pub fn assumptions() -> Vec<Assumption> {
         ),
         a(
             "upgrade",
-            "the new node image caches Windows base images of its month and the previous one; the new month's monthly layers are as large as the current month's",
+            "a node-image upgrade moves a Windows pool to the catalog's current node image, or, when it runs that one already, to the next monthly patch build, whose layers are sized like this month's",
             "Azure/AgentBaker parts/common/components.json (latestVersion, previousLatestVersion); no source sizes a future delta",
         ),
         a(
@@ -315,6 +347,39 @@ mod tests {
         assert_eq!(Target::parse("1.33"), Some(Target::Version(33)));
         assert_eq!(Target::parse("latest"), None);
         assert_eq!(Target::Version(33).label(), "1.33");
+    }
+
+    fn pool(yaml: &str) -> Pool {
+        let text = format!(
+            "apiVersion: poolcast/v1\nkind: Scenario\nmetadata: {{name: t}}\n\
+             cluster: {{kubernetesVersion: \"1.33\"}}\npools:\n  - {{name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1}}\n  - {yaml}\n"
+        );
+        let (s, _) = poolcast_model::parse_scenario(&text, poolcast_model::Format::Yaml, "t")
+            .expect("valid scenario");
+        s.pools[1].clone()
+    }
+
+    #[test]
+    fn node_image_moves_to_the_latest_then_a_month_on() {
+        // An older node image goes to the catalog's current one.
+        let old = pool("{name: w, os: windows, vmSize: Standard_D4s_v5, count: 1, nodeImage: {version: AKSWindows-2022-containerd-20348.5386.260715}}");
+        let latest = catalog::images::node_image_spec(OsSku::Windows2022)
+            .unwrap()
+            .version
+            .clone();
+        assert_eq!(
+            next_node_image_version(&old, OsSku::Windows2022),
+            Some(latest.clone())
+        );
+        // The current one goes to the next patch build.
+        let cur = pool("{name: w, os: windows, vmSize: Standard_D4s_v5, count: 1}");
+        let (b, r) = catalog::images::parse_node_image_version(&latest).unwrap();
+        assert_eq!(
+            next_node_image_version(&cur, OsSku::Windows2022),
+            Some(format!("{b}.{}.0", r + 1))
+        );
+        // Linux pools have no Windows node-image entry.
+        assert_eq!(next_node_image_version(&cur, OsSku::Ubuntu), None);
     }
 
     fn pools() -> Vec<(String, u32, OsSku)> {

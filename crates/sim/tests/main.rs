@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod autoscaler;
+mod calibration;
 mod common;
 mod determinism;
 mod explain;

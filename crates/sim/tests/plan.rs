@@ -277,7 +277,7 @@ fn pods_larger_than_every_candidate_make_the_plan_infeasible() {
 fn unreachable_time_to_ready_is_infeasible() {
     let yaml = SMALL.replace(
         "targets: {allPlaced: true}",
-        "targets: {allPlaced: true, p95TimeToReady: 20s}",
+        "targets: {allPlaced: true, p95TimeToReady: 4s}",
     );
     let r = planned(&scenario(&yaml));
     assert!(!r.feasible);

@@ -3,15 +3,16 @@
 //! caps, image extraction rates by OS, and per-file I/O costs (NTFS, Defender, container
 //! layers).
 //!
-//! Sources: `shared/data/io-costs.md` §1 (Azure disk tables, AKS OS-disk rules from
-//! AKSDOCS `concepts-storage.md` 2026-07-30), §5.1-§5.3 (suggested constants). Every value
-//! of io-costs §5 is `[U]`: chosen from the sources, not stated by them; each constant
-//! carries its range as an [`Estimate`].
+//! Sources: the Azure disk tables (AZD `includes/disk-storage-premium-ssd-sizes.md`,
+//! `includes/managed-disks-bursting.md`), the VM size pages, AKS's OS-disk rules (AKSDOCS
+//! `concepts-storage.md`, 2026-07-30) and the measurements named on each constant
+//! (docs/sources.md). Values marked `[U]` are chosen from the sources, not stated by them;
+//! each carries its range as an [`Estimate`]; pull rates are fitted (docs/calibration.md).
 
 use crate::scenario::{Os, OsDisk, OsDiskType};
 use crate::units::{Bandwidth, Bytes, Duration};
 
-use super::estimate::Estimate;
+use super::estimate::{Dist, Estimate};
 use super::skus::VmSku;
 
 /// One MB/s (decimal, as Azure states disk throughput).
@@ -19,7 +20,7 @@ const fn mbps(v: u64) -> Bandwidth {
     Bandwidth(v * 1_000_000)
 }
 
-/// A Premium SSD (v1) size (io-costs §1.1: AZD `includes/disk-storage-premium-ssd-sizes.md`
+/// A Premium SSD (v1) size (AZD `includes/disk-storage-premium-ssd-sizes.md`
 /// @1d25717, 2023-03-16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ManagedDiskTier {
@@ -104,7 +105,7 @@ pub fn default_managed_tier(vcpu: u32) -> &'static ManagedDiskTier {
         .unwrap_or(&PREMIUM_SSD[PREMIUM_SSD.len() - 1])
 }
 
-/// Series whose size pages list no VM-level burst (io-costs §1.5: DS2_v2, D4s_v3), so a
+/// Series whose size pages list no VM-level burst (the DSv2 and Dsv3 size pages: DS2_v2, D4s_v3), so a
 /// managed disk's burst is capped by the VM's base uncached limit.
 fn vm_has_burst(family: &str) -> bool {
     !(family.starts_with("DSv2") || family.starts_with("Dsv3"))
@@ -238,7 +239,7 @@ fn managed(sku: &VmSku, tier: &'static ManagedDiskTier, size: Bytes) -> NodeOsDi
     let iops = tier.iops.min(cap_iops);
     let throughput = tier.throughput.min(cap_bw);
     // v5/v6 sizes burst at the VM level far above a P-disk's burst (D2s_v5: 1,200 MB/s);
-    // sizes without VM burst stay at their base cap (io-costs §1.6).
+    // sizes without VM burst stay at their base cap (size pages, "burst" columns).
     let (burst_iops, burst_throughput) = if vm_has_burst(&sku.family) {
         (tier.burst_iops, tier.burst_throughput)
     } else {
@@ -263,7 +264,7 @@ fn managed(sku: &VmSku, tier: &'static ManagedDiskTier, size: Bytes) -> NodeOsDi
         },
         basis: format!(
             "managed {} ({} IOPS, {} base; burst {} IOPS, {}) capped by the {} uncached limit \
-             ({} IOPS, {}); io-costs.md §1.1, §1.6",
+             ({} IOPS, {}); AZD disk and VM size tables",
             tier.name,
             tier.iops,
             fmt_mb_s(tier.throughput),
@@ -290,7 +291,7 @@ pub fn fmt_mb_s(b: Bandwidth) -> String {
     }
 }
 
-/// Temp-disk limits the size pages state (io-costs §1.5): (size, IOPS, MB/s).
+/// Temp-disk limits the Ddsv5 size page states: (size, IOPS, MB/s).
 const TEMP_DISK_CAPS: [(&str, u32, u64); 3] = [
     ("Standard_D4ds_v5", 19_000, 250),
     ("Standard_D8ds_v5", 38_000, 500),
@@ -306,7 +307,7 @@ fn ephemeral(sku: &VmSku, size: Bytes) -> NodeOsDisk {
             iops,
             mbps(mb),
             format!(
-                "ephemeral on the temp disk; {} temp-disk limit (io-costs.md §1.5)",
+                "ephemeral on the temp disk; {} temp-disk limit (Ddsv5 size page)",
                 sku.name
             ),
         ),
@@ -340,13 +341,84 @@ fn ephemeral(sku: &VmSku, size: Bytes) -> NodeOsDisk {
 /// container images they pre-cache are accounted separately, by their layers.
 pub const LINUX_VHD_FOOTPRINT: Bytes = Bytes(30_000_000_000);
 
-/// Registry bandwidth when a scenario gives none: Azure Container Registry Premium's stated
-/// minimum download estimate, 100 MB/s (`container-registry-limits.md`, io-costs.md §1.7);
-/// Basic and Standard state 30 and 60 MB/s.
+/// Download bandwidth of a registry the catalog has no measurement for (Docker Hub, other
+/// registries) when the scenario gives none: Azure Container Registry Premium's stated
+/// minimum download estimate, 100 MB/s (AZD `includes/container-registry-limits.md`
+/// @030ef88, 2019-05-14).
 pub const DEFAULT_REGISTRY_BANDWIDTH: Bandwidth = Bandwidth(100_000_000);
 
+/// Single-pull download rate from `mcr.microsoft.com` to an AKS node, fitted `[U]`: the
+/// MCR pulls of embergershared/aks-wincont-imgpull-opt (westus3, Standard_D8_v5, 2025)
+/// are extraction-bound except `runtime:3.5-ltsc2022` and `runtime:4.8-ltsc2022`, which
+/// bound it from below; servercore:ltsc2022 downloaded at ~88 MB/s to AWS in the "SOCI on
+/// Windows" investigation (2025). See docs/calibration.md.
+pub const MCR_BANDWIDTH: Estimate<Bandwidth> = Estimate {
+    default: mbps(100),
+    low: mbps(60),
+    high: mbps(200),
+    dist: Dist::Range,
+    source: "fitted [U]: embergershared/aks-wincont-imgpull-opt tests/win2022-tests.md (2025); \
+             SOCI on Windows investigation (servercore:ltsc2022 24.9 s download)",
+};
+
+/// Single-pull download rate from Azure Container Registry by service tier, fitted to the
+/// same benchmark `[U]`: an 8.7 GB image took 4.1-6.6 min from Standard and 3.7-3.8 min
+/// from Premium on fresh Standard_D8_v5 nodes (embergershared/aks-wincont-imgpull-opt
+/// `src/acr-runs-tests`, 2025). Microsoft states 30 / 60 / 100 MB/s as *minimum*
+/// estimates (AZD `includes/container-registry-limits.md`); the measured Standard rate is
+/// below its statement, Premium above. Basic has no measurement: half of Standard, as the
+/// stated figures are.
+pub fn acr_bandwidth(tier: crate::scenario::AcrTier) -> &'static Estimate<Bandwidth> {
+    use crate::scenario::AcrTier;
+    match tier {
+        AcrTier::Basic => &ACR_BASIC_BANDWIDTH,
+        AcrTier::Standard => &ACR_STANDARD_BANDWIDTH,
+        AcrTier::Premium => &ACR_PREMIUM_BANDWIDTH,
+    }
+}
+
+const ACR_SOURCE: &str = "fitted [U]: embergershared/aks-wincont-imgpull-opt src/acr-runs-tests \
+     (2025-11); stated minimums 30/60/100 MB/s: AZD includes/container-registry-limits.md";
+
+/// ACR Basic, see [`acr_bandwidth`].
+pub const ACR_BASIC_BANDWIDTH: Estimate<Bandwidth> = Estimate {
+    default: mbps(13),
+    low: mbps(8),
+    high: mbps(30),
+    dist: Dist::Range,
+    source: ACR_SOURCE,
+};
+/// ACR Standard, see [`acr_bandwidth`].
+pub const ACR_STANDARD_BANDWIDTH: Estimate<Bandwidth> = Estimate {
+    default: mbps(26),
+    low: mbps(20),
+    high: mbps(40),
+    dist: Dist::Range,
+    source: ACR_SOURCE,
+};
+/// ACR Premium, see [`acr_bandwidth`].
+pub const ACR_PREMIUM_BANDWIDTH: Estimate<Bandwidth> = Estimate {
+    default: mbps(150),
+    low: mbps(100),
+    high: mbps(200),
+    dist: Dist::Range,
+    source: ACR_SOURCE,
+};
+
+/// Fixed time of every pull before any layer moves: manifest resolution and registry
+/// round trips. The kubelet reports 0.31-0.44 s for pulls of images already on the node
+/// (`imagePullPolicy: Always`), MCR and ACR alike (embergershared/aks-wincont-imgpull-opt
+/// tests/win2019-tests.md, win2022-tests.md, 2025).
+pub const PULL_SETUP: Estimate<Duration> = Estimate {
+    default: Duration::ms(350),
+    low: Duration::ms(300),
+    high: Duration::ms(450),
+    dist: Dist::Range,
+    source: "embergershared/aks-wincont-imgpull-opt (2025): warm pulls 308-436 ms",
+};
+
 /// Disk space the Windows node image itself occupies on the OS disk (AgentBaker
-/// `vhdbuilder/packer/windows/windows_settings.json`; facts.md §4): WS2022 35 GB, WS2025
+/// `vhdbuilder/packer/windows/windows_settings.json`): WS2022 35 GB, WS2025
 /// 45 GB. Unknown for other builds.
 pub fn windows_vhd_footprint(windows_build: u32) -> Option<Bytes> {
     match windows_build {
@@ -356,61 +428,99 @@ pub fn windows_vhd_footprint(windows_build: u32) -> Option<Bytes> {
     }
 }
 
-/// Layer decompression/unpack rate on Linux with gzip layers (unpigz / Go gzip), io-costs
-/// §5.2.
+/// Layer decompression/unpack rate on Linux with gzip layers (unpigz / Go gzip).
 pub const LINUX_GZIP_EXTRACT: Estimate<Bandwidth> = Estimate {
     default: mbps(150),
     low: mbps(80),
     high: mbps(250),
-    source: "io-costs.md §5.2 [U]: containerd#13560, #13559, #2640; bottlerocket-core-kit#443",
+    dist: Dist::Range,
+    source: "[U]: containerd#13560, #13559, #2640; bottlerocket-core-kit#443",
 };
 
-/// Layer unpack rate on Linux with zstd layers, io-costs §5.2.
+/// Layer unpack rate on Linux with zstd layers.
 pub const LINUX_ZSTD_EXTRACT: Estimate<Bandwidth> = Estimate {
     default: mbps(400),
     low: mbps(250),
     high: mbps(1_000),
-    source: "io-costs.md §5.2 [U]: facebook/zstd README (v1.5.7), containerd#6957",
+    dist: Dist::Range,
+    source: "[U]: facebook/zstd README (v1.5.7), containerd#6957",
 };
 
-/// Layer unpack rate of the Windows NTFS snapshotter, per-file and Defender-excluded costs
-/// included (do not add per-file costs to extraction), io-costs §5.2.
-pub const WINDOWS_NTFS_EXTRACT: Estimate<Bandwidth> = Estimate {
-    default: mbps(20),
-    low: mbps(6),
-    high: mbps(25),
-    source: "io-costs.md §5.2 [U]: Windows-Containers#92, containerd#4989, SOCI write-up, \
-             Windows-Containers#607",
+/// Time the Windows NTFS snapshotter spends per file of a layer, beyond writing its bytes
+/// at the OS disk rate, fitted `[U]` (docs/calibration.md): with the file counts of the
+/// catalog's layers it reproduces the 2025 AKS pulls (embergershared/aks-wincont-imgpull-opt):
+/// servercore-based layers (WinSxS, many small files) unpack at ~30 MB/s effective, an
+/// NGEN layer at ~100 MB/s and a single-file ISO layer at the disk rate. Older figures
+/// bracket it: servercore:ltsc2019 in 255 s with Defender exclusions (Windows-Containers#92,
+/// 2022-04-14), servercore:1809 unpacked in 752 s on containerd 1.4 (containerd#4989, 2021).
+/// Each file becomes an NTFS file with its security descriptor (containerd#8346).
+pub const WINDOWS_EXTRACT_PER_FILE_US: Estimate<u64> = Estimate {
+    default: 1_000,
+    low: 600,
+    high: 2_000,
+    dist: Dist::Range,
+    source: "fitted [U]: embergershared/aks-wincont-imgpull-opt (2025); Windows-Containers#92; \
+             containerd#4989, #8346",
 };
 
-/// Layer unpack rate with CimFS (not configured on AKS; for what-if runs), io-costs §5.2.
+/// Files per MB (uncompressed) of a Windows OS-component layer (servercore and nanoserver
+/// base and delta, IIS, the .NET Framework installs that write to WinSxS), used for the
+/// catalog's layer file counts `[U]`: fitted with [`WINDOWS_EXTRACT_PER_FILE_US`].
+pub const WINDOWS_OS_LAYER_FILES_PER_MB: u64 = 26;
+
+/// Files per MB (uncompressed) assumed for a Windows layer that states no `files` `[U]`:
+/// an application layer (assemblies, content), as the NGEN'd `runtime:4.8-ltsc2022`
+/// layer that unpacked with servercore cached in 6.8 s (embergershared, 2025).
+pub const WINDOWS_APP_LAYER_FILES_PER_MB: u64 = 8;
+
+/// Files assumed in a layer that states none: Windows by [`WINDOWS_APP_LAYER_FILES_PER_MB`];
+/// on Linux file count does not enter extraction (gzip rate bound), so it is 0.
+pub fn default_layer_files(os: Os, uncompressed: Bytes) -> u64 {
+    match os {
+        Os::Linux => 0,
+        Os::Windows => uncompressed.get() / 1_000_000 * WINDOWS_APP_LAYER_FILES_PER_MB,
+    }
+}
+
+/// Per-file extraction cost on a node of `os`, in microseconds (0 on Linux: gzip
+/// decompression bounds it; overlayfs adds little per file).
+pub fn extract_per_file_us(os: Os) -> u64 {
+    match os {
+        Os::Linux => 0,
+        Os::Windows => WINDOWS_EXTRACT_PER_FILE_US.default,
+    }
+}
+
+/// Layer unpack rate with CimFS (not configured on AKS; for what-if runs): 30-50 MB/s
+/// (SOCI on Windows investigation: NTFS 250 s -> CimFS 128 s for servercore:ltsc2022).
 pub const WINDOWS_CIMFS_EXTRACT: Estimate<Bandwidth> = Estimate {
     default: mbps(40),
     low: mbps(30),
     high: mbps(50),
-    source: "io-costs.md §3.2, §5.2 [U]: SOCI write-up (NTFS 250 s -> CimFS 128 s)",
+    dist: Dist::Range,
+    source: "[U]: SOCI on Windows investigation (NTFS 250 s -> CimFS 128 s)",
 };
 
-/// The default extraction rate (uncompressed bytes written per second) for layers on a
-/// node of `os`: the OS's format rate (gzip on Linux, NTFS snapshotter on Windows) capped
-/// by the OS disk's throughput, at the burst rate while `bursting`.
+/// The rate (uncompressed bytes written per second) a layer's bytes unpack at on a node
+/// of `os`: Linux, the gzip rate capped by the OS disk; Windows, the OS disk itself (the
+/// NTFS snapshotter's per-file cost is charged separately, [`extract_per_file_us`]); at
+/// the burst rate while `bursting`.
 pub fn extraction_rate(os: Os, disk: &NodeOsDisk, bursting: bool) -> Bandwidth {
-    let format = match os {
-        Os::Linux => LINUX_GZIP_EXTRACT.default,
-        Os::Windows => WINDOWS_NTFS_EXTRACT.default,
-    };
     let disk_bw = if bursting {
         disk.burst_throughput
     } else {
         disk.throughput
     };
-    format.min(disk_bw)
+    match os {
+        Os::Linux => LINUX_GZIP_EXTRACT.default.min(disk_bw),
+        Os::Windows => disk_bw,
+    }
 }
 
 /// Uncompressed-to-compressed ratio for layers whose unpacked size is unknown:
 /// `(numerator, denominator)` = 2.5. `[U]`: the .NET Framework and .NET layer estimates of
 /// `data/images.yaml` use the same ratio; servercore ltsc2022 measures ~1.8-2.4 and
-/// nanoserver ~2.4 (facts.md §1), gzip on Linux root filesystems typically 2.5-3.
+/// nanoserver ~2.4 (Windows-Containers#321), gzip on Linux root filesystems typically 2.5-3.
 pub const DEFAULT_EXPANSION: (u64, u64) = (5, 2);
 
 /// The on-disk size assumed for a layer of `compressed` bytes with no stated
@@ -422,7 +532,7 @@ pub fn default_uncompressed_size(compressed: Bytes) -> Bytes {
 }
 
 /// Per-file metadata costs of one OS's filesystem, in microseconds, and multipliers in
-/// thousandths (io-costs §5.1; bytes are charged separately at disk throughput).
+/// thousandths (bytes are charged separately at disk throughput).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PerFileCosts {
     /// Create + small write + close.
@@ -446,83 +556,74 @@ const fn est(default: u64, low: u64, high: u64, source: &'static str) -> Estimat
         default,
         low,
         high,
+        dist: Dist::Range,
         source,
     }
 }
 
-/// Linux ext4/xfs under overlayfs (io-costs §5.1).
+/// Linux ext4/xfs under overlayfs.
 pub const LINUX_FILE_COSTS: PerFileCosts = PerFileCosts {
     create_us: est(
         25,
         5,
         80,
-        "io-costs.md §5.1 [U]: ext3 31.7 us (foddex 2009); cp -r ~29 us/file",
+        "[U]: ext3 31.7 us (foddex 2009); cp -r ~29 us/file",
     ),
-    open_us: est(10, 2, 30, "io-costs.md §5.1 [U]"),
-    container_layer_permille: est(
-        1050,
-        1000,
-        1200,
-        "io-costs.md §5.1 [U]: overlayfs x1.05 (fuse-overlayfs#92)",
-    ),
+    open_us: est(10, 2, 30, "[U]: no measurement; ext4 open+close estimate"),
+    container_layer_permille: est(1050, 1000, 1200, "[U]: overlayfs x1.05 (fuse-overlayfs#92)"),
     volume_permille: est(
         1000,
         1000,
         1000,
-        "io-costs.md §2.5: volumes run at native speed",
+        "volumes bypass the container layer (docs.docker.com storage drivers)",
     ),
     defender_write_us: est(
         0,
         0,
         0,
-        "io-costs.md §2.3: no file-scanning antivirus on AKS Linux nodes",
+        "no file-scanning antivirus on AKS Linux nodes (AB Linux VHD)",
     ),
     defender_first_open_us: est(
         0,
         0,
         0,
-        "io-costs.md §2.3: no file-scanning antivirus on AKS Linux nodes",
+        "no file-scanning antivirus on AKS Linux nodes (AB Linux VHD)",
     ),
 };
 
 /// Windows NTFS with Defender real-time protection on and container processes not
-/// excluded, as on AKS Windows nodes (io-costs §2.3, §5.1).
+/// excluded, as on AKS Windows nodes (Windows-Containers#92, Azure/AKS#1462).
 pub const WINDOWS_FILE_COSTS: PerFileCosts = PerFileCosts {
     create_us: est(
         300,
         150,
         1_500,
-        "io-costs.md §5.1 [U]: WinFsp fsbench 0.2 ms; rustup 1.5 ms/file with exclusion",
+        "[U]: WinFsp fsbench 0.2 ms; rustup 1.5 ms/file with exclusion",
     ),
-    open_us: est(
-        90,
-        50,
-        150,
-        "io-costs.md §5.1 [U]: fsbench 88 us; NTFS 60-125 us",
-    ),
+    open_us: est(90, 50, 150, "[U]: WinFsp fsbench 88 us; NTFS 60-125 us"),
     container_layer_permille: est(
         1500,
         1000,
         3000,
-        "io-costs.md §5.1 [U]: wcifs + differencing VHDX scratch (aks-engine#2499, DataDog#53758)",
+        "[U]: wcifs + differencing VHDX scratch (aks-engine#2499, DataDog#53758)",
     ),
     volume_permille: est(
         1200,
         1000,
         2000,
-        "io-costs.md §5.1 [U]: bind mount / emptyDir after the 2023 fix (Windows-Containers#345)",
+        "[U]: bind mount / emptyDir after the 2023 fix (Windows-Containers#345)",
     ),
     defender_write_us: est(
         3_000,
         1_000,
         10_000,
-        "io-costs.md §5.1 [U]: Szorc 1-10 ms per CloseHandle; rustup 4-10 ms/file",
+        "[U]: Szorc 1-10 ms per CloseHandle; rustup 4-10 ms/file",
     ),
     defender_first_open_us: est(
         3_000,
         500,
         8_000,
-        "io-costs.md §5.1 [U]: 7.3 ms cold vs 30 us warm (pascal-bergeron); 8.1 ms on WS2022",
+        "[U]: 7.3 ms cold vs 30 us warm (pascal-bergeron); 8.1 ms on WS2022",
     ),
 };
 
@@ -537,12 +638,8 @@ pub fn per_file_costs(os: Os) -> &'static PerFileCosts {
 /// Slow-down of small-file I/O when N process-isolated Windows containers do it at once on
 /// one node: each takes `1 + 0.15 x (N - 1)` times as long (git clone 9 -> 21 min at N = 10,
 /// Windows-Containers#459), in thousandths per extra container.
-pub const WINDOWS_CONCURRENCY_PERMILLE_PER_CONTAINER: Estimate<u64> = est(
-    150,
-    100,
-    200,
-    "io-costs.md §5.1 [U]: Windows-Containers#459",
-);
+pub const WINDOWS_CONCURRENCY_PERMILLE_PER_CONTAINER: Estimate<u64> =
+    est(150, 100, 200, "[U]: Windows-Containers#459");
 
 #[cfg(test)]
 mod tests {
@@ -553,7 +650,7 @@ mod tests {
         Catalog::builtin().vm_sku(name).unwrap()
     }
 
-    /// io-costs §1.6 / §5.3: the default OS disk per size and its effective limits.
+    /// The default OS disk per size and its effective limits.
     #[test]
     fn default_os_disks_match_the_derived_table() {
         let mb = |v| mbps(v);
@@ -749,20 +846,45 @@ mod tests {
     #[test]
     fn extraction_is_capped_by_the_disk() {
         let p10 = default_os_disk(sku("Standard_D4s_v5"));
-        // io-costs §5.2: Linux gzip 150 while bursting, 100 after; Windows NTFS 20.
+        // Linux gzip 150 while bursting, 100 after; Windows bytes at the disk rate.
         assert_eq!(extraction_rate(Os::Linux, &p10, true), mbps(150));
         assert_eq!(extraction_rate(Os::Linux, &p10, false), mbps(100));
-        assert_eq!(extraction_rate(Os::Windows, &p10, false), mbps(20));
+        assert_eq!(extraction_rate(Os::Windows, &p10, false), mbps(100));
+        assert_eq!(extraction_rate(Os::Windows, &p10, true), mbps(170));
         let ds2 = default_os_disk(sku("Standard_DS2_v2"));
         assert_eq!(extraction_rate(Os::Linux, &ds2, true), mbps(96));
         for e in [
             LINUX_GZIP_EXTRACT,
             LINUX_ZSTD_EXTRACT,
-            WINDOWS_NTFS_EXTRACT,
             WINDOWS_CIMFS_EXTRACT,
+            MCR_BANDWIDTH,
+            ACR_BASIC_BANDWIDTH,
+            ACR_STANDARD_BANDWIDTH,
+            ACR_PREMIUM_BANDWIDTH,
         ] {
             assert!(e.contains(e.default), "{}", e.source);
         }
+        assert!(WINDOWS_EXTRACT_PER_FILE_US.contains(WINDOWS_EXTRACT_PER_FILE_US.default));
+        assert!(PULL_SETUP.contains(PULL_SETUP.default));
+    }
+
+    #[test]
+    fn registry_tiers_order_and_layer_files_default_by_os() {
+        use crate::scenario::AcrTier;
+        let bw = |t| acr_bandwidth(t).default;
+        assert!(bw(AcrTier::Basic) < bw(AcrTier::Standard));
+        assert!(bw(AcrTier::Standard) < bw(AcrTier::Premium));
+        assert_eq!(default_layer_files(Os::Linux, Bytes(1_000_000_000)), 0);
+        assert_eq!(
+            default_layer_files(Os::Windows, Bytes(1_000_000_000)),
+            1_000 * WINDOWS_APP_LAYER_FILES_PER_MB
+        );
+        // An OS-component layer unpacks at roughly 30 MB/s effective on a bursting P15:
+        // 1 MB = 26 files x 1 ms + 1 MB / 170 MB/s.
+        let per_mb_us =
+            WINDOWS_OS_LAYER_FILES_PER_MB * WINDOWS_EXTRACT_PER_FILE_US.default + 1_000_000 / 170;
+        assert!((25_000..40_000).contains(&per_mb_us), "{per_mb_us}");
+        assert_eq!(extract_per_file_us(Os::Linux), 0);
     }
 
     #[test]
@@ -787,7 +909,7 @@ mod tests {
                 assert!(e.contains(e.default), "{}", e.source);
             }
         }
-        // "NTFS with Defender on written files ~100x ext4" (io-costs §5.1).
+        // NTFS with Defender on written files is ~100x ext4.
         let ratio = (w.create_us.default + w.defender_write_us.default) / l.create_us.default;
         assert!((100..=200).contains(&ratio), "{ratio}");
     }

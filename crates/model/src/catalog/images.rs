@@ -152,9 +152,193 @@ pub fn normalize_reference(reference: &str) -> String {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawFile {
     images: Vec<RawImage>,
+    #[serde(default)]
+    windows_releases: Vec<WindowsReleases>,
+    #[serde(default)]
+    node_images: Vec<NodeImageSpec>,
+}
+
+/// The monthly patch builds (revisions) of one Windows build the catalog knows, oldest
+/// first.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowsReleases {
+    /// `17763`, `20348`, `26100`.
+    pub build: u32,
+    /// Revisions (`5499` of `10.0.20348.5499`), ascending.
+    pub revisions: Vec<u32>,
+}
+
+/// What the current AKS node image (VHD) of one Windows OS SKU caches.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeImageSpec {
+    /// OS SKU.
+    pub os_sku: crate::scenario::OsSku,
+    /// Node-image version (`20348.5499.260812`).
+    pub version: String,
+    /// Catalog keys of the Windows base images cached at the node image's patch build and
+    /// the one before it (bases of another Windows build: the catalog's own revisions).
+    pub windows_bases: Vec<String>,
+    /// Where this comes from.
+    pub source: String,
+}
+
+/// A Windows node-image version: `AKSWindows-2022-containerd-20348.5499.260812` or
+/// `20348.5499.260812` -> (20348, 5499).
+pub fn parse_node_image_version(version: &str) -> Option<(u32, u32)> {
+    let tail = version.rsplit('-').next()?;
+    let mut parts = tail.split('.');
+    let build = parts.next()?.parse().ok()?;
+    let revision = parts.next()?.parse().ok()?;
+    Some((build, revision))
+}
+
+/// The revision of an `os_build` string: `10.0.20348.5499` -> 5499.
+pub fn parse_windows_revision(os_build: &str) -> Option<u32> {
+    parse_windows_build(os_build)?;
+    os_build.split('.').nth(3)?.parse().ok()
+}
+
+impl CatalogImage {
+    /// The patch build (revision) of the Windows base the image is built on.
+    pub fn windows_revision(&self) -> Option<u32> {
+        self.os_build.as_deref().and_then(parse_windows_revision)
+    }
+
+    /// The same Windows base image at another monthly patch build of the same Windows
+    /// build: layers named after the image's own revision (the monthly delta, Nano Server,
+    /// IIS) are that month's instead; the base layer (`-base-<build>.<rev>`) is kept when
+    /// `revision` is at or after the build that introduced it, else it is an older base
+    /// layer this catalog does not hold (sized like the current one `[U]`). `None` for
+    /// images without a revision.
+    pub fn at_revision(&self, revision: u32) -> Option<CatalogImage> {
+        let build = self.windows_build()?;
+        let own = self.windows_revision()?;
+        if own == revision {
+            return Some(self.clone());
+        }
+        let own_tag = format!("{build}.{own}");
+        let new_tag = format!("{build}.{revision}");
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                let base_from = l
+                    .digest
+                    .rsplit_once(&format!("-base-{build}."))
+                    .and_then(|(_, r)| r.parse::<u32>().ok());
+                match base_from {
+                    Some(from) if revision >= from => {}
+                    Some(from) => l.digest = format!("{}-before-{from}", l.digest),
+                    None => l.digest = l.digest.replace(&own_tag, &new_tag),
+                }
+                l
+            })
+            .collect();
+        let repo = self
+            .name
+            .rsplit_once(':')
+            .map_or(self.name.as_str(), |(r, _)| r);
+        Some(CatalogImage {
+            key: format!("{}@{revision}", self.key),
+            name: format!("{repo}:10.0.{new_tag}"),
+            aliases: Vec::new(),
+            os_build: Some(format!("10.0.{new_tag}")),
+            layers,
+            notes: Some(format!(
+                "[U] derived from {} for patch build 10.0.{new_tag}",
+                self.key
+            )),
+            cached_on: Vec::new(),
+            ..self.clone()
+        })
+    }
+}
+
+/// The parsed `windowsReleases` and `nodeImages` of the embedded image table.
+fn node_tables() -> &'static (Vec<WindowsReleases>, Vec<NodeImageSpec>) {
+    static TABLES: std::sync::OnceLock<(Vec<WindowsReleases>, Vec<NodeImageSpec>)> =
+        std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let text = include_str!("../../data/images.yaml");
+        match serde_yaml_ng::from_str::<RawFile>(text) {
+            Ok(raw) => (raw.windows_releases, raw.node_images),
+            // The table is embedded and parsed by `Catalog::builtin` first, whose test
+            // proves it well-formed; an empty fallback cannot be reached.
+            Err(_) => (Vec::new(), Vec::new()),
+        }
+    })
+}
+
+/// The catalog's current node image of a Windows OS SKU.
+pub fn node_image_spec(os_sku: crate::scenario::OsSku) -> Option<&'static NodeImageSpec> {
+    node_tables().1.iter().find(|n| n.os_sku == os_sku)
+}
+
+/// Windows builds whose current node image caches the base image `key` (`windowsBases`).
+pub fn node_image_builds_caching(key: &str) -> Vec<u32> {
+    node_tables()
+        .1
+        .iter()
+        .filter(|n| n.windows_bases.iter().any(|k| k == key))
+        .filter_map(|n| n.os_sku.windows_build())
+        .collect()
+}
+
+/// The patch build before `revision` of Windows `build` the catalog knows.
+pub fn previous_revision(build: u32, revision: u32) -> Option<u32> {
+    node_tables()
+        .0
+        .iter()
+        .find(|r| r.build == build)?
+        .revisions
+        .iter()
+        .copied()
+        .filter(|&r| r < revision)
+        .max()
+}
+
+/// The Windows base images a fresh node of `os_sku` holds from its node image (VHD), with
+/// the node-image `version` (`None`: the catalog's current one): each of the OS SKU's
+/// `windowsBases` at the version's patch build and the build before it (AgentBaker caches
+/// "latest version and latest version -1"); bases of another Windows build (ltsc2022 on
+/// WS2025) at the catalog's own revision and the one before it. Empty for Linux SKUs and
+/// for node images that cache no base (WS2019).
+pub fn windows_base_cache(
+    os_sku: crate::scenario::OsSku,
+    version: Option<&str>,
+) -> Vec<CatalogImage> {
+    let Some(spec) = node_image_spec(os_sku) else {
+        return Vec::new();
+    };
+    let node = version
+        .or(Some(spec.version.as_str()))
+        .and_then(parse_node_image_version);
+    let cat = Catalog::builtin();
+    let mut out = Vec::new();
+    for key in &spec.windows_bases {
+        let Some(img) = cat.image(key) else { continue };
+        let (Some(build), Some(own)) = (img.windows_build(), img.windows_revision()) else {
+            continue;
+        };
+        let latest = match node {
+            Some((b, r)) if b == build => r,
+            _ => own,
+        };
+        let mut revisions = vec![latest];
+        revisions.extend(previous_revision(build, latest));
+        for r in revisions {
+            if let Some(i) = img.at_revision(r) {
+                out.push(i);
+            }
+        }
+    }
+    out
 }
 
 #[derive(Deserialize)]
@@ -192,6 +376,17 @@ pub(crate) fn parse_images(text: &str) -> Result<Vec<CatalogImage>, CatalogError
         location: e.path().to_string(),
         message: e.inner().to_string(),
     })?;
+    for (i, n) in raw.node_images.iter().enumerate() {
+        if n.os_sku.windows_build().is_none() || parse_node_image_version(&n.version).is_none() {
+            return Err(CatalogError::Invalid {
+                file: IMAGES_FILE,
+                location: format!("nodeImages[{i}]"),
+                message: "nodeImages are for Windows OS SKUs, with a version \
+                          <build>.<revision>.<yymmdd>"
+                    .into(),
+            });
+        }
+    }
     let mut out = Vec::with_capacity(raw.images.len());
     let mut keys = BTreeSet::new();
     let mut refs: BTreeSet<(String, Os)> = BTreeSet::new();
@@ -302,10 +497,9 @@ pub(crate) fn parse_images(text: &str) -> Result<Vec<CatalogImage>, CatalogError
     Ok(out)
 }
 
-/// The images a fresh AKS node of `os` (and Windows build) starts with, from the built-in
-/// catalog: on Windows, servercore and nanoserver of the node's build (and, on WS2025,
-/// those of ltsc2022) plus servercore/iis; on both OSes, AKS's system images (facts.md §2
-/// "AKS mitigations"; AgentBaker `parts/common/components.json`).
+/// The catalog images with a `cachedOn` rule for a fresh AKS node of `os` (and Windows
+/// build): AKS's system images (AgentBaker `parts/common/components.json` and VHD image
+/// lists). The Windows base images come from [`windows_base_cache`].
 pub fn node_image_cache(os: Os, windows_build: Option<u32>) -> Vec<&'static CatalogImage> {
     Catalog::builtin().node_image_cache(os, windows_build)
 }

@@ -23,14 +23,16 @@ pub mod system_pods;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-pub use estimate::Estimate;
+pub use estimate::{lognormal_quantile, Dist, Estimate};
 pub use images::{normalize_reference, CacheRule, CatalogImage};
-pub use skus::{Arch, SkuPrice, VmSku};
+pub use skus::{Arch, PriceBasis, SkuPrice, VmSku};
 pub use system_pods::{EnabledBy, PodImage, PodRequests, SystemPod, SystemPodKind};
 
 use crate::scenario::Os;
 
 const SKUS_CSV: &str = include_str!("../../data/azure-vm-skus.csv");
+const SIZES_CSV: &str = include_str!("../../data/vm-sizes.csv");
+const PRICES_CSV: &str = include_str!("../../data/vm-prices.csv");
 const IMAGES_YAML: &str = include_str!("../../data/images.yaml");
 const SYSTEM_PODS_YAML: &str = include_str!("../../data/aks-system-pods.yaml");
 
@@ -67,6 +69,8 @@ pub enum CatalogError {
 pub struct Catalog {
     /// By lower-case size name.
     skus: BTreeMap<String, VmSku>,
+    /// Sizes known by name only (no specs), by lower-case name.
+    names_only: BTreeMap<String, String>,
     images: Vec<CatalogImage>,
     /// Catalog key -> index into `images`.
     image_keys: BTreeMap<String, usize>,
@@ -84,7 +88,9 @@ impl Catalog {
     pub fn builtin() -> &'static Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            match Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML) {
+            match Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)
+                .and_then(|c| c.with_full_vm_tables(SIZES_CSV, PRICES_CSV))
+            {
                 Ok(c) => c,
                 Err(e) => panic!("poolcast's embedded catalog data is invalid (a bug): {e}"),
             }
@@ -113,6 +119,7 @@ impl Catalog {
         }
         let mut catalog = Catalog {
             skus,
+            names_only: BTreeMap::new(),
             images,
             image_keys,
             image_refs,
@@ -120,6 +127,45 @@ impl Catalog {
         };
         catalog.system_pods = system_pods::parse_system_pods(system_pods_yaml, &catalog)?;
         Ok(catalog)
+    }
+
+    /// Adds the full size and price tables (`data/vm-sizes.csv`, `data/vm-prices.csv`
+    /// formats) to a catalog built by [`Catalog::from_sources`]. The hand-checked table
+    /// wins: a size it holds keeps its specs and its prices in its regions; the full table
+    /// adds that size's other regions, and every size it lacks.
+    pub fn with_full_vm_tables(
+        mut self,
+        sizes_csv: &str,
+        prices_csv: &str,
+    ) -> Result<Catalog, CatalogError> {
+        let full = skus::parse_full(sizes_csv, prices_csv)?;
+        for (key, sku) in full.skus {
+            match self.skus.get_mut(&key) {
+                Some(hand) => {
+                    for (region, price) in sku.prices {
+                        hand.prices.entry(region).or_insert(price);
+                    }
+                    hand.premium_io = hand.premium_io.or(sku.premium_io);
+                    hand.gpus = hand.gpus.or(sku.gpus);
+                }
+                None => {
+                    self.skus.insert(key, sku);
+                }
+            }
+        }
+        for (key, name) in full.names_only {
+            if !self.skus.contains_key(&key) {
+                self.names_only.insert(key, name);
+            }
+        }
+        Ok(self)
+    }
+
+    /// A size the catalog knows by name only (no specs), with its canonical spelling.
+    pub fn name_only_vm_size(&self, name: &str) -> Option<&str> {
+        self.names_only
+            .get(&name.trim().to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// A VM size by name, ignoring case (`standard_d4s_v5` finds `Standard_D4s_v5`).
@@ -199,13 +245,70 @@ mod tests {
         if let Err(e) = Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML) {
             panic!("{e}");
         }
-        let c = Catalog::builtin();
-        assert_eq!(c.vm_skus().count(), 77);
+        let hand = Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML).unwrap();
+        assert_eq!(hand.vm_skus().count(), 77);
         assert_eq!(
-            c.regions(),
+            hand.regions(),
             ["eastus", "northeurope", "westeurope", "westus2"]
         );
-        assert!(c.vm_skus().all(|s| s.prices.len() == 4), "4 regions each");
+        assert!(
+            hand.vm_skus().all(|s| s.prices.len() == 4),
+            "4 regions each"
+        );
+        let c = Catalog::builtin();
+        // Every size with specs (1,468), every region with prices (57).
+        assert_eq!(c.vm_skus().count(), 1468);
+        assert_eq!(c.regions().len(), 57);
+    }
+
+    #[test]
+    fn full_table_adds_sizes_and_regions_and_the_hand_table_wins() {
+        let c = Catalog::builtin();
+        // Sizes of real node descriptions the hand table lacks.
+        for name in ["Standard_D2as_v4", "Standard_E4s_v3", "Standard_D32ads_v5"] {
+            let s = c.vm_sku(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(s.price("southcentralus", Os::Linux).is_some(), "{name}");
+        }
+        let d2s = c.vm_sku("Standard_D2s_v3").unwrap();
+        // Hand-checked eastus row kept, with its source; other regions from the full table.
+        assert_eq!(d2s.price("eastus", Os::Linux), Some(0.096));
+        assert!(d2s.prices["eastus"].source.contains("djtools"));
+        assert_eq!(
+            d2s.prices["southcentralus"].date.as_ref(),
+            skus::FULL_PRICE_DATE
+        );
+        assert_eq!(d2s.price("southcentralus", Os::Linux), Some(0.11));
+        // The hand table leaves documented gaps; the full table does not fill its regions.
+        let d2as = c.vm_sku("Standard_D2as_v5").unwrap();
+        assert_eq!(d2as.price("eastus", Os::Linux), None);
+        // Constrained-core size: the node sees the active vCPUs.
+        let e32_16 = c.vm_sku("Standard_E32-16s_v3").unwrap();
+        assert_eq!(e32_16.vcpu, 16);
+        // Eligibility: B-series never System; >= 4 vCPU System; 1 vCPU not at all.
+        assert!(!c.vm_sku("Standard_B4ms").unwrap().aks_system);
+        assert!(c.vm_sku("Standard_B4ms").unwrap().aks_user);
+        assert!(!c.vm_sku("Standard_D2s_v3").unwrap().aks_system);
+        assert!(c.vm_sku("Standard_E4s_v3").unwrap().aks_system);
+        assert!(!c.vm_sku("Standard_B1s").unwrap().aks_user);
+        // Zero prices in the sources are unknown, never free.
+        assert!(c.vm_skus().flat_map(|s| s.prices.values()).all(|p| [
+            p.linux,
+            p.windows,
+            p.linux_spot,
+            p.windows_spot
+        ]
+        .iter()
+        .flatten()
+        .all(|&v| v > 0.0)));
+        // Windows: published meters and the licence rule, each said.
+        let sc = |n: &str| c.vm_sku(n).unwrap().windows_basis("southcentralus");
+        assert_eq!(sc("Standard_D2s_v3"), Some(PriceBasis::Published));
+        // Arm64 sizes have no Windows price at all.
+        let arm = c.vm_sku("Standard_D4ps_v6").unwrap();
+        assert!(arm.prices.values().all(|p| p.windows.is_none()));
+        // Names-only sizes are known but carry no specs.
+        assert!(c.names_only.len() > 200);
+        assert!(c.names_only.keys().all(|k| c.vm_sku(k).is_none()));
     }
 
     #[test]
@@ -226,7 +329,7 @@ mod tests {
         assert_eq!(d4.price("eastus", Os::Windows), Some(0.376));
         assert!(d4.spot_price("eastus", Os::Windows).is_none());
         assert!(d4.source.contains("dsv5-series.md"));
-        assert_eq!(d4.prices["eastus"].date, "2026-08-01");
+        assert_eq!(&*d4.prices["eastus"].date, "2026-08-01");
         assert_eq!(
             c.vm_sku("Standard_D8ps_v6").map(|s| s.arch),
             Some(Arch::Arm64)
@@ -315,45 +418,51 @@ mod tests {
         assert!(linux.contains(&"aks-azure-cns"));
         assert!(!linux.iter().any(|k| k.contains("servercore")));
 
+        // The Windows base images come from the node-image table, not `cachedOn`.
         let ws22 = cache_keys(Os::Windows, Some(20348));
-        for k in [
-            "servercore-ltsc2022",
-            "servercore-ltsc2022-prev",
-            "nanoserver-ltsc2022",
-            "iis-ltsc2022",
-            "aks-cloud-node-manager-windows",
-        ] {
-            assert!(ws22.contains(&k), "WS2022 caches {k}");
-        }
-        for k in [
-            "servercore-ltsc2025",
-            "iis-ltsc2025",
-            "aspnet-4.8-ltsc2022",
-            "aks-ama-logs-windows",
-        ] {
-            assert!(!ws22.contains(&k), "WS2022 does not cache {k}");
-        }
+        assert!(ws22.contains(&"aks-cloud-node-manager-windows"));
+        assert!(!ws22.iter().any(|k| k.contains("servercore")), "{ws22:?}");
+        assert!(!ws22.contains(&"aks-ama-logs-windows"));
 
-        let ws25 = cache_keys(Os::Windows, Some(26100));
-        for k in [
-            "servercore-ltsc2022",
-            "servercore-ltsc2025",
-            "nanoserver-ltsc2022",
-            "nanoserver-ltsc2025",
-            "iis-ltsc2025",
+        let bases = |sku, version| -> Vec<String> {
+            images::windows_base_cache(sku, version)
+                .into_iter()
+                .map(|i| i.name)
+                .collect()
+        };
+        use crate::scenario::OsSku;
+        let ws22 = bases(OsSku::Windows2022, None);
+        for name in [
+            "mcr.microsoft.com/windows/servercore:ltsc2022",
+            "mcr.microsoft.com/windows/servercore:10.0.20348.5386",
+            "mcr.microsoft.com/windows/nanoserver:ltsc2022",
+            "mcr.microsoft.com/windows/servercore/iis:10.0.20348.5386",
         ] {
-            assert!(ws25.contains(&k), "WS2025 caches {k}");
+            assert!(
+                ws22.contains(&name.to_owned()),
+                "WS2022 caches {name}: {ws22:?}"
+            );
         }
-        assert!(!ws25.contains(&"iis-ltsc2022"));
-        assert!(cache_keys(Os::Windows, Some(17763)).contains(&"servercore-ltsc2019"));
-
-        // Without a build only the build-independent system images qualify.
-        let unknown = cache_keys(Os::Windows, None);
-        assert!(unknown.iter().all(|k| k.starts_with("aks-")), "{unknown:?}");
-        assert!(!unknown.is_empty());
+        assert_eq!(ws22.len(), 6, "3 bases x (latest, latest - 1)");
+        let ws25 = bases(OsSku::Windows2025, None);
+        assert!(ws25.contains(&"mcr.microsoft.com/windows/servercore:10.0.26100.33158".to_owned()));
+        assert!(ws25.contains(&"mcr.microsoft.com/windows/servercore:ltsc2022".to_owned()));
+        assert!(!ws25.iter().any(|n| n.contains("iis:10.0.20348")));
+        assert!(
+            bases(OsSku::Windows2019, None).is_empty(),
+            "no ltsc2019 base cached"
+        );
+        assert!(bases(OsSku::Ubuntu, None).is_empty());
+        // An older node image caches its own month and the one before it.
+        let old = bases(
+            OsSku::Windows2022,
+            Some("AKSWindows-2022-containerd-20348.5386.260715"),
+        );
+        assert!(old.contains(&"mcr.microsoft.com/windows/servercore:10.0.20348.5386".to_owned()));
+        assert!(!old.iter().any(|n| n.ends_with("ltsc2022")), "{old:?}");
         assert_eq!(
             images::node_image_cache(Os::Windows, Some(20348)).len(),
-            ws22.len()
+            cache_keys(Os::Windows, Some(20348)).len()
         );
     }
 
@@ -379,17 +488,28 @@ mod tests {
             digests("aspnet-8.0-nanoserver-ltsc2022")[0],
             digests("nanoserver-ltsc2022")[0]
         );
-        // Last month's servercore shares the base but not the delta.
-        let prev = digests("servercore-ltsc2022-prev");
+        // Last month's servercore shares the base but not the delta; one from before the
+        // base layer's refresh shares neither.
+        let sc_img = c.image("servercore-ltsc2022").unwrap();
+        let prev: Vec<String> = sc_img
+            .at_revision(5386)
+            .unwrap()
+            .layers
+            .iter()
+            .map(|l| l.digest.clone())
+            .collect();
         assert_eq!(prev[0], sc[0]);
         assert_ne!(prev[1], sc[1]);
+        let old = sc_img.at_revision(4000).unwrap();
+        assert!(old.layers.iter().all(|l| !sc.contains(&l.digest)));
+        assert_eq!(old.size(), sc_img.size());
 
         // On a fresh WS2022 node only the framework layers of aspnet:4.8 are missing.
-        let cached: std::collections::BTreeSet<String> = c
-            .node_image_cache(Os::Windows, Some(20348))
-            .iter()
-            .flat_map(|i| i.layers.iter().map(|l| l.digest.clone()))
-            .collect();
+        let cached: std::collections::BTreeSet<String> =
+            images::windows_base_cache(crate::scenario::OsSku::Windows2022, None)
+                .iter()
+                .flat_map(|i| i.layers.iter().map(|l| l.digest.clone()))
+                .collect();
         let missing: Vec<&String> = aspnet.iter().filter(|d| !cached.contains(*d)).collect();
         assert_eq!(missing, [&aspnet[2], &aspnet[3]]);
     }

@@ -25,6 +25,10 @@ pub struct SkuRow {
     pub vcpu: u32,
     /// Nominal memory.
     pub memory: Bytes,
+    /// AKS accepts it for User pools.
+    pub aks_user: bool,
+    /// AKS accepts it for System pools.
+    pub aks_system: bool,
     /// Temp disk.
     pub temp_disk: Bytes,
     /// AKS default OS disk, e.g. `Managed P10 128Gi` or `Ephemeral 150Gi`.
@@ -37,6 +41,9 @@ pub struct SkuRow {
     pub linux_usd_hour: Option<f64>,
     /// Windows USD/hour.
     pub windows_usd_hour: Option<f64>,
+    /// Whether the Windows price is a published meter (`published`) or Linux + the
+    /// licence rule (`rule`).
+    pub windows_price_basis: Option<String>,
     /// Linux Spot USD/hour.
     pub linux_spot_usd_hour: Option<f64>,
     /// Windows Spot USD/hour.
@@ -47,9 +54,15 @@ pub struct SkuRow {
     pub source: String,
 }
 
-/// Rows for every VM size (sorted by name) with prices of `region`.
+/// Rows for every VM size with a price row in `region` (sorted by name): the sizes Azure
+/// offers there. A size may still lack one of its prices (a gap in the sources), which the
+/// row shows as `None`, never as 0.
 pub fn sku_rows(catalog: &Catalog, region: &str) -> Vec<SkuRow> {
-    catalog.vm_skus().map(|s| sku_row(s, region)).collect()
+    catalog
+        .vm_skus()
+        .filter(|s| s.prices.contains_key(region))
+        .map(|s| sku_row(s, region))
+        .collect()
 }
 
 /// One size's row.
@@ -62,6 +75,8 @@ pub fn sku_row(s: &VmSku, region: &str) -> SkuRow {
         arch: s.arch.label().to_owned(),
         vcpu: s.vcpu,
         memory: s.memory,
+        aks_user: s.aks_user,
+        aks_system: s.aks_system,
         temp_disk: s.temp_disk,
         default_os_disk: match (disk.disk_type, disk.tier) {
             (OsDiskType::Managed, Some(t)) => format!("Managed {} {}", t.name, disk.size),
@@ -72,9 +87,12 @@ pub fn sku_row(s: &VmSku, region: &str) -> SkuRow {
         region: region.to_owned(),
         linux_usd_hour: price.and_then(|p| p.linux),
         windows_usd_hour: price.and_then(|p| p.windows),
+        windows_price_basis: price
+            .and_then(|p| p.windows_basis)
+            .map(|b| b.label().to_owned()),
         linux_spot_usd_hour: price.and_then(|p| p.linux_spot),
         windows_spot_usd_hour: price.and_then(|p| p.windows_spot),
-        price_date: price.map(|p| p.date.clone()).unwrap_or_default(),
+        price_date: price.map(|p| p.date.to_string()).unwrap_or_default(),
         source: s.source.clone(),
     }
 }
@@ -205,19 +223,23 @@ pub fn image_row(i: &CatalogImage) -> ImageRow {
         layers: i.layers.len(),
         size: i.size(),
         uncompressed_size: i.uncompressed_size(),
-        cached_on: i
-            .cached_on
-            .iter()
-            .map(|r| {
-                if r.builds.is_empty() {
-                    r.os.to_string()
-                } else {
-                    let b: Vec<String> = r.builds.iter().map(u32::to_string).collect();
-                    format!("{} {}", r.os, b.join("/"))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        cached_on: {
+            let rules = i.cached_on.iter().map(|r| (r.os, r.builds.clone()));
+            let builds = super::images::node_image_builds_caching(&i.key);
+            let vhd = (!builds.is_empty()).then_some((Os::Windows, builds));
+            rules
+                .chain(vhd)
+                .map(|(os, builds)| {
+                    if builds.is_empty() {
+                        os.to_string()
+                    } else {
+                        let b: Vec<String> = builds.iter().map(u32::to_string).collect();
+                        format!("{os} {}", b.join("/"))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
         date: i.date.clone(),
         source: i.source.clone(),
         notes: i.notes.clone().unwrap_or_default(),
@@ -316,7 +338,18 @@ mod tests {
     fn sku_rows_cover_every_size_with_region_prices() {
         let c = Catalog::builtin();
         let rows = sku_rows(c, "eastus");
-        assert_eq!(rows.len(), 77);
+        assert_eq!(
+            rows.len(),
+            c.vm_skus()
+                .filter(|s| s.prices.contains_key("eastus"))
+                .count()
+        );
+        assert!(rows.len() > 1000, "{}", rows.len());
+        let sc = sku_rows(c, "southcentralus");
+        assert!(
+            sc.iter().filter(|r| r.linux_usd_hour.is_some()).count() >= 500,
+            "southcentralus: every AKS size priced"
+        );
         let d4 = rows.iter().find(|r| r.name == "Standard_D4s_v5").unwrap();
         assert_eq!(d4.linux_usd_hour, Some(0.192));
         assert_eq!(d4.default_os_disk, "Managed P10 128Gi");
@@ -324,10 +357,9 @@ mod tests {
         assert_eq!(d4.price_date, "2026-08-01");
         let d4ds = rows.iter().find(|r| r.name == "Standard_D4ds_v5").unwrap();
         assert_eq!(d4ds.default_os_disk, "Ephemeral 150Gi");
-        let nowhere = sku_rows(c, "mars");
-        assert!(nowhere
-            .iter()
-            .all(|r| r.linux_usd_hour.is_none() && r.price_date.is_empty()));
+        assert!(sku_rows(c, "mars").is_empty());
+        let d2s = sku_row(c.vm_sku("Standard_D2s_v3").unwrap(), "mars");
+        assert!(d2s.linux_usd_hour.is_none() && d2s.price_date.is_empty());
         let json = serde_json::to_value(d4).unwrap();
         assert_eq!(json["memory"], "16Gi");
         assert_eq!(json["linuxUsdHour"], 0.192);

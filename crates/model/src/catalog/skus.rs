@@ -1,14 +1,20 @@
-//! Azure VM sizes: specs and pay-as-you-go prices per region, read from the embedded
-//! `data/azure-vm-skus.csv` (77 sizes x 4 regions; columns and caveats in
-//! `docs/catalogs.md`).
+//! Azure VM sizes: specs and pay-as-you-go prices per region.
 //!
-//! Specs come from Microsoft's size-series pages, prices from Azure Retail Prices API
-//! snapshots of August 2026; every row names both sources and the price date, and both are
-//! kept on the parsed values. Prices are reference data in USD per hour (f64), not simulated
-//! quantities; everything else is exact.
+//! Two embedded tables (columns, sources and caveats in `crates/model/data/README.md` and
+//! `docs/catalogs.md`):
+//! - `data/azure-vm-skus.csv`: 77 hand-checked sizes x 4 regions, specs from Microsoft's
+//!   size-series pages and Azure Retail Prices API snapshots of August 2026, every row
+//!   naming its sources. Where it and the full table disagree, it wins.
+//! - `data/vm-sizes.csv` + `data/vm-prices.csv` ([`parse_full`]): every size the Azure
+//!   Resource SKUs API and karpenter-provider-azure know (specs, AKS eligibility) and
+//!   Linux, Windows and Spot prices in every region they publish.
+//!
+//! Prices are reference data in USD per hour (f64), not simulated quantities; everything
+//! else is exact.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +52,26 @@ impl fmt::Display for Arch {
     }
 }
 
+/// Where a Windows price comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PriceBasis {
+    /// A published Azure Retail Prices API meter.
+    Published,
+    /// Linux + the Windows Server licence rule (k x vCPU; `docs/catalogs.md`).
+    Rule,
+}
+
+impl PriceBasis {
+    /// `published` / `rule`.
+    pub fn label(self) -> &'static str {
+        match self {
+            PriceBasis::Published => "published",
+            PriceBasis::Rule => "rule",
+        }
+    }
+}
+
 /// List prices of one size in one region, USD per hour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SkuPrice {
@@ -53,14 +79,16 @@ pub struct SkuPrice {
     pub linux: Option<f64>,
     /// Windows on-demand (licence included).
     pub windows: Option<f64>,
+    /// Whether `windows` is a published meter or the licence rule; `None` without one.
+    pub windows_basis: Option<PriceBasis>,
     /// Linux Spot.
     pub linux_spot: Option<f64>,
     /// Windows Spot (empty for eastus and westus2: the source records none).
     pub windows_spot: Option<f64>,
     /// When the price source was captured (`YYYY-MM-DD`).
-    pub date: String,
+    pub date: Arc<str>,
     /// The price source: repository@commit, file, capture time.
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 /// An Azure VM size and its prices by region.
@@ -91,6 +119,14 @@ pub struct VmSku {
     pub accelerated_networking: String,
     /// CPU architecture.
     pub arch: Arch,
+    /// Premium SSD support (`PremiumIO`); `None` when the source does not say.
+    pub premium_io: Option<bool>,
+    /// GPUs; `None` when the source does not say.
+    pub gpus: Option<u32>,
+    /// AKS accepts the size for a User pool (>= 2 vCPUs, not Basic or restricted).
+    pub aks_user: bool,
+    /// AKS accepts the size for a System pool (>= 4 vCPUs, >= 4 GiB, not B-series).
+    pub aks_system: bool,
     /// Prices by region name (`eastus`, `westeurope`, ...).
     pub prices: BTreeMap<String, SkuPrice>,
     /// The spec source: docs page, commit and page date.
@@ -113,6 +149,19 @@ impl VmSku {
         match os {
             Os::Linux => p.linux_spot,
             Os::Windows => p.windows_spot,
+        }
+    }
+
+    /// Where the Windows price of `region` comes from.
+    pub fn windows_basis(&self, region: &str) -> Option<PriceBasis> {
+        self.prices.get(region)?.windows_basis
+    }
+
+    /// Whether AKS accepts this size for a pool of `mode`.
+    pub fn aks_allowed(&self, mode: crate::scenario::PoolMode) -> bool {
+        match mode {
+            crate::scenario::PoolMode::User => self.aks_user,
+            crate::scenario::PoolMode::System => self.aks_system,
         }
     }
 
@@ -282,14 +331,19 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
         .strip_prefix("prices: ")
         .unwrap_or(price_source)
         .to_owned();
+    let windows = parse_price(&f[12], "windows_usd_hour")?;
     let price = SkuPrice {
         linux: parse_price(&f[11], "linux_usd_hour")?,
-        windows: parse_price(&f[12], "windows_usd_hour")?,
+        windows,
+        windows_basis: windows.map(|_| PriceBasis::Published),
         linux_spot: parse_price(&f[13], "linux_spot_usd_hour")?,
         windows_spot: parse_price(&f[14], "windows_spot_usd_hour")?,
-        date,
-        source: price_source,
+        date: date.into(),
+        source: price_source.into(),
     };
+    let aks_user =
+        super::aks::vm_size_allowed(vcpu, memory, &family, crate::scenario::PoolMode::User);
+    let aks_system = system_pool_ok(vcpu, memory, &family);
     let sku = VmSku {
         name: name.to_owned(),
         family,
@@ -303,10 +357,237 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
         ephemeral_os_disk,
         accelerated_networking,
         arch,
+        premium_io: None,
+        gpus: None,
+        aks_user,
+        aks_system,
         prices: BTreeMap::new(),
         source: spec_source.to_owned(),
     };
     Ok((sku, region, price))
+}
+
+/// AKS's System-pool minimum as of MicrosoftDocs/azure-aks-docs `use-system-pools.md`
+/// (ms.date 2026-04-30): at least 4 vCPUs and 4 GB of memory, and no B-series (older
+/// revisions said 2 vCPUs; `catalog::aks::MIN_SYSTEM_VM` still enforces those in `plan`).
+pub fn system_pool_ok(vcpu: u32, memory: Bytes, family: &str) -> bool {
+    vcpu >= 4 && memory >= Bytes::gib(4) && !family.starts_with('B')
+}
+
+/// File name of the full size table, used in error messages.
+pub(crate) const SIZES_FILE: &str = "data/vm-sizes.csv";
+/// File name of the full price table, used in error messages.
+pub(crate) const PRICES_FILE: &str = "data/vm-prices.csv";
+
+const SIZE_COLUMNS: &str = "name,family,vcpus,vcpus_available,memory_gib,arch,premium_io,ephemeral_os_disk,temp_disk_gib,accelerated_networking,gpus,uncached_disk_mbps,uncached_disk_iops,aks,aks_system,spec";
+const PRICE_COLUMNS: &str = "name,region,linux,windows,windows_basis,spot";
+
+/// Spec source of `spec = rs` rows.
+pub const RESOURCE_SKU_SOURCE: &str = "Azure Resource SKUs API (capabilities vCPUs, vCPUsAvailable, MemoryGB, CpuArchitectureType, PremiumIO, EphemeralOSDiskSupported, AcceleratedNetworkingEnabled) as recorded by DarrenJohns/djtools-azure-vm-sku-locator@f31f81713de7a6c28fd9042ebfbacf1fd71ec5f9 data/<region>.json (lastUpdated 2026-08-01)";
+/// Spec source of `spec = fk` rows.
+pub const KARPENTER_SKU_SOURCE: &str = "Azure Resource SKUs API records in Azure/karpenter-provider-azure@352646f599290c3a6d2f9710fb535a7b288f88ed pkg/fake/zz_generated.sku.*.go (generated 2023-11-10 to 2025-06-03)";
+/// Source of the full price table.
+pub const FULL_PRICE_SOURCE: &str = "Linux: Azure/karpenter-provider-azure@352646f599290c3a6d2f9710fb535a7b288f88ed pkg/providers/pricing/zz_generated.pricing.go (Azure Retail Prices API, generated 2026-06-18T03:43:41Z; Windows meters stored as Linux corrected); Windows and Spot: DarrenJohns/djtools-azure-vm-sku-locator@f31f81713de7a6c28fd9042ebfbacf1fd71ec5f9 data/<region>-pricing-USD.json (Azure Retail Prices API, fetched 2026-08-01); Windows by the licence rule where no meter is published";
+/// Capture date of the full price table's Linux prices.
+pub const FULL_PRICE_DATE: &str = "2026-06-18";
+
+/// The full size and price tables: sizes with specs keyed by lower-case name, and the
+/// names of sizes known only by name (no specs; not usable without an inline size).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FullTables {
+    pub skus: BTreeMap<String, VmSku>,
+    pub names_only: BTreeMap<String, String>,
+}
+
+/// Parses `data/vm-sizes.csv` and `data/vm-prices.csv` (plain comma-separated, no quoting;
+/// columns in `crates/model/data/README.md`).
+pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, CatalogError> {
+    let bad = |file: &'static str, line: usize, m: String| CatalogError::Invalid {
+        file,
+        location: format!("line {line}"),
+        message: m,
+    };
+    let mut out = FullTables::default();
+    let mut lines = sizes.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim_end() == SIZE_COLUMNS => {}
+        _ => {
+            return Err(bad(
+                SIZES_FILE,
+                1,
+                format!("unexpected header; expected {SIZE_COLUMNS}"),
+            ))
+        }
+    }
+    for (i, line) in lines {
+        let line = line.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != 16 {
+            return Err(bad(
+                SIZES_FILE,
+                i + 1,
+                format!("{} fields, expected 16", f.len()),
+            ));
+        }
+        let key = f[0].to_ascii_lowercase();
+        if f[15].is_empty() {
+            out.names_only.insert(key, f[0].to_owned());
+            continue;
+        }
+        let sku = full_size(&f).map_err(|m| bad(SIZES_FILE, i + 1, format!("{}: {m}", f[0])))?;
+        if out.skus.insert(key, sku).is_some() {
+            return Err(bad(SIZES_FILE, i + 1, format!("{} listed twice", f[0])));
+        }
+    }
+    let date: Arc<str> = FULL_PRICE_DATE.into();
+    let source: Arc<str> = FULL_PRICE_SOURCE.into();
+    let mut lines = prices.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim_end() == PRICE_COLUMNS => {}
+        _ => {
+            return Err(bad(
+                PRICES_FILE,
+                1,
+                format!("unexpected header; expected {PRICE_COLUMNS}"),
+            ))
+        }
+    }
+    // Rows are sorted by size, so one lookup serves a size's regions.
+    let mut current: Option<(String, Option<String>)> = None;
+    for (i, line) in lines {
+        let line = line.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != 6 {
+            return Err(bad(
+                PRICES_FILE,
+                i + 1,
+                format!("{} fields, expected 6", f.len()),
+            ));
+        }
+        let key = match &current {
+            Some((name, key)) if name == f[0] => key.clone(),
+            _ => {
+                let lower = f[0].to_ascii_lowercase();
+                let key = out.skus.contains_key(&lower).then_some(lower);
+                current = Some((f[0].to_owned(), key.clone()));
+                key
+            }
+        };
+        // Prices of names-only sizes are of no use without specs.
+        let Some(key) = key else {
+            continue;
+        };
+        let row = || -> Result<SkuPrice, String> {
+            let windows = parse_price(f[3], "windows")?;
+            let windows_basis = match (windows, f[4]) {
+                (None, "") => None,
+                (Some(_), "p") => Some(PriceBasis::Published),
+                (Some(_), "r") => Some(PriceBasis::Rule),
+                _ => {
+                    return Err(format!(
+                        "windows_basis '{}' does not fit the windows price",
+                        f[4]
+                    ))
+                }
+            };
+            Ok(SkuPrice {
+                linux: parse_price(f[2], "linux")?,
+                windows,
+                windows_basis,
+                linux_spot: parse_price(f[5], "spot")?,
+                windows_spot: None,
+                date: date.clone(),
+                source: source.clone(),
+            })
+        };
+        let price = row().map_err(|m| bad(PRICES_FILE, i + 1, format!("{}: {m}", f[0])))?;
+        if let Some(sku) = out.skus.get_mut(&key) {
+            if sku.prices.insert(f[1].to_owned(), price).is_some() {
+                return Err(bad(
+                    PRICES_FILE,
+                    i + 1,
+                    format!("{}: region {} listed twice", f[0], f[1]),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn full_size(f: &[&str]) -> Result<VmSku, String> {
+    let flag = |v: &str, col: &str| -> Result<Option<bool>, String> {
+        match v {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            "" | "unknown" => Ok(None),
+            other => Err(format!("{col} '{other}' is not true/false")),
+        }
+    };
+    let vcpu_parent = parse_u32(f[2], "vcpus")?;
+    // The node sees the active vCPUs of a constrained-core size (E32-16s_v3: 16).
+    let vcpu = match opt(f[3]) {
+        Some(v) => parse_u32(v, "vcpus_available")?,
+        None => vcpu_parent,
+    };
+    if vcpu == 0 {
+        return Err("vcpus is 0".to_owned());
+    }
+    let memory = parse_size(f[4], "Gi", "memory_gib")?;
+    let arch = match f[5] {
+        "amd64" => Arch::Amd64,
+        "arm64" => Arch::Arm64,
+        other => return Err(format!("arch '{other}' is not amd64/arm64")),
+    };
+    let temp_disk = match opt(f[8]) {
+        Some(v) => parse_size(v, "Gi", "temp_disk_gib")?,
+        None => Bytes(0),
+    };
+    let max_uncached_disk_bandwidth = opt(f[11])
+        .map(|v| {
+            format!("{v}MB/s")
+                .parse::<Bandwidth>()
+                .map_err(|e| format!("uncached_disk_mbps: {e}"))
+        })
+        .transpose()?;
+    let source = match f[15] {
+        "rs" => RESOURCE_SKU_SOURCE,
+        "fk" => KARPENTER_SKU_SOURCE,
+        other => return Err(format!("spec '{other}' is not rs/fk")),
+    };
+    Ok(VmSku {
+        name: f[0].to_owned(),
+        family: f[1].to_owned(),
+        vcpu,
+        memory,
+        temp_disk,
+        network_mbps: None,
+        max_uncached_disk_mbps: max_uncached_disk_bandwidth
+            .map(|b| u32::try_from(b.bytes_per_sec() / 1_000_000).unwrap_or(u32::MAX)),
+        max_uncached_disk_iops: opt(f[12])
+            .map(|v| parse_u32(v, "uncached_disk_iops"))
+            .transpose()?,
+        max_uncached_disk_bandwidth,
+        ephemeral_os_disk: flag(f[7], "ephemeral_os_disk")?.unwrap_or(false),
+        accelerated_networking: match flag(f[9], "accelerated_networking")? {
+            Some(true) => "supported",
+            Some(false) => "not_supported",
+            None => "",
+        }
+        .to_owned(),
+        arch,
+        premium_io: flag(f[6], "premium_io")?,
+        gpus: opt(f[10]).map(|v| parse_u32(v, "gpus")).transpose()?,
+        aks_user: flag(f[13], "aks")?.unwrap_or(false),
+        aks_system: flag(f[14], "aks_system")?.unwrap_or(false),
+        prices: BTreeMap::new(),
+        source: source.to_owned(),
+    })
 }
 
 fn opt(v: &str) -> Option<&str> {
@@ -379,7 +660,8 @@ mod tests {
         assert_eq!(s.max_uncached_disk_mbps, Some(22));
         assert_eq!(s.max_uncached_disk_bandwidth, Some(Bandwidth(22_500_000)));
         assert_eq!(s.source, "s@2");
-        assert_eq!(s.prices["eastus"].source, "p@1 (fetched 2026-08-01)");
+        assert_eq!(&*s.prices["eastus"].source, "p@1 (fetched 2026-08-01)");
+        assert_eq!(s.windows_basis("eastus"), Some(PriceBasis::Published));
         assert_eq!(s.price("eastus", Os::Linux), Some(0.192));
         assert_eq!(s.price("westus2", Os::Linux), None);
         assert_eq!(s.price("westus2", Os::Windows), Some(0.376));

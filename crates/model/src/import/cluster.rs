@@ -623,7 +623,14 @@ fn infer_system_pool(info: &mut ClusterInfo, objects: &Objects, notes: &mut Note
             name,
             format!("mode: System inferred: no node carries {LABEL_AKS_MODE}, and this Linux pool runs {n} system-cluster-critical kube-system pod(s)"),
         )),
-        None => info.pools.iter().find(linux).map(|p| {
+        // AKS allows no B-series System pool (AKSDOCS `quotas-skus-regions.md`): the real
+        // System pool is among the others.
+        None => info
+            .pools
+            .iter()
+            .filter(linux)
+            .find(|p| !is_b_series(&p.vm_size))
+            .map(|p| {
             (
                 p.name.clone(),
                 format!("mode: System assumed: no node carries {LABEL_AKS_MODE} and no kube-system critical pod shows where the system pods run; this is the first Linux pool (AKS needs one System pool)"),
@@ -650,12 +657,24 @@ fn infer_system_pool(info: &mut ClusterInfo, objects: &Objects, notes: &mut Note
                 NoteKind::FillIn,
                 Subject::Pool(name.clone()),
                 format!(
-                    "the dump has no Linux pool that can be the System pool AKS requires (a partial dump?): \
+                    "the dump has no Linux pool that can be the System pool AKS requires (none, all say mode=user, or all are B-series; a partial dump?): \
                      {PROPOSED_VM_SIZE} x {PROPOSED_SYSTEM_NODES} proposed; replace it with the cluster's real System pool"
                 ),
             );
             info.pools.push(pool);
         }
+    }
+}
+
+/// Whether a pool's VM size is a B-series (burstable) size.
+fn is_b_series(v: &VmSize) -> bool {
+    match v {
+        VmSize::Named(n) => n.starts_with("Standard_B"),
+        VmSize::Inline(i) => i
+            .name
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Standard_B")),
+        _ => false,
     }
 }
 
@@ -829,6 +848,20 @@ fn build_pool(
                 ),
             );
         }
+    }
+    let annual = aks::WINDOWS_ANNUAL_CHANNEL
+        .iter()
+        .any(|(b, _, _)| first.build.as_deref().and_then(build_number) == Some(*b) && *b != 26100);
+    if os == Os::Windows && (sku_label.as_deref() == Some("WindowsAnnual") || annual) {
+        notes.push(
+            NoteKind::Warning,
+            subject(),
+            format!(
+                "a Windows Annual Channel pool: AKS retired the channel on {} and the scenario has no such OS SKU, \
+                 so the default Windows SKU of the Kubernetes version stands in for it; move these workloads to a Windows2022 or Windows2025 pool",
+                aks::WINDOWS_ANNUAL_CHANNEL_RETIRED
+            ),
+        );
     }
     if os == Os::Windows {
         if let Some(b) = &first.build {
@@ -1017,6 +1050,7 @@ fn build_pool(
         taints: common_taints,
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
+        node_image: None,
         nodes: specs,
         kubernetes_version: None,
     }
@@ -1282,6 +1316,7 @@ fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> P
         taints: Vec::new(),
         pre_pulled_images: Vec::new(),
         azure_hybrid_benefit: false,
+        node_image: None,
         nodes: Vec::new(),
         kubernetes_version: None,
     }

@@ -95,12 +95,8 @@ pub(crate) fn reference_evidence(reference: &str) -> RefEvidence {
             Some("its name or tag names Windows Server Core (servercore)".to_owned())
         } else if r.contains("nanoserver") {
             Some("its name or tag names Nano Server".to_owned())
-        } else if let Some(b) = build {
-            Some(format!(
-                "its tag names a Windows Server release (build {b})"
-            ))
         } else {
-            None
+            build.map(|b| format!("its tag names a Windows Server release (build {b})"))
         };
     RefEvidence {
         build,
@@ -119,6 +115,49 @@ fn split_tag(r: &str) -> (&str, &str) {
         ),
         None => (no_digest, ""),
     }
+}
+
+/// AKS labels every node with its node-image version
+/// (`kubernetes.azure.com/node-image-version`, e.g.
+/// `AKSWindows-2022-containerd-20348.5386.260715`).
+pub(crate) const LABEL_NODE_IMAGE_VERSION: &str = "kubernetes.azure.com/node-image-version";
+
+/// A Windows pool's `nodeImage` from its nodes: the node-image version they share (the
+/// label), and the Windows base images (`mcr.microsoft.com/windows/...`) every node holds
+/// in `status.images`, taken as the node image's cache. A base a workload pulled onto every
+/// node would be counted as cached too, so the note says so.
+fn node_image_of(pool: &mut Pool, notes: &mut Notes) {
+    if pool.os != Os::Windows || pool.nodes.is_empty() {
+        return;
+    }
+    let version = pool.labels.get(LABEL_NODE_IMAGE_VERSION).cloned();
+    let is_base = |r: &str| normalize_reference(r).starts_with("mcr.microsoft.com/windows/");
+    let mut cached: Vec<String> = pool.nodes[0]
+        .images
+        .iter()
+        .filter(|r| is_base(r))
+        .filter(|r| pool.nodes.iter().all(|n| n.images.contains(r)))
+        .cloned()
+        .collect();
+    cached.sort();
+    let with_images = pool.nodes.iter().any(|n| !n.images.is_empty());
+    if version.is_none() && !with_images {
+        return;
+    }
+    notes.push(
+        NoteKind::Inferred,
+        Subject::Pool(pool.name.clone()),
+        format!(
+            "nodeImage: version from the {LABEL_NODE_IMAGE_VERSION} label{}; cachedImages = the \
+             Windows base images on every node (status.images), which a workload's own pull \
+             would also produce",
+            if version.is_some() { "" } else { " (absent)" }
+        ),
+    );
+    pool.node_image = Some(crate::scenario::v1::NodeImage {
+        version,
+        cached_images: with_images.then_some(cached),
+    });
 }
 
 /// Builds the `images` section and fills each pool node's `images` list.
@@ -215,6 +254,9 @@ pub(crate) fn build(
                 spec.images = list;
             }
         }
+    }
+    for pool in pools.iter_mut() {
+        node_image_of(pool, notes);
     }
 
     // Windows builds the cluster runs: its nodes', or the proposed pools' OS SKUs.
@@ -339,6 +381,7 @@ pub(crate) fn build(
                     digest,
                     size: Bytes(size),
                     uncompressed_size: None,
+                    files: None,
                 }]
             }
             None => {
@@ -444,6 +487,43 @@ fn further_platforms(
 
 #[cfg(test)]
 mod tests {
+    fn windows_pool(yaml_nodes: &str, labels: &str) -> Pool {
+        let text = format!(
+            "name: win\nos: windows\nosSku: Windows2022\nvmSize: Standard_D8s_v5\n\
+             count: 2\nlabels: {{{labels}}}\nnodes:\n{yaml_nodes}"
+        );
+        serde_yaml_ng::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn node_image_comes_from_the_label_and_the_bases_on_every_node() {
+        let nodes = "  - {name: a, images: [\"mcr.microsoft.com/windows/servercore:ltsc2022\", \
+                     \"mcr.microsoft.com/windows/nanoserver:ltsc2022\", \"contoso.azurecr.io/app:1\"]}\n\
+                     \x20 - {name: b, images: [\"mcr.microsoft.com/windows/servercore:ltsc2022\"]}\n";
+        let mut pool = windows_pool(
+            nodes,
+            "kubernetes.azure.com/node-image-version: AKSWindows-2022-containerd-20348.5386.260715",
+        );
+        let mut notes = Notes::default();
+        node_image_of(&mut pool, &mut notes);
+        let ni = pool.node_image.unwrap();
+        assert_eq!(
+            ni.version.as_deref(),
+            Some("AKSWindows-2022-containerd-20348.5386.260715")
+        );
+        // nanoserver is on one node only and the app is not a base: neither is cached.
+        assert_eq!(
+            ni.cached_images,
+            Some(vec![
+                "mcr.microsoft.com/windows/servercore:ltsc2022".to_owned()
+            ])
+        );
+        // Without the label or any image list there is nothing to say.
+        let mut bare = windows_pool("  - {name: a}\n", "");
+        node_image_of(&mut bare, &mut notes);
+        assert_eq!(bare.node_image, None);
+    }
+
     use super::*;
 
     #[test]

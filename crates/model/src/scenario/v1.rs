@@ -501,6 +501,9 @@ pub struct Pool {
     /// Images present on every new node of this pool besides the node image's own cache.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pre_pulled_images: Vec<String>,
+    /// The node image (VHD) version and what it caches; unset = the catalog's current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_image: Option<NodeImage>,
     /// Azure Hybrid Benefit: Windows nodes billed at the Linux rate.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub azure_hybrid_benefit: bool,
@@ -703,17 +706,56 @@ pub struct Layer {
     /// Size on disk after extraction; default by OS compression ratio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncompressed_size: Option<Bytes>,
+    /// Number of files in the layer. On Windows each file costs the NTFS snapshotter a
+    /// fixed time to create, so file count, not bytes, sets a layer's extraction time;
+    /// default by OS from the uncompressed size (`catalog::disks::default_layer_files`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<u64>,
 }
 
 /// `registry`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Registry {
-    /// Per-node effective download bandwidth.
-    pub bandwidth: Bandwidth,
+    /// Per-node effective download bandwidth for every image; unset = by registry
+    /// (`mcr.microsoft.com`, `*.azurecr.io` by `acrTier`, others the catalog default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<Bandwidth>,
+    /// Azure Container Registry service tier of the `*.azurecr.io` registries the images
+    /// come from (default Standard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr_tier: Option<AcrTier>,
     /// Per-image overrides (image name -> bandwidth).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub per_image: BTreeMap<String, Bandwidth>,
+}
+
+/// Azure Container Registry service tier (`container-registry-skus.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AcrTier {
+    /// Basic.
+    Basic,
+    /// Standard.
+    Standard,
+    /// Premium.
+    Premium,
+}
+
+/// `pools[].nodeImage`: the AKS node image (VHD) a pool's nodes boot from and what it
+/// pre-caches.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeImage {
+    /// Node-image version as the `kubernetes.azure.com/node-image-version` label spells it
+    /// (`AKSWindows-2022-containerd-20348.5386.260715`) or its Windows part
+    /// (`20348.5386.260715`): the Windows base images it caches are those of that patch
+    /// build and the build before it. Unset = the catalog's current node image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The images the node image caches, replacing the catalog's list for the OS SKU and
+    /// version (AKS system images stay cached). Unset = the catalog's list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_images: Option<Vec<String>>,
 }
 
 /// Workload controller kind.

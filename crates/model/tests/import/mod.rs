@@ -633,3 +633,5 @@ fn imported_scenarios_pass_validate() {
         }
     }
 }
+
+mod corpus;

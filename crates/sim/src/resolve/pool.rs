@@ -58,6 +58,10 @@ fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
         ephemeral_os_disk: temp.get() > 0,
         accelerated_networking: String::new(),
         arch: Arch::Amd64,
+        premium_io: None,
+        gpus: None,
+        aks_user: true,
+        aks_system: true,
         prices: BTreeMap::new(),
         source: "inline in the scenario".to_owned(),
     }
@@ -174,6 +178,8 @@ pub fn node_shape(
             extract_bps: catalog::disks::extraction_rate(pool.os, &disk, false).bytes_per_sec(),
             extract_burst_bps: catalog::disks::extraction_rate(pool.os, &disk, true)
                 .bytes_per_sec(),
+            extract_per_file_us: catalog::disks::extract_per_file_us(pool.os),
+            pull_setup_ms: catalog::disks::PULL_SETUP.default.as_ms(),
             disk_bps: disk.throughput.bytes_per_sec(),
             disk_burst_bps: disk.burst_throughput.bytes_per_sec(),
             burst_ms: disk.burst_duration.as_ms(),
@@ -185,7 +191,7 @@ pub fn node_shape(
             gc_low_percent: kcfg
                 .image_gc_low_threshold_percent
                 .unwrap_or(IMAGE_GC_LOW_PERCENT),
-            // AKS Windows nodes run with an empty --eviction-hard (facts.md §5).
+            // AKS Windows nodes run with an empty --eviction-hard (AB kubeletfunc.ps1).
             eviction_percent: match pool.os {
                 Os::Linux => Some(catalog::reservations::LINUX_NODEFS_EVICTION.0 / 100),
                 Os::Windows => None,
@@ -215,18 +221,23 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
     let mut v = vec![
         a(
             "pull",
-            "layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls split the link equally among the pulls running when one starts",
-            "containerd unpacker; io-costs.md §3.3, §5.4",
+            "after a 0.35 s setup (manifest resolution), layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls split the link equally among the pulls running when one starts",
+            catalog::disks::PULL_SETUP.source,
         ),
         a(
             "extraction",
-            "unpack rate = OS format rate (Linux gzip 150 MB/s, Windows NTFS 20 MB/s) capped by the OS disk, at the burst rate during a managed disk's first 30 min",
-            catalog::disks::WINDOWS_NTFS_EXTRACT.source,
+            "Linux layers unpack at the gzip rate (150 MB/s) capped by the OS disk; Windows layers at 1 ms per file plus their bytes at the OS disk rate (burst during a managed disk's first 30 min); layers without a file count: 8 files per MB; calibrated on AKS pulls (docs/calibration.md)",
+            catalog::disks::WINDOWS_EXTRACT_PER_FILE_US.source,
         ),
         a(
             "registry",
-            "registry bandwidth 100 MB/s unless the scenario sets registry.bandwidth",
-            "container-registry-limits.md (ACR Premium minimum estimate); io-costs.md §1.7",
+            "registry rate by host unless the scenario sets registry.bandwidth: mcr.microsoft.com 100 MB/s; *.azurecr.io by registry.acrTier (Basic 13, Standard 26 (default), Premium 150 MB/s); others 100 MB/s",
+            catalog::disks::ACR_STANDARD_BANDWIDTH.source,
+        ),
+        a(
+            "node-image-cache",
+            "a Windows node image caches its OS SKU's base images (servercore, nanoserver, servercore/iis) at its own monthly patch build and the one before, matched by layer digest: an app image built on another month's base pulls that month's delta (and the base layer across a base refresh); WS2019 node images cache no ltsc2019 base",
+            "Azure/AgentBaker parts/common/components.json; microsoft/Windows-Containers#226, #526; embergershared/aks-wincont-imgpull-opt (2025)",
         ),
         a(
             "container-start",
@@ -252,7 +263,7 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
         ));
         v.push(a(
             "provisioning",
-            "added nodes are Ready after 3 min (Linux) / 7 min (Windows) unless the scenario overrides it",
+            "added nodes are Ready after 108 s (Linux, the median of the AKS scale-out benchmark) / 7 min (Windows) unless the scenario overrides it",
             catalog::provisioning::WINDOWS_NODE_READY.source,
         ));
     }

@@ -160,24 +160,26 @@ pub(crate) fn prepare(
         let Some(pi) = plan.pools.iter().position(|p| p.name == u.pool) else {
             continue;
         };
-        let new_preload = crate::upgrade::bumped_node_image_cache(plan, pi);
+        let Some(spool) = scn.pools.iter().find(|p| p.name == u.pool) else {
+            continue;
+        };
+        // Both targets bring the latest node image (a Kubernetes upgrade too).
+        let new_preload =
+            match crate::upgrade::next_node_image_version(spool, plan.pools[pi].os_sku) {
+                Some(v) => crate::upgrade::bumped_node_image_cache(plan, scn, pi, spool, &v),
+                None => plan.pools[pi].preload.clone(),
+            };
         let new_shape = match settings.target {
-            Target::Version(minor) => scn
-                .pools
-                .iter()
-                .find(|p| p.name == u.pool)
-                .and_then(|p| {
-                    crate::resolve::pool::node_shape(
-                        poolcast_model::catalog::Catalog::builtin(),
-                        scn,
-                        p,
-                        plan.pools[pi].os_sku,
-                        minor,
-                        region,
-                    )
-                    .ok()
-                })
-                .map(|s| (s.allocatable, s.kubelet)),
+            Target::Version(minor) => crate::resolve::pool::node_shape(
+                poolcast_model::catalog::Catalog::builtin(),
+                scn,
+                spool,
+                plan.pools[pi].os_sku,
+                minor,
+                region,
+            )
+            .ok()
+            .map(|s| (s.allocatable, s.kubelet)),
             Target::NodeImage => None,
         };
         out.push(UpgradeRun {

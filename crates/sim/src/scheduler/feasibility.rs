@@ -10,7 +10,7 @@
 //! Results are exactly those of running the filters: the scan visits the same candidates in
 //! the same order and stops at the same count (see `Scheduler::schedule_one`).
 
-use crate::cluster::{Cluster, NodeId, PodId, SpecId};
+use crate::cluster::{Cluster, NodeId, PodId};
 
 use super::framework::{Code, FilterPlugin};
 
@@ -60,7 +60,7 @@ impl TemplateVerdicts {
 /// Verdict caches of every template seen.
 #[derive(Debug, Default)]
 pub struct FeasibilityCache {
-    by_spec: Vec<Option<TemplateVerdicts>>,
+    by_class: Vec<Option<TemplateVerdicts>>,
 }
 
 /// The node-local filters to evaluate, in order, with their indices.
@@ -95,15 +95,15 @@ impl FeasibilityCache {
         &mut self,
         cluster: &Cluster,
         pod: PodId,
-        spec: SpecId,
+        class: usize,
         local: &LocalFilters<'_>,
         skip_mask: u64,
     ) -> &TemplateVerdicts {
-        let s = spec.idx();
-        if self.by_spec.len() <= s {
-            self.by_spec.resize_with(s + 1, || None);
+        let s = class;
+        if self.by_class.len() <= s {
+            self.by_class.resize_with(s + 1, || None);
         }
-        let tv = self.by_spec[s].get_or_insert_with(TemplateVerdicts::default);
+        let tv = self.by_class[s].get_or_insert_with(TemplateVerdicts::default);
         let replay = if tv.built && tv.skip_mask == skip_mask {
             cluster.changes_since(tv.cursor)
         } else {

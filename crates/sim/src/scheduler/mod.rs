@@ -8,6 +8,8 @@
 //! Filtering scans nodes with `FilterPlugin::check` (no strings built) and asks the failing
 //! plugin for its full `Status` only when no node fits and the `FitError` must be reported.
 
+mod classes;
+mod failure_memo;
 mod feasibility;
 pub mod framework;
 pub mod plugins;
@@ -22,6 +24,9 @@ use rand::Rng;
 
 use crate::cluster::{Cluster, NodeId, PodId};
 use crate::engine::SimRng;
+use classes::NodeLocalClasses;
+pub use failure_memo::FailureReplay;
+use failure_memo::{Attempt, FailureMemo, Memo};
 use feasibility::{FeasibilityCache, LocalFilters, TemplateVerdicts, PASS};
 use framework::{Code, FilterPlugin, NodeScore, ScorePlugin, Status};
 use score_cache::ScoreCache;
@@ -239,6 +244,10 @@ pub struct Scheduler {
     /// Nodes that failed, with the index of the first failing filter.
     failed: Vec<(NodeId, usize)>,
     skip: Vec<bool>,
+    /// Failed attempts by class and cluster version (`failure_memo`).
+    memo: FailureMemo,
+    /// Templates grouped by what the node-local plugins read (`classes`).
+    classes: NodeLocalClasses,
 }
 
 /// Nodes a PreFilter result left (live, id order) and the plugins that narrowed them.
@@ -343,12 +352,20 @@ impl Scheduler {
             feasible: Vec::new(),
             failed: Vec::new(),
             skip: Vec::new(),
+            memo: FailureMemo::default(),
+            classes: NodeLocalClasses::default(),
         }
     }
 
     /// The settings in force.
     pub fn settings(&self) -> &SchedulerSettings {
         &self.settings
+    }
+
+    /// The node-local equivalence class of `pod`'s template (`classes`).
+    fn class_of(&mut self, cluster: &Cluster, pod: PodId) -> usize {
+        let spec = cluster.pods[pod.idx()].spec;
+        self.classes.of(spec, &cluster.specs[spec.idx()])
     }
 
     /// Refreshes the cached live-node list when nodes were added or removed.
@@ -464,13 +481,113 @@ impl Scheduler {
         (!local.is_empty()).then_some((local, globals, mask))
     }
 
-    /// One scheduling cycle for `pod` (`schedulePod`).
+    /// One scheduling cycle for `pod` (`schedulePod`). A failure is remembered for
+    /// `remember_failure` (see `failure_memo`).
     pub fn schedule_one(
         &mut self,
         cluster: &Cluster,
         pod: PodId,
         rng: &mut SimRng,
     ) -> ScheduleResult {
+        self.memo.last = None;
+        let before = self.next_start_node_index;
+        let result = self.schedule_pod(cluster, pod, rng);
+        match &result {
+            ScheduleResult::Unschedulable(_) if FailureMemo::eligible(cluster, pod) => {
+                let n = self.nodes.len();
+                self.memo.last = Some(Attempt {
+                    pod,
+                    class: cluster.pods[pod.idx()].spec.idx(),
+                    version: cluster.change_cursor(),
+                    advance: if n == 0 {
+                        0
+                    } else {
+                        (self.next_start_node_index + n - before % n) % n
+                    },
+                });
+            }
+            ScheduleResult::Scheduled { .. } => {
+                if let Some((_, m)) = self.memo.expected.take() {
+                    panic!(
+                        "failure memo: a replay of {:?} was wrong, the attempt fits",
+                        m.replay.message
+                    );
+                }
+            }
+            ScheduleResult::Unschedulable(_) => {}
+        }
+        result
+    }
+
+    /// The short cut for a retry (`failure_memo`): when `pod`'s class already failed on
+    /// this cluster version, advances the start index and draws the PostFilter's random
+    /// offset from `preempt_rng` as the attempt would, and returns what it reported. The
+    /// caller counts the attempt and records the failure as for a real one.
+    pub fn replay_failure(
+        &mut self,
+        cluster: &Cluster,
+        pod: PodId,
+        preempt_rng: &mut SimRng,
+    ) -> Option<FailureReplay> {
+        if !FailureMemo::eligible(cluster, pod) {
+            return None;
+        }
+        let class = cluster.pods[pod.idx()].spec.idx();
+        let memo = self.memo.get(class, cluster.change_cursor())?.clone();
+        if cfg!(debug_assertions) {
+            // Every other hit runs the real attempt and `remember_failure` compares.
+            self.memo.hits += 1;
+            if self.memo.hits % 2 == 1 {
+                self.memo.expected = Some((class, memo));
+                return None;
+            }
+        }
+        self.refresh_nodes(cluster);
+        let n = self.nodes.len();
+        if n > 0 {
+            self.next_start_node_index = (self.next_start_node_index + memo.advance) % n;
+        }
+        if let Some(k) = memo.replay.preemption_draw {
+            let _offset: usize = preempt_rng.random_range(0..k);
+        }
+        Some(memo.replay)
+    }
+
+    /// After the PostFilter of the failed attempt `schedule_one` just made for `pod`
+    /// (`fit` carries its message): memoises the failure if it can be replayed, i.e. the
+    /// PostFilter nominated no node and left the cluster as it was.
+    pub fn remember_failure(&mut self, cluster: &Cluster, pod: PodId, fit: &FitError) {
+        let expected = self.memo.expected.take();
+        let Some(a) = self.memo.last.take() else {
+            return;
+        };
+        if a.pod != pod
+            || a.version != cluster.change_cursor()
+            || fit.post_filter_msg.is_none()
+            || !FailureMemo::eligible(cluster, pod)
+        {
+            return;
+        }
+        let memo = Memo {
+            version: a.version,
+            advance: a.advance,
+            replay: FailureReplay {
+                message: fit.message(),
+                rejected: fit.unschedulable_plugins(),
+                preemption_draw: preemption_draw(cluster, pod, fit),
+            },
+        };
+        if let Some((class, m)) = expected {
+            assert!(
+                class == a.class && m == memo,
+                "failure memo: replay {m:?} differs from the attempt {memo:?}"
+            );
+        }
+        self.memo.put(a.class, memo);
+    }
+
+    /// The cycle proper (`schedulePod`).
+    fn schedule_pod(&mut self, cluster: &Cluster, pod: PodId, rng: &mut SimRng) -> ScheduleResult {
         self.refresh_nodes(cluster);
         let n = self.nodes.len();
         let narrowed = match self.run_pre_filters(cluster, pod) {
@@ -530,12 +647,12 @@ impl Scheduler {
                 None
             };
             if let Some((local, globals, mask)) = plan {
-                let spec = cluster.pods[pod.idx()].spec;
+                let class = self.class_of(cluster, pod);
                 let lf = LocalFilters {
                     filters: &self.filters,
                     active: &local,
                 };
-                let tv = self.verdicts.sync(cluster, pod, spec, &lf, mask);
+                let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                 processed = scan_cached(
                     tv,
                     &self.live_bits,
@@ -579,13 +696,13 @@ impl Scheduler {
             if self.feasible.is_empty() {
                 if let Some(globals) = &cached {
                     // Every candidate was processed: report them in scan order.
-                    let spec = cluster.pods[pod.idx()].spec;
+                    let class = self.class_of(cluster, pod);
                     let (local, _, mask) = self.cache_plan().unwrap_or_default();
                     let lf = LocalFilters {
                         filters: &self.filters,
                         active: &local,
                     };
-                    let tv = self.verdicts.sync(cluster, pod, spec, &lf, mask);
+                    let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                     for k in 0..len {
                         let node = self.nodes[(start + k) % len];
                         let v = tv.verdict(node);
@@ -685,13 +802,13 @@ impl Scheduler {
                     && self.scorers[k].0.constant_score(cluster, pod).is_none()
             })
             .collect();
-        let spec = cluster.pods[pod.idx()].spec;
         let templates = if cached.is_empty() {
             None
         } else {
+            let class = self.class_of(cluster, pod);
             Some(
                 self.score_cache
-                    .sync(cluster, pod, spec, &self.scorers, &cached),
+                    .sync(cluster, pod, class, &self.scorers, &cached),
             )
         };
         let mut scores: Vec<NodeScore> = Vec::with_capacity(feasible.len());
@@ -819,6 +936,35 @@ impl Scheduler {
         }
         verdicts
     }
+}
+
+/// How many nodes DefaultPreemption's dry run draws its random offset over for a failed,
+/// not nominated `pod` (`preemption::preempt`): the live nodes whose status is plain
+/// `Unschedulable`, or `None` when it draws nothing (not eligible, or no such node).
+fn preemption_draw(cluster: &Cluster, pod: PodId, fit: &FitError) -> Option<usize> {
+    if cluster.spec_of(pod).never_preempt {
+        return None;
+    }
+    // Every explicit status is a distinct live node; the rest take the absent status.
+    let explicit = fit
+        .node_statuses
+        .iter()
+        .filter(|(_, s)| s.code == Code::Unschedulable)
+        .count();
+    let live = cluster.live_nodes as usize;
+    let absent = match &fit.absent_nodes_status {
+        Some(s) if s.code == Code::Unschedulable => live.saturating_sub(fit.node_statuses.len()),
+        _ => 0,
+    };
+    let n = explicit + absent;
+    if cfg!(debug_assertions) {
+        let direct = cluster
+            .live_node_ids()
+            .filter(|&node| preemption::status_code(fit, node) == Code::Unschedulable)
+            .count();
+        assert_eq!(n, direct, "failure memo: preemption's potential nodes");
+    }
+    (n > 0).then_some(n)
 }
 
 /// The filters a cached scan still runs per node.

@@ -96,7 +96,7 @@ fn importance_key(cluster: &Cluster, ctx: &PreemptionContext<'_>, p: PodId) -> (
 
 /// The filter status `fit` recorded for `node` (explicit, else the absent-nodes status,
 /// else kube's default `UnschedulableAndUnresolvable`).
-fn status_code(fit: &FitError, node: NodeId) -> Code {
+pub(crate) fn status_code(fit: &FitError, node: NodeId) -> Code {
     if let Some((_, st)) = fit.node_statuses.iter().find(|(n, _)| *n == node) {
         return st.code;
     }

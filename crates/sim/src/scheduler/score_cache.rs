@@ -4,7 +4,7 @@
 //! and read from a dense array otherwise. Normalization still runs over every feasible node
 //! of every attempt, exactly as kube's NormalizeScore.
 
-use crate::cluster::{Cluster, NodeId, PodId, SpecId};
+use crate::cluster::{Cluster, NodeId, PodId};
 
 use super::framework::ScorePlugin;
 
@@ -39,7 +39,7 @@ fn put(slot: &mut i32, v: i64, fits: &mut bool) {
 /// Score caches of every template seen.
 #[derive(Debug, Default)]
 pub struct ScoreCache {
-    by_spec: Vec<Option<TemplateScores>>,
+    by_class: Vec<Option<TemplateScores>>,
 }
 
 impl ScoreCache {
@@ -49,15 +49,15 @@ impl ScoreCache {
         &mut self,
         cluster: &Cluster,
         pod: PodId,
-        spec: SpecId,
+        class: usize,
         scorers: &[(Box<dyn ScorePlugin + Send>, i64)],
         plugins: &[usize],
     ) -> &TemplateScores {
-        let s = spec.idx();
-        if self.by_spec.len() <= s {
-            self.by_spec.resize_with(s + 1, || None);
+        let s = class;
+        if self.by_class.len() <= s {
+            self.by_class.resize_with(s + 1, || None);
         }
-        let ts = self.by_spec[s].get_or_insert_with(TemplateScores::default);
+        let ts = self.by_class[s].get_or_insert_with(TemplateScores::default);
         let score = |k: usize, n: usize| scorers[k].0.score(cluster, pod, NodeId(n as u32));
         let replay = if ts.built && ts.plugins == plugins {
             cluster.changes_since(ts.cursor)

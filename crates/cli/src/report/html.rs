@@ -327,11 +327,11 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         if reps == 1 { "" } else { "s" },
         esc(&doc.generator)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#layout\">Layout and cost</a><a href=\"#failures\">Failures</a>\
          <a href=\"#ttr\">Time to ready</a><a href=\"#pulls\">Image pulls</a>{}<a href=\"#timeline\">Over time</a>\
-         <a href=\"#assumptions\">Assumptions and sources</a></nav></header>\n",
+         <a href=\"#assumptions\">Assumptions and sources</a></nav></header>",
         if o.upgrades.is_empty() {
             ""
         } else {

@@ -198,3 +198,28 @@ sim: {{horizon: 6h}}
         }
     }
 }
+
+#[test]
+fn a_second_upgrade_of_a_pool_in_progress_is_refused_and_a_lagging_pool_blocks_the_control_plane()
+{
+    // The PDB-blocked upgrade runs from 10m to about 23m; another at 12m is refused.
+    let text = PDB_BLOCKS.replace(
+        "sim: {seed: 3, horizon: 1h}",
+        "  - {at: 12m, upgrade: {pool: apps, to: node-image}}\nsim: {seed: 3, horizon: 1h}",
+    );
+    let o = run(&scenario(&text));
+    assert_eq!(o.upgrades.len(), 2);
+    assert_eq!(o.upgrades[0].status, "Failed");
+    assert_eq!(o.upgrades[1].status, "Refused");
+    assert_eq!(o.upgrades[1].blockers[0].code, "OperationNotAllowed");
+    // A pool three minors behind 1.32 would be four behind a 1.33 control plane.
+    let text = PDB_BLOCKS.replace(
+        "  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 2}",
+        "  - {name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 2, kubernetesVersion: \"1.29\"}",
+    );
+    let o = run(&scenario(&text));
+    let u = only_upgrade(&o);
+    assert_eq!(u.status, "Refused");
+    assert_eq!(u.blockers[0].code, "NodePoolMcVersionIncompatible");
+    assert!(u.blockers[0].message.contains("node pool system"));
+}

@@ -290,7 +290,25 @@ impl Engine<'_> {
             .map(|p| (p.name.clone(), p.k8s_minor, p.os_sku))
             .collect();
         let name = self.plan.pools[pool.idx()].name.clone();
-        let blockers = preflight(&name, target, self.plan.k8s_minor, &pools, now.ms());
+        let mut blockers = preflight(&name, target, self.plan.k8s_minor, &pools, now.ms());
+        // One operation at a time on a pool (poolcast's wording; AKS refuses a second
+        // operation while one is in progress).
+        if self
+            .upgrades
+            .iter()
+            .any(|o| o.pool == pool && o.status == Status::Running)
+        {
+            blockers.push(UpgradeBlocker {
+                code: "OperationNotAllowed".to_owned(),
+                at_ms: now.ms(),
+                node: None,
+                pod: None,
+                pdb: None,
+                message: format!(
+                    "Operation is not allowed: another upgrade of node pool {name} is in progress"
+                ),
+            });
+        }
         if !blockers.is_empty() {
             let u = &mut self.upgrades[r];
             u.blockers = blockers;

@@ -201,8 +201,10 @@ fn plan_section(h: &mut String, p: &PlanReport, applied: bool, charts: &[Chart])
                 t(l.pricing.as_str()),
                 n(l.price_per_hour
                     .map(|v| format!("{v:.3}"))
-                    .unwrap_or_else(|| "-".into())),
-                n(l.cost_per_month.map(usd).unwrap_or_else(|| "-".into())),
+                    .unwrap_or_else(|| "unpriced".into())),
+                n(l.cost_per_month
+                    .map(usd)
+                    .unwrap_or_else(|| "unpriced".into())),
             ],
             None,
         );
@@ -245,7 +247,9 @@ fn plan_section(h: &mut String, p: &PlanReport, applied: bool, charts: &[Chart])
                     n(opt_pct(a.cpu_utilisation)),
                     n(opt_pct(a.memory_utilisation)),
                     n(opt_pct(a.pods_utilisation)),
-                    n(a.cost_per_month.map(usd).unwrap_or_else(|| "-".into())),
+                    n(a.cost_per_month
+                        .map(usd)
+                        .unwrap_or_else(|| "unpriced".into())),
                     t(a.verdict.as_str()),
                     t(a.binding.map(|b| b.as_str()).unwrap_or("")),
                     t(&a.note),
@@ -440,11 +444,11 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
                 n(sim
                     .and_then(|x| x.price_per_node_hour)
                     .map(|v| format!("{v:.3}"))
-                    .unwrap_or_else(|| "-".into())),
+                    .unwrap_or_else(|| "unpriced".into())),
                 n(sim
                     .and_then(|x| x.cost_per_hour)
                     .map(|v| usd(v * 730.0))
-                    .unwrap_or_else(|| "-".into())),
+                    .unwrap_or_else(|| "unpriced".into())),
             ],
             None,
         );
@@ -471,7 +475,7 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         if s.cost.complete {
             ""
         } else {
-            "; some pools have no known price and count as zero"
+            "; some pools have no known price: UNPRICED, not included"
         }
     );
     if let Some(r) = &doc.replications {

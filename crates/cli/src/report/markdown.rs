@@ -69,7 +69,14 @@ pub fn page(doc: &ReportDoc) -> String {
         s.pods.failed,
         usd(s.cost.per_hour),
         usd(s.cost.per_month),
-        if s.cost.complete { "" } else { " (some pools unpriced)" },
+        if s.cost.complete {
+            String::new()
+        } else {
+            format!(
+                " (UNPRICED, not included: {})",
+                s.cost.unpriced_pools.join(", ")
+            )
+        },
         if o.passes_check() { "passes" } else { "fails" }
     );
     if !o.targets.is_empty() {
@@ -148,7 +155,7 @@ pub fn page(doc: &ReportDoc) -> String {
                 sim.map(|x| x.nodes.to_string()).unwrap_or_default(),
                 sim.and_then(|x| x.cost_per_hour)
                     .map(|v| usd(v * 730.0))
-                    .unwrap_or_else(|| "-".into()),
+                    .unwrap_or_else(|| "unpriced".into()),
             ]
         })
         .collect();

@@ -131,6 +131,77 @@ pub struct Cluster {
     /// Cluster-autoscaler profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaler: Option<AutoscalerConfig>,
+    /// AKS pricing tier of the cluster management (`free`, the default; `standard`;
+    /// `premium`): a fee per cluster-hour on top of the nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<AksTier>,
+    /// Price adjustments to the list prices: negotiated discount, reservation or savings
+    /// plan rate, Azure Hybrid Benefit for every Windows pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+}
+
+/// AKS cluster-management pricing tier (`free-standard-pricing-tiers.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AksTier {
+    /// No fee, no financially backed SLA.
+    #[default]
+    Free,
+    /// Uptime SLA.
+    Standard,
+    /// Standard plus long-term support.
+    Premium,
+}
+
+/// `cluster.pricing`: how the list prices become what the organisation pays.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pricing {
+    /// Discount off every list price (EA/MCA negotiated), percent, 0-100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_percent: Option<f64>,
+    /// A reservation or savings plan covering the nodes' compute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<Commitment>,
+    /// Azure Hybrid Benefit on every Windows pool (Windows nodes at the Linux rate), as if
+    /// each pool set `azureHybridBenefit`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub azure_hybrid_benefit: bool,
+}
+
+/// A compute commitment: the share of the pay-as-you-go VM price that is paid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Commitment {
+    /// `reservation` or `savingsPlan`.
+    pub kind: CommitmentKind,
+    /// `1y` or `3y`.
+    pub term: CommitmentTerm,
+    /// Percent of the pay-as-you-go compute price paid under it, 0-100 (e.g. 62 for a 38%
+    /// saving); Azure quotes it per size and region (pricing calculator).
+    pub rate_percent: f64,
+}
+
+/// Kind of compute commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CommitmentKind {
+    /// Azure Reserved VM Instances.
+    Reservation,
+    /// Azure savings plan for compute.
+    SavingsPlan,
+}
+
+/// Term of a compute commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommitmentTerm {
+    /// One year.
+    #[serde(rename = "1y")]
+    OneYear,
+    /// Three years.
+    #[serde(rename = "3y")]
+    ThreeYears,
 }
 
 /// Whether AKS system pods are modelled.
@@ -696,6 +767,10 @@ pub struct Pool {
     /// Fewest nodes `plan` may give the pool (default: 2 for System pools, 0 for User).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_nodes: Option<u32>,
+    /// The pool's Kubernetes version (AKS `orchestratorVersion`), when it lags the control
+    /// plane (`cluster.kubernetesVersion`); at most three minors behind it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
 }
 
 /// A concrete node carried over from a cluster dump.
@@ -1369,6 +1444,50 @@ pub struct Event {
     /// Nodes added to a pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_nodes: Option<NodeSelection>,
+    /// A node pool upgrade (Kubernetes version or node image), AKS's rolling procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeEvent>,
+}
+
+/// What AKS does with a node whose drain did not finish within `drainTimeout`
+/// (`AgentPoolUpgradeSettings.undrainableNodeBehavior`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum UndrainableNodeBehavior {
+    /// The default: the blocked node is made schedulable again and not upgraded, surge
+    /// nodes are deleted, and the upgrade fails.
+    #[default]
+    Schedule,
+    /// The blocked node stays cordoned with the label
+    /// `kubernetes.azure.com/upgrade-status: Quarantined`, a surge node is kept in its
+    /// place, and the upgrade goes on with the other nodes.
+    Cordon,
+}
+
+/// The value of `upgrade.to` that asks for a node-image upgrade.
+pub const UPGRADE_TO_NODE_IMAGE: &str = "node-image";
+
+/// `upgrade` event: `az aks nodepool upgrade` of one pool, to a Kubernetes version
+/// (`"1.33"`; the control plane goes first when the version is newer than the cluster's) or
+/// to the latest node image (`node-image`), with the pool's upgrade settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpgradeEvent {
+    /// Pool name.
+    pub pool: String,
+    /// `MAJOR.MINOR` or `node-image`.
+    pub to: String,
+    /// Extra nodes during the upgrade: a count or a percentage of the pool (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<IntOrPercent>,
+    /// How long AKS waits for one node's drain (default 30m; 5m to 24h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain_timeout: Option<Duration>,
+    /// Wait after a node is drained before it is reimaged (default 0; at most 30m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_soak_duration: Option<Duration>,
+    /// What happens to a node whose drain times out (default `Schedule`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undrainable_node_behavior: Option<UndrainableNodeBehavior>,
 }
 
 /// `targets`.
@@ -1405,6 +1524,29 @@ pub struct SimSettings {
     /// Time-series sample interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_every: Option<Duration>,
+    /// Whether node provisioning, pull rates and container starts are drawn from their
+    /// fitted distributions (`on`, the default) or take their point values (`none`, for
+    /// exact what-ifs). See docs/model.md, "Variability".
+    #[serde(default, skip_serializing_if = "Variability::is_default")]
+    pub variability: Variability,
+}
+
+/// `sim.variability`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variability {
+    /// Durations drawn per node and per pull from the `Jitter` RNG stream.
+    #[default]
+    On,
+    /// Every duration at its point (median) value; the `Jitter` stream is never drawn.
+    None,
+}
+
+impl Variability {
+    /// True for the default (`on`), which scenario output omits.
+    pub fn is_default(&self) -> bool {
+        *self == Variability::On
+    }
 }
 
 fn default_seed() -> u64 {
@@ -1424,6 +1566,7 @@ impl Default for SimSettings {
             horizon: default_horizon(),
             replications: default_replications(),
             sample_every: None,
+            variability: Variability::On,
         }
     }
 }

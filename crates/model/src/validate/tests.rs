@@ -316,7 +316,8 @@ fn requests_bigger_than_a_catalog_sku_find_no_pool() {
 /// the region must meet them.
 #[test]
 fn vm_requirements() {
-    let lin = "    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    autoscale: {min: 1, max: 5}";
+    let lin =
+        "    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    autoscale: {min: 1, max: 5}";
     let with = |vm: &str| {
         assert!(BASE.contains(lin));
         BASE.replacen(
@@ -326,7 +327,10 @@ fn vm_requirements() {
         )
     };
     assert_eq!(run(&with("auto")), vec![]);
-    assert_eq!(run(&with("{families: [E], vcpu: {min: 4, max: 16}}")), vec![]);
+    assert_eq!(
+        run(&with("{families: [E], vcpu: {min: 4, max: 16}}")),
+        vec![]
+    );
     assert_eq!(
         run(&with("{vcpu: {min: 16, max: 4}, gpus: {min: 2, max: 1}}")),
         [

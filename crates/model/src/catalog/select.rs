@@ -248,6 +248,11 @@ mod tests {
         ));
         assert!(got.contains(&"Standard_E4s_v5".to_owned()), "{got:?}");
         assert!(got.contains(&"Standard_E8s_v5".to_owned()), "{got:?}");
+        // The Edsv5 family and one named size are excluded; Eadsv5 is another family.
+        for gone in ["Standard_E4ds_v5", "Standard_E8ds_v5", "Standard_E4as_v5"] {
+            assert!(!got.iter().any(|n| n == gone), "{gone} in {got:?}");
+        }
+        assert!(got.contains(&"Standard_E4ads_v5".to_owned()), "{got:?}");
         for n in &got {
             let sku = cat.vm_sku(n).unwrap();
             assert!(series(sku) != "Edsv5" && n != "Standard_E4as_v5", "{n}");

@@ -253,6 +253,17 @@ mod tests {
             assert!(!got.iter().any(|n| n == gone), "{gone} in {got:?}");
         }
         assert!(got.contains(&"Standard_E4ads_v5".to_owned()), "{got:?}");
+        for n in &got {
+            let sku = cat.vm_sku(n).unwrap();
+            assert!(series(sku) != "Edsv5" && n != "Standard_E4as_v5", "{n}");
+            assert!((4..=8).contains(&sku.vcpu), "{n}");
+            assert!(
+                sku.memory.get() / u64::from(sku.vcpu) >= Bytes::gib(8).get(),
+                "{n}"
+            );
+            assert_eq!(sku.premium_io, Some(true), "{n}");
+        }
+        assert!(!got.iter().any(|n| n == "Standard_E4ds_v5"));
         assert!(got.iter().all(|n| n.starts_with("Standard_E")));
 
         let arm = VmRequirements {

@@ -312,6 +312,38 @@ fn requests_bigger_than_a_catalog_sku_find_no_pool() {
     );
 }
 
+/// `vmSize: auto` and requirement objects: ordered ranges, and some priced catalog size of
+/// the region must meet them.
+#[test]
+fn vm_requirements() {
+    let lin =
+        "    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    autoscale: {min: 1, max: 5}";
+    let with = |vm: &str| {
+        assert!(BASE.contains(lin));
+        BASE.replacen(
+            lin,
+            &format!("    vmSize: {vm}\n    autoscale: {{min: 1, max: 5}}"),
+            1,
+        )
+    };
+    assert_eq!(run(&with("auto")), vec![]);
+    assert_eq!(
+        run(&with("{families: [E], vcpu: {min: 4, max: 16}}")),
+        vec![]
+    );
+    assert_eq!(
+        run(&with("{vcpu: {min: 16, max: 4}, gpus: {min: 2, max: 1}}")),
+        [
+            (codes::VALUE_RANGE, "pools[1].vmSize.gpus".to_owned()),
+            (codes::VALUE_RANGE, "pools[1].vmSize.vcpu".to_owned()),
+        ]
+    );
+    assert_eq!(
+        run(&with("{families: [Zz]}")),
+        [(codes::REF_VM_SIZE, "pools[1].vmSize".to_owned())]
+    );
+}
+
 #[test]
 fn sizes_without_a_price_are_unpriced_warnings() {
     let pool0 = "vmSize: {cpu: 4, memory: 16Gi, pricePerHour: 0.5}";

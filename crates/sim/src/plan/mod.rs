@@ -554,9 +554,7 @@ impl Ctx {
                 self.base.cluster.kubernetes_version
             ))
         })?;
-        // `k` indexes `self.sized` and the parallel per-pool vectors below alike.
-        #[allow(clippy::needless_range_loop)]
-        for k in 0..self.sized.len() {
+        for (k, &first_k) in first.iter().enumerate() {
             let index = self.sized[k].index;
             // DaemonSets do not depend on the size: one template node per pool, and each
             // size's allocatable from its shape, so thousands of sizes cost no build each.
@@ -611,7 +609,7 @@ impl Ctx {
                         std::cmp::Reverse(c),
                     )
                 })
-                .unwrap_or(first[k]);
+                .unwrap_or(first_k);
         }
         Ok(())
     }

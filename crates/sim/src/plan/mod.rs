@@ -554,7 +554,7 @@ impl Ctx {
                 self.base.cluster.kubernetes_version
             ))
         })?;
-        for k in 0..self.sized.len() {
+        for (k, &fallback) in first.iter().enumerate() {
             let index = self.sized[k].index;
             // DaemonSets do not depend on the size: one template node per pool, and each
             // size's allocatable from its shape, so thousands of sizes cost no build each.
@@ -609,7 +609,7 @@ impl Ctx {
                         std::cmp::Reverse(c),
                     )
                 })
-                .unwrap_or(first[k]);
+                .unwrap_or(fallback);
         }
         Ok(())
     }

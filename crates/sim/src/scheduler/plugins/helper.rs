@@ -98,6 +98,19 @@ pub struct Selector {
 }
 
 impl Selector {
+    /// A label every matching object must carry with exactly this value (the first
+    /// single-valued `In` requirement, which `matchLabels` entries become), if any: an
+    /// index on it narrows the objects to test without changing the result.
+    pub fn required_pair(&self) -> Option<(&str, &str)> {
+        if self.nothing {
+            return None;
+        }
+        self.reqs.iter().find_map(|r| match &r.op {
+            Op::In(vals) if vals.len() == 1 => Some((r.key.as_str(), vals[0].as_str())),
+            _ => None,
+        })
+    }
+
     /// `labels.Nothing()`: matches no object.
     pub fn nothing() -> Selector {
         Selector {
@@ -521,9 +534,62 @@ impl SpecSet {
         self.seen = cluster.specs.len();
     }
 
+    /// True when no template was added since the last sync.
+    pub fn is_current(&self, cluster: &Cluster) -> bool {
+        self.seen == cluster.specs.len()
+    }
+
+    /// Like `sync`, testing only `candidates` (ids in increasing order, a superset of the
+    /// templates `pred` selects): the same result without testing every template.
+    pub fn sync_among(
+        &mut self,
+        cluster: &Cluster,
+        candidates: &[SpecId],
+        mut pred: impl FnMut(SpecId, &PodSpec) -> bool,
+    ) {
+        let from = candidates.partition_point(|s| s.idx() < self.seen);
+        for &id in &candidates[from..] {
+            if id.idx() < cluster.specs.len() && pred(id, &cluster.specs[id.idx()]) {
+                self.specs.push(id);
+            }
+        }
+        self.seen = cluster.specs.len();
+    }
+
     /// The selected templates, in id order.
     pub fn specs(&self) -> &[SpecId] {
         &self.specs
+    }
+}
+
+/// Templates by (namespace, label key, label value), extended as templates are added, so
+/// that a selector's matching templates are found among those carrying one of its required
+/// labels instead of among all (thousands of small workloads each select their own).
+#[derive(Debug, Clone, Default)]
+pub struct LabelIndex {
+    seen: usize,
+    by_label: BTreeMap<(String, String, String), Vec<SpecId>>,
+}
+
+impl LabelIndex {
+    /// Indexes the templates added since the last call.
+    pub fn sync(&mut self, cluster: &Cluster) {
+        for (i, s) in cluster.specs.iter().enumerate().skip(self.seen) {
+            for (k, v) in &s.labels {
+                self.by_label
+                    .entry((s.namespace.clone(), k.clone(), v.clone()))
+                    .or_default()
+                    .push(SpecId(i as u32));
+            }
+        }
+        self.seen = cluster.specs.len();
+    }
+
+    /// Templates in namespace `ns` labelled `key=value`, in id order.
+    pub fn get(&self, ns: &str, key: &str, value: &str) -> &[SpecId] {
+        self.by_label
+            .get(&(ns.to_owned(), key.to_owned(), value.to_owned()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 use poolcast_model::scenario::{NodeInclusionPolicy, UnsatisfiableConstraintAction};
 
 use super::helper::{
-    AffinityBits, DomainCache, Domains, RequiredNodeAffinity, Selector, SpecSet, LABEL_HOSTNAME,
-    LABEL_TOPOLOGY_ZONE,
+    AffinityBits, DomainCache, Domains, LabelIndex, RequiredNodeAffinity, Selector, SpecSet,
+    LABEL_HOSTNAME, LABEL_TOPOLOGY_ZONE,
 };
 use super::taint_toleration::first_untolerated;
 use crate::cluster::{Cluster, NodeId, PodId, PodSpec, SpecId};
@@ -103,15 +103,22 @@ impl Constraint {
     }
 
     /// Brings the list of counted templates up to date.
-    fn sync_matching(&mut self, cluster: &Cluster, own: SpecId) {
+    fn sync_matching(&mut self, cluster: &Cluster, own: SpecId, index: &LabelIndex) {
+        if self.matching.is_current(cluster) {
+            return;
+        }
         let ns = &cluster.specs[own.idx()].namespace;
         match &self.sel {
             Sel::OwnWorkload => self.matching.sync(cluster, |id, _| id == own),
             // `countPodsMatchSelector` counts nothing for an empty selector.
             Sel::Labels(sel) if sel.is_empty() => self.matching.sync(cluster, |_, _| false),
-            Sel::Labels(sel) => self
-                .matching
-                .sync(cluster, |_, s| s.namespace == *ns && sel.matches(&s.labels)),
+            Sel::Labels(sel) => {
+                let pred = |_: SpecId, s: &PodSpec| s.namespace == *ns && sel.matches(&s.labels);
+                match sel.required_pair() {
+                    Some((k, v)) => self.matching.sync_among(cluster, index.get(ns, k, v), pred),
+                    None => self.matching.sync(cluster, pred),
+                }
+            }
         }
     }
 
@@ -361,6 +368,8 @@ pub struct PodTopologySpread {
     bits: Vec<AffinityBits>,
     /// Index into `bits` by the rendered `nodeSelector` and required terms.
     bits_by_affinity: BTreeMap<String, usize>,
+    /// Templates by namespace and label, for the constraints' selectors.
+    labels: LabelIndex,
     domains: DomainCache,
     current: usize,
     pinned: Option<NodeId>,
@@ -395,8 +404,9 @@ impl PodTopologySpread {
         let Some(sp) = self.specs[s].as_mut() else {
             return s;
         };
+        self.labels.sync(cluster);
         for c in sp.hard.iter_mut().chain(sp.soft.iter_mut()) {
-            c.sync_matching(cluster, spec_id);
+            c.sync_matching(cluster, spec_id, &self.labels);
             c.key_idx = self.domains.sync_key(cluster, &c.key);
         }
         if sp

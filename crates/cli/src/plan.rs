@@ -40,7 +40,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 fn money(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |u| format!("{u:.2}"))
+    v.map_or_else(|| "unpriced".into(), |u| format!("{u:.2}"))
 }
 
 fn target_line(t: &TargetResult) -> String {
@@ -114,7 +114,7 @@ pub fn report_text(r: &PlanReport) -> String {
                 l.max_pods.to_string(),
                 l.pricing.as_str().to_owned(),
                 l.price_per_hour
-                    .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                    .map_or_else(|| "unpriced".into(), |v| format!("{v:.3}")),
                 money(l.cost_per_month),
                 if l.sized {
                     "sized".into()
@@ -134,7 +134,7 @@ pub fn report_text(r: &PlanReport) -> String {
             if r.cost.complete {
                 ""
             } else {
-                "; some pools have no price"
+                "; some pools are UNPRICED and not included"
             }
         );
     }
@@ -177,7 +177,7 @@ pub fn report_text(r: &PlanReport) -> String {
                 pct(a.memory_utilisation),
                 pct(a.pods_utilisation),
                 a.price_per_hour
-                    .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                    .map_or_else(|| "unpriced".into(), |v| format!("{v:.3}")),
                 money(a.cost_per_month),
                 a.verdict.as_str().to_owned(),
                 a.binding

@@ -7,6 +7,7 @@
 mod autoscaler;
 mod calibration;
 mod common;
+mod costs;
 mod determinism;
 mod explain;
 mod invariants;
@@ -16,3 +17,4 @@ mod platforms;
 mod preemption;
 mod scheduler;
 mod upgrade;
+mod variability;

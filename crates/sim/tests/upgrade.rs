@@ -200,8 +200,7 @@ sim: {{horizon: 6h}}
 }
 
 #[test]
-fn a_second_upgrade_of_a_pool_in_progress_is_refused_and_a_lagging_pool_blocks_the_control_plane()
-{
+fn a_second_upgrade_of_a_pool_in_progress_is_refused_and_a_lagging_pool_blocks_the_control_plane() {
     // The PDB-blocked upgrade runs from 10m to about 23m; another at 12m is refused.
     let text = PDB_BLOCKS.replace(
         "sim: {seed: 3, horizon: 1h}",

@@ -131,6 +131,77 @@ pub struct Cluster {
     /// Cluster-autoscaler profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaler: Option<AutoscalerConfig>,
+    /// AKS pricing tier of the cluster management (`free`, the default; `standard`;
+    /// `premium`): a fee per cluster-hour on top of the nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<AksTier>,
+    /// Price adjustments to the list prices: negotiated discount, reservation or savings
+    /// plan rate, Azure Hybrid Benefit for every Windows pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+}
+
+/// AKS cluster-management pricing tier (`free-standard-pricing-tiers.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AksTier {
+    /// No fee, no financially backed SLA.
+    #[default]
+    Free,
+    /// Uptime SLA.
+    Standard,
+    /// Standard plus long-term support.
+    Premium,
+}
+
+/// `cluster.pricing`: how the list prices become what the organisation pays.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pricing {
+    /// Discount off every list price (EA/MCA negotiated), percent, 0-100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_percent: Option<f64>,
+    /// A reservation or savings plan covering the nodes' compute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<Commitment>,
+    /// Azure Hybrid Benefit on every Windows pool (Windows nodes at the Linux rate), as if
+    /// each pool set `azureHybridBenefit`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub azure_hybrid_benefit: bool,
+}
+
+/// A compute commitment: the share of the pay-as-you-go VM price that is paid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Commitment {
+    /// `reservation` or `savingsPlan`.
+    pub kind: CommitmentKind,
+    /// `1y` or `3y`.
+    pub term: CommitmentTerm,
+    /// Percent of the pay-as-you-go compute price paid under it, 0-100 (e.g. 62 for a 38%
+    /// saving); Azure quotes it per size and region (pricing calculator).
+    pub rate_percent: f64,
+}
+
+/// Kind of compute commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CommitmentKind {
+    /// Azure Reserved VM Instances.
+    Reservation,
+    /// Azure savings plan for compute.
+    SavingsPlan,
+}
+
+/// Term of a compute commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommitmentTerm {
+    /// One year.
+    #[serde(rename = "1y")]
+    OneYear,
+    /// Three years.
+    #[serde(rename = "3y")]
+    ThreeYears,
 }
 
 /// Whether AKS system pods are modelled.
@@ -1267,6 +1338,29 @@ pub struct SimSettings {
     /// Time-series sample interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_every: Option<Duration>,
+    /// Whether node provisioning, pull rates and container starts are drawn from their
+    /// fitted distributions (`on`, the default) or take their point values (`none`, for
+    /// exact what-ifs). See docs/model.md, "Variability".
+    #[serde(default, skip_serializing_if = "Variability::is_default")]
+    pub variability: Variability,
+}
+
+/// `sim.variability`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variability {
+    /// Durations drawn per node and per pull from the `Jitter` RNG stream.
+    #[default]
+    On,
+    /// Every duration at its point (median) value; the `Jitter` stream is never drawn.
+    None,
+}
+
+impl Variability {
+    /// True for the default (`on`), which scenario output omits.
+    pub fn is_default(&self) -> bool {
+        *self == Variability::On
+    }
 }
 
 fn default_seed() -> u64 {
@@ -1286,6 +1380,7 @@ impl Default for SimSettings {
             horizon: default_horizon(),
             replications: default_replications(),
             sample_every: None,
+            variability: Variability::On,
         }
     }
 }

@@ -328,6 +328,10 @@ impl Eval {
 impl Ctx {
     fn new(scenario: &Scenario, opts: &PlanOptions) -> Result<Ctx, PlanError> {
         let mut base = scenario.clone();
+        // The search verifies layouts with point durations: pass/fail must grow with the
+        // node count, and a per-node draw re-deals every later draw when a node is added
+        // (docs/plan.md, "Variability").
+        base.sim.variability = poolcast_model::scenario::Variability::None;
         let defaulted = base.targets.is_none();
         if defaulted {
             base.targets = Some(Targets {

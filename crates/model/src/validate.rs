@@ -515,7 +515,69 @@ impl Validator<'_> {
                 at,
                 "an empty VM size name",
             )),
+            VmSize::Auto(r) => self.vm_requirements(&at, p, r),
             _ => {}
+        }
+    }
+
+    /// `vmSize: auto` / requirements: ranges are ordered and some catalog size of the
+    /// region meets them (and AKS's rules for the pool).
+    fn vm_requirements(&mut self, at: &FieldPath, p: &Pool, r: &crate::scenario::VmRequirements) {
+        let bad = |field: &str, lo: String, hi: String| {
+            Diagnostic::error(
+                codes::VALUE_RANGE,
+                at.key(field),
+                format!("min {lo} is above max {hi}"),
+            )
+        };
+        let mut found = Vec::new();
+        if let Some((lo, hi)) = r.vcpu.and_then(|b| b.min.zip(b.max)).filter(|(l, h)| l > h) {
+            found.push(bad("vcpu", lo.to_string(), hi.to_string()));
+        }
+        for (field, b) in [("memory", r.memory), ("memoryPerVcpu", r.memory_per_vcpu)] {
+            if let Some((lo, hi)) = b.and_then(|b| b.min.zip(b.max)).filter(|(l, h)| l > h) {
+                found.push(bad(field, lo.to_string(), hi.to_string()));
+            }
+        }
+        if let Some((lo, hi)) = r.gpus.and_then(|b| b.min.zip(b.max)).filter(|(l, h)| l > h) {
+            found.push(bad("gpus", lo.to_string(), hi.to_string()));
+        }
+        let ranges_ok = found.is_empty();
+        for d in found {
+            self.push(d);
+        }
+        if !ranges_ok {
+            return;
+        }
+        let region = self.s.cluster.region.as_deref().unwrap_or("eastus");
+        let price_os = if p.azure_hybrid_benefit {
+            Os::Linux
+        } else {
+            p.os
+        };
+        let n = crate::catalog::select::candidates(
+            self.catalog,
+            r,
+            p.os,
+            p.mode,
+            region,
+            price_os,
+            self.aks,
+        )
+        .len();
+        if n == 0 {
+            self.push(
+                Diagnostic::error(
+                    codes::REF_VM_SIZE,
+                    at.clone(),
+                    format!(
+                        "no VM size of the catalog priced in {region} meets these requirements for a {} {:?} pool",
+                        p.os.label(),
+                        p.mode
+                    ),
+                )
+                .with_hint("widen the families or the vcpu/memory ranges; `poolcast catalog skus --region REGION` lists the sizes"),
+            );
         }
     }
 
@@ -718,6 +780,7 @@ impl Validator<'_> {
                 }
                 Vec::new()
             }
+            VmSize::Auto(_) => Vec::new(),
         };
         for (field, name) in names {
             match self.catalog.vm_sku(name) {
@@ -1669,6 +1732,7 @@ impl Validator<'_> {
             VmSize::Inline(v) => fit(v.cpu, v.memory),
             VmSize::Named(n) => named(n),
             VmSize::Candidates(c) => c.is_empty() || c.iter().any(|n| named(n)),
+            VmSize::Auto(_) => true,
         }
     }
 

@@ -287,10 +287,10 @@ pub(crate) struct Engine<'s> {
     preempt_rng: SimRng,
     /// Every preemption: (time, preemptor, node, victims), for tests and reports.
     pub preemptions: Vec<(SimTime, PodId, NodeId, Vec<PodId>)>,
-    /// The scenario's node-pool upgrades, in event order.
-    pub(crate) upgrades: Vec<upgrade::UpgradeRun>,
     /// Spread in provisioning, pulls and container starts (`sim.variability`).
     pub jitter: crate::variability::Jitter,
+    /// The scenario's node-pool upgrades, in event order.
+    pub(crate) upgrades: Vec<upgrade::UpgradeRun>,
 }
 
 impl<'s> Engine<'s> {
@@ -311,8 +311,8 @@ impl<'s> Engine<'s> {
                 .map(Budget::from_scenario)
                 .collect(),
             preemptions: Vec::new(),
-            upgrades,
             jitter: crate::variability::Jitter::new(plan.seed, scenario.sim.variability),
+            upgrades,
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
             sched,

@@ -98,10 +98,22 @@ pub fn node_shape(
             )
         }
         v => {
-            let name = v.primary_name().unwrap_or_default();
-            let sku = cat
-                .vm_sku(name)
-                .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?;
+            let sku = match v {
+                VmSize::Auto(req) => {
+                    catalog::select::cheapest(cat, req, pool.os, pool.mode, region, price_os, aks)
+                        .ok_or_else(|| {
+                            SimError::Invalid(format!(
+                                "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
+                                pool.name
+                            ))
+                        })?
+                }
+                _ => {
+                    let name = v.primary_name().unwrap_or_default();
+                    cat.vm_sku(name)
+                        .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?
+                }
+            };
             let list = sku.price(region, price_os);
             let basis = match (pool.os, hybrid) {
                 _ if list.is_none() => None,

@@ -358,9 +358,14 @@ impl Engine<'_> {
             self.upgrade_finish(r);
             return;
         }
-        let delay = self.plan.pools[pool.idx()].provision_ms;
+        let (os, point) = (
+            self.plan.pools[pool.idx()].os,
+            self.plan.pools[pool.idx()].provision_ms,
+        );
         self.upgrades[r].joining = surge;
         for _ in 0..surge {
+            // Each boot drawn like any new node's (`sim.variability`).
+            let delay = self.jitter.provisioning_ms(os, point);
             self.q.schedule_in(
                 delay,
                 Event::Upgrade(Step::Joined {
@@ -686,7 +691,11 @@ impl Engine<'_> {
         self.row(r, &name, "upgraded").reimage_ms = Some(now);
         self.delete_node(node);
         let pool = self.upgrades[r].pool;
-        let delay = self.plan.pools[pool.idx()].provision_ms;
+        let (os, point) = (
+            self.plan.pools[pool.idx()].os,
+            self.plan.pools[pool.idx()].provision_ms,
+        );
+        let delay = self.jitter.provisioning_ms(os, point);
         self.q.schedule_in(
             delay,
             Event::Upgrade(Step::Joined {

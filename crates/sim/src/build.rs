@@ -99,6 +99,8 @@ pub struct PoolPlan {
     pub vm_size: String,
     /// USD per node-hour, if known.
     pub price_per_hour: Option<f64>,
+    /// Where that price comes from (`published`, `rule`, ...; `resolve::NodeShape`).
+    pub price_basis: Option<String>,
     /// Labels every node carries (hostname and zone are added per node).
     pub labels: BTreeMap<String, String>,
     /// Node taints.
@@ -168,6 +170,10 @@ pub struct Plan {
     pub k8s_minor: u32,
     /// Provider.
     pub provider: Provider,
+    /// AKS pricing tier (`free`, `standard`, `premium`; `none` for provider generic).
+    pub tier: &'static str,
+    /// Cluster-management fee, USD per cluster-hour.
+    pub tier_fee_per_hour: f64,
     /// Assumptions to report.
     pub assumptions: Vec<Assumption>,
 }
@@ -352,6 +358,8 @@ pub fn build_from(r: &Resolved<'_>, seed: u64, horizon_ms: u64) -> Plan {
         sample_every_ms,
         k8s_minor: r.k8s_minor,
         provider: scn.cluster.provider,
+        tier: r.tier,
+        tier_fee_per_hour: r.tier_fee_per_hour,
         assumptions: r.assumptions.clone(),
     }
 }
@@ -618,6 +626,7 @@ fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]
         mode: pool.mode,
         vm_size: shape.vm_size.clone(),
         price_per_hour: shape.price_per_hour,
+        price_basis: shape.price_basis.clone(),
         labels: pool_labels(r, rp),
         taints: pool.taints.clone(),
         zones,

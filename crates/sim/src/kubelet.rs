@@ -555,8 +555,9 @@ impl Kubelet {
     }
 
     /// Starts queued pulls while the puller has free slots, appending what happened to
-    /// `started`. Each pull's time comes from `model`; with parallel pulls the link is
-    /// shared equally among the pulls running when it starts (an approximation: rates are
+    /// `started`. Each pull's time comes from `model`; with parallel pulls the node's NIC,
+    /// disk and snapshotter are shared equally among the pulls running when
+    /// it starts, each pull keeping its registry's per-pull rate (an approximation: rates are
     /// not re-balanced as pulls finish).
     pub fn start_next(
         &mut self,
@@ -600,7 +601,12 @@ impl Kubelet {
             };
             let base = link_for(image);
             let link = PullLink {
-                download_bps: (base.download_bps / share).max(1),
+                // A registry serves each pull at its own per-pull rate (one stream per
+                // layer blob); the NIC, the disk and the snapshotter are the node's and are
+                // shared. Parallel pulls therefore gain when the registry, not the node,
+                // is the limit (serialized 65.8 s vs parallel 29.2 s for ten images,
+                // deckhouse/deckhouse#20415).
+                download_bps: base.download_bps.min(self.params.nic_bps / share).max(1),
                 extract_bps: (base.extract_bps / share).max(1),
                 per_file_us: base.per_file_us.saturating_mul(share),
                 setup_ms: base.setup_ms,
@@ -1075,6 +1081,36 @@ mod tests {
         assert_eq!(s, vec![PullStart::Started(i2, SimTime(131_000))]);
         k.finish_pull(i2, &t, SimTime(131_000));
         assert_eq!(k.disk_used, 2_400_000_000);
+    }
+
+    #[test]
+    fn parallel_pulls_keep_the_registry_rate_and_share_the_disk() {
+        let mut t = LayerTable::default();
+        for i in 0..2 {
+            let l = t.intern(layer(&format!("l{i}"), 100_000_000, 200_000_000));
+            t.push_image(vec![l]);
+        }
+        let mut k = Kubelet::new(params(false, 100_000_000_000), 2, 2);
+        // A 10 MB/s registry, far below the 1 GB/s NIC: each pull downloads at 10 MB/s.
+        let link = |_| PullLink {
+            download_bps: 10_000_000,
+            extract_bps: 20_000_000,
+            per_file_us: 0,
+            setup_ms: 0,
+        };
+        k.request(ImageId(0));
+        k.request(ImageId(1));
+        let mut s = Vec::new();
+        k.start_next(SimTime(0), &t, link, &PipelinedPull, &mut s);
+        // First: 10 s + 10 s. Second (two running): download still 10 s, extraction at
+        // half the disk: 20 s.
+        assert_eq!(
+            s,
+            vec![
+                PullStart::Started(ImageId(0), SimTime(20_000)),
+                PullStart::Started(ImageId(1), SimTime(30_000)),
+            ]
+        );
     }
 
     #[test]

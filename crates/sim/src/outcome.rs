@@ -134,20 +134,45 @@ pub struct PoolSummary {
     pub price_per_node_hour: Option<f64>,
     /// Pool cost per hour at the horizon.
     pub cost_per_hour: Option<f64>,
+    /// Where the price comes from: `published`, `rule` (Windows = Linux + the licence per
+    /// vCPU), `linux rate (Azure Hybrid Benefit)` or `inline`; `None`: unpriced.
+    pub price_basis: Option<String>,
+    /// Node-hours billed over the run (each node from its add request, or time zero, to its
+    /// deletion or the horizon).
+    pub node_hours: f64,
+    /// `node_hours` x price; `None` when unpriced.
+    pub run_cost: Option<f64>,
 }
 
-/// Cost of the nodes alive at the horizon.
+/// What the cluster's nodes cost, at list prices: the steady figure (the nodes alive at
+/// the horizon, per hour and per 730-hour month) and the cost over the run (node-hours
+/// actually used).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cost {
     /// Currency of every price.
     pub currency: &'static str,
-    /// USD per hour.
+    /// AKS pricing tier (`free`, `standard`, `premium`; `none` for provider generic).
+    pub tier: &'static str,
+    /// Its cluster-management fee per hour (included in every sum below).
+    pub tier_fee_per_hour: f64,
+    /// Steady: USD per hour of the nodes alive at the horizon (priced pools only) plus the
+    /// tier fee.
     pub per_hour: f64,
-    /// USD per month (730 hours, Azure's pricing month).
+    /// Steady: USD per month (730 hours, Azure's pricing month).
     pub per_month: f64,
-    /// False when some pool had no price (its nodes count as 0).
+    /// False when some pool with nodes had no price: the sums above and below leave it
+    /// out, and `unpriced_pools` names it.
     pub complete: bool,
+    /// Pools with nodes and no price (never counted as free).
+    pub unpriced_pools: Vec<String>,
+    /// Simulated hours (the horizon).
+    pub run_hours: f64,
+    /// Node-hours billed over the run, all pools.
+    pub node_hours: f64,
+    /// USD over the run: node-hours x price of the priced pools, plus the tier fee for
+    /// the run's hours.
+    pub run_cost: f64,
 }
 
 /// Peak requested/allocatable fractions over the samples.

@@ -7,6 +7,7 @@
 mod autoscaler;
 mod calibration;
 mod common;
+mod costs;
 mod determinism;
 mod explain;
 mod invariants;

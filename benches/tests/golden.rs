@@ -58,13 +58,13 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 126818, 0x446084dc55ddd572),
-        ("large-estate.yaml", 20547874, 0x2bcc4c10b16207a1),
-        ("ltsc2019-on-ws2022.yaml", 58803, 0xc5a4c27d877312dd),
-        ("morning-burst.yaml", 212681, 0xa903f3cc89e8e107),
+        ("hybrid-medchart.yaml", 169859, 0x9dcb1208b3cd3d8d),
+        ("large-estate.yaml", 36121799, 0xf725fcb6c55a527a),
+        ("ltsc2019-on-ws2022.yaml", 84507, 0x1c8c61adac84b78c),
+        ("morning-burst.yaml", 409227, 0x336fa0d2d5b43bcf),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 55482, 0xf5143de8bbb18d1a),
-        ("windows-missing-selector.yaml", 74925, 0x948a0b8e1ce863c4),
+        ("priority-preemption.yaml", 76439, 0x903966f888decbd4),
+        ("windows-missing-selector.yaml", 110548, 0xd0a294072f3489ef),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -91,26 +91,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            2364075,
-            0xadcce5d74a333803,
+            4210689,
+            0x4b49d60b7d478ce0,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            1935489,
-            0x13ff94ee764bfafb,
+            3331312,
+            0x5c32af4951344057,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1421030,
-            0xf180254173fc153b,
+            1654242,
+            0xbe1be1e02d9e1aa2,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            620263,
-            0xb417c7f34333f276,
+            743319,
+            0x838407f8f9424b7b,
         ),
     ]);
 }

@@ -246,9 +246,9 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("40x1 (raw 40)  40"), "{t}");
-        assert!(t.contains("\nTo Ready in 1m01s:\n"), "{t}");
+        assert!(t.contains("\nTo Ready in 1m01.0s:\n"), "{t}");
         assert!(
-            t.contains("       1.5s  Pulling           app:1: 1 of 2 layers"),
+            t.contains("      1.5s  Pulling           app:1: 1 of 2 layers"),
             "{t}"
         );
         assert!(

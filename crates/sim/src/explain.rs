@@ -114,7 +114,7 @@ pub struct NodeBoot {
     pub joined_ms: u64,
     /// `joinedMs - requestedMs`.
     pub provisioning_ms: Option<u64>,
-    /// The pool's point provisioning time (the median of the draws).
+    /// The pool's point provisioning time (the centre of the draws: median or mode).
     pub point_provisioning_ms: u64,
     /// True when the provisioning time was drawn (`sim.variability: on`).
     pub drawn: bool,

@@ -58,13 +58,13 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 126818, 0x446084dc55ddd572),
-        ("large-estate.yaml", 20547874, 0x2bcc4c10b16207a1),
-        ("ltsc2019-on-ws2022.yaml", 58803, 0xc5a4c27d877312dd),
-        ("morning-burst.yaml", 212681, 0xa903f3cc89e8e107),
+        ("hybrid-medchart.yaml", 127937, 0xd4d21498daddb5e3),
+        ("large-estate.yaml", 20549617, 0x66e5f9e9c9f5e365),
+        ("ltsc2019-on-ws2022.yaml", 59827, 0xf631a59ff27a256a),
+        ("morning-burst.yaml", 213805, 0x12ecea99e3f42c90),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 55482, 0xf5143de8bbb18d1a),
-        ("windows-missing-selector.yaml", 74925, 0x948a0b8e1ce863c4),
+        ("priority-preemption.yaml", 56508, 0x16d61ed7146aa7ab),
+        ("windows-missing-selector.yaml", 76037, 0xf8fc5904fe57581e),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -91,26 +91,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            2364075,
-            0xadcce5d74a333803,
+            2365197,
+            0x9b31682446d0e1c9,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            1935489,
-            0x13ff94ee764bfafb,
+            1936609,
+            0x8d379fbb5474b516,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1421030,
-            0xf180254173fc153b,
+            1422059,
+            0xd68e58b9d54c0b20,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            620263,
-            0xb417c7f34333f276,
+            621292,
+            0x9d8e8676366627f7,
         ),
     ]);
 }

@@ -11,6 +11,7 @@
 mod args;
 mod catalog;
 mod charts;
+mod emit;
 mod explain;
 mod figures;
 mod import;
@@ -21,6 +22,7 @@ mod report;
 mod run;
 mod sweep;
 mod table;
+mod upgrade;
 mod validate;
 
 use std::process::ExitCode;
@@ -61,8 +63,10 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Plan(a) => plan::run(&a),
+        Command::Emit(a) => emit::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Sweep(a) => sweep::run(&a),
         Command::Merge(a) => sweep::run_merge(&a),
+        Command::Upgrade(a) => upgrade::run(&a),
     }
 }

@@ -7,6 +7,7 @@
 mod catalog_cmd;
 mod common;
 mod corpus;
+mod emit_cmd;
 mod formats;
 mod import;
 mod plan_cmd;
@@ -16,4 +17,5 @@ mod report_cmd;
 mod scenarios;
 mod sources;
 mod sweep_cmd;
+mod upgrade_cmd;
 mod validate_cmd;

@@ -113,6 +113,9 @@ pub struct PoolPlan {
     pub kubelet: KubeletParams,
     /// Images on every new node (node-image cache and `prePulledImages`).
     pub preload: Vec<ImageId>,
+    /// The part of `preload` only the pool's `prePulledImages` asked for (the pull log
+    /// tells them apart from the node image's cache).
+    pub pre_pulled: Vec<ImageId>,
     /// Time from an add-nodes request to a Ready node.
     pub provision_ms: u64,
     /// DaemonSets (workload indexes) that may run on this pool's nodes.
@@ -123,6 +126,8 @@ pub struct PoolPlan {
     pub initial_count: u32,
     /// Imported nodes.
     pub imported: Vec<ImportedNode>,
+    /// The pool's Kubernetes minor (its own `kubernetesVersion`, else the cluster's).
+    pub k8s_minor: u32,
 }
 
 /// A node carried over from a cluster dump.
@@ -630,11 +635,13 @@ fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]
         allocatable: shape.allocatable,
         kubelet: shape.kubelet.clone(),
         preload: rp.preload.clone(),
+        pre_pulled: rp.pre_pulled.clone(),
         provision_ms: shape.provision_ms,
         daemonsets,
         name_prefix,
         initial_count: rp.initial_count,
         imported,
+        k8s_minor: rp.k8s_minor,
     }
 }
 

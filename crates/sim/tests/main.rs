@@ -16,3 +16,5 @@ mod plan;
 mod platforms;
 mod preemption;
 mod scheduler;
+mod upgrade;
+mod variability;

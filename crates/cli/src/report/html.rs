@@ -41,17 +41,6 @@ pub fn pct(v: f64) -> String {
     format!("{:.0} %", v * 100.0)
 }
 
-/// Bytes in MiB or GiB.
-pub fn bytes(b: u64) -> String {
-    const MIB: f64 = 1024.0 * 1024.0;
-    let mib = b as f64 / MIB;
-    if mib >= 1024.0 {
-        format!("{:.2} GiB", mib / 1024.0)
-    } else {
-        format!("{mib:.0} MiB")
-    }
-}
-
 const CSS: &str = r#"
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--ok:#1a7f37;--bad:#cf222e}
 *{box-sizing:border-box}
@@ -331,10 +320,16 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         if reps == 1 { "" } else { "s" },
         esc(&doc.generator)
     );
-    h.push_str(
+    let _ = writeln!(
+        h,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#layout\">Layout and cost</a><a href=\"#failures\">Failures</a>\
-         <a href=\"#ttr\">Time to ready</a><a href=\"#pulls\">Image pulls</a><a href=\"#timeline\">Over time</a>\
-         <a href=\"#assumptions\">Assumptions and sources</a></nav></header>\n",
+         <a href=\"#ttr\">Time to ready</a><a href=\"#pulls\">Image pulls</a>{}<a href=\"#timeline\">Over time</a>\
+         <a href=\"#assumptions\">Assumptions and sources</a></nav></header>",
+        if o.upgrades.is_empty() {
+            ""
+        } else {
+            "<a href=\"#upgrades\">Upgrades</a>"
+        }
     );
 
     // Summary.
@@ -687,6 +682,46 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
             );
         }
         h.push_str(&tb.finish());
+        let _ = write!(
+            h,
+            "<h3>Run-to-run bands</h3><p>Each run's own percentile of time to ready, over the {} replications: 5th percentile, median and 95th percentile of the runs' values. Durations are drawn per node and per pull unless <code>sim.variability: none</code>.</p>",
+            r.replications
+        );
+        let mut tb = Table::new(&[
+            ("node OS", false),
+            ("runs", true),
+            ("run p50", true),
+            ("run p95", true),
+            ("run p99", true),
+        ]);
+        let band = |b: &poolcast_sim::replicate::Band| {
+            n(format!(
+                "{} [{} - {}]",
+                fmt_ms(b.median_ms),
+                fmt_ms(b.low_ms),
+                fmt_ms(b.high_ms)
+            ))
+        };
+        let all = std::iter::once(("all", &r.time_to_ready.bands));
+        for (os, b) in r
+            .time_to_ready
+            .bands_by_os
+            .iter()
+            .map(|(os, b)| (os.as_str(), b))
+            .chain(all)
+        {
+            tb.row(
+                &[
+                    t(os),
+                    n(b.runs.to_string()),
+                    band(&b.p50),
+                    band(&b.p95),
+                    band(&b.p99),
+                ],
+                (os == "all").then_some("total"),
+            );
+        }
+        h.push_str(&tb.finish());
     }
     h.push_str("</section>\n");
 
@@ -694,12 +729,18 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     h.push_str("<section id=\"pulls\"><h2>Image pulls</h2>");
     figure(&mut h, charts, "image-pulls");
     if !doc.image_pulls.is_empty() {
+        let unit = crate::table::SizeUnit::for_column(
+            doc.image_pulls
+                .iter()
+                .flat_map(|c| [c.download_bytes, c.extract_bytes]),
+        );
+        let (download, extract) = (unit.header("download"), unit.header("to extract"));
         let mut tb = Table::new(&[
             ("image", false),
             ("pool", false),
             ("layers cached", true),
-            ("download", true),
-            ("to extract", true),
+            (download.as_str(), true),
+            (extract.as_str(), true),
             ("download time", true),
             ("extraction time", true),
             ("pull (wall)", true),
@@ -713,8 +754,8 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
                     ),
                     t(&c.pool),
                     n(format!("{} / {}", c.cached_layers, c.layers)),
-                    n(bytes(c.download_bytes)),
-                    n(bytes(c.extract_bytes)),
+                    n(unit.fmt(c.download_bytes)),
+                    n(unit.fmt(c.extract_bytes)),
                     n(fmt_ms(c.download_ms)),
                     n(fmt_ms(c.extract_ms)),
                     n(fmt_ms(c.pull_ms)),
@@ -725,6 +766,109 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         h.push_str(&tb.finish());
     }
     h.push_str("</section>\n");
+
+    // Upgrades.
+    if !o.upgrades.is_empty() {
+        h.push_str("<section id=\"upgrades\"><h2>Upgrades</h2>");
+        for (i, u) in o.upgrades.iter().enumerate() {
+            let _ = write!(
+                h,
+                "<h3>Pool {} from {} to {}: <span class=\"{}\">{}</span></h3><p>Started at {}, {}; maxSurge {}, {} batch(es); surge {:.2} node-hours{}.</p>",
+                esc(&u.pool),
+                esc(&u.from),
+                esc(&u.to),
+                if u.status == "Succeeded" { "ok" } else { "bad" },
+                esc(&u.status),
+                fmt_ms(u.started_ms),
+                u.duration_ms.map_or_else(
+                    || "not finished by the horizon".to_owned(),
+                    |d| format!("took {}", fmt_ms(d))
+                ),
+                u.max_surge,
+                u.batches.len(),
+                u.surge_node_hours,
+                u.surge_cost
+                    .map_or_else(String::new, |c| format!(", {}", usd(c)))
+            );
+            if !u.blockers.is_empty() {
+                h.push_str("<ul>");
+                for b in &u.blockers {
+                    let _ = write!(
+                        h,
+                        "<li><code>{}</code> <span class=\"msg\">{}</span></li>",
+                        esc(&b.code),
+                        esc(&b.message)
+                    );
+                }
+                h.push_str("</ul>");
+            }
+            figure(&mut h, charts, &crate::figures::upgrade_chart_id(i));
+            if !u.nodes.is_empty() {
+                let mut tb = Table::new(&[
+                    ("node", false),
+                    ("role", false),
+                    ("requested", true),
+                    ("cordoned", true),
+                    ("drained", true),
+                    ("reimage", true),
+                    ("ready", true),
+                    ("removed", true),
+                ]);
+                let f = |v: Option<u64>| n(v.map_or_else(|| "-".to_owned(), fmt_ms));
+                for r in &u.nodes {
+                    tb.row(
+                        &[
+                            t(&r.node),
+                            t(&r.role),
+                            f(r.requested_ms),
+                            f(r.cordoned_ms),
+                            f(r.drained_ms),
+                            f(r.reimage_ms),
+                            f(r.ready_ms),
+                            f(r.removed_ms),
+                        ],
+                        None,
+                    );
+                }
+                h.push_str(&tb.finish());
+            }
+            if !u.availability.is_empty() {
+                let mut tb = Table::new(&[
+                    ("workload", false),
+                    ("desired", true),
+                    ("PDB", false),
+                    ("PDB allows unavailable", true),
+                    ("max unavailable", true),
+                ]);
+                for w in &u.availability {
+                    tb.row(
+                        &[
+                            t(&w.workload),
+                            n(w.desired.to_string()),
+                            t(w.pdb.as_deref().unwrap_or("-")),
+                            n(w.pdb_allows_unavailable
+                                .map_or_else(|| "-".into(), |v| v.to_string())),
+                            n(w.max_unavailable.to_string()),
+                        ],
+                        None,
+                    );
+                }
+                h.push_str(&tb.finish());
+            }
+            if !u.pull_waits.is_empty() {
+                let mut tb = Table::new(&[
+                    ("pod", false),
+                    ("new node", false),
+                    ("waited for pulls", true),
+                ]);
+                for p in &u.pull_waits {
+                    tb.row(&[t(&p.pod), t(&p.node), n(fmt_ms(p.wait_ms))], None);
+                }
+                h.push_str(&tb.finish());
+            }
+        }
+        h.push_str("</section>\n");
+    }
 
     // Timeline.
     h.push_str("<section id=\"timeline\"><h2>Over time</h2>");
@@ -747,7 +891,10 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         "cpu-per-pool",
         "memory-per-pool",
     ];
-    for c in charts.iter().filter(|c| !placed.contains(&c.id.as_str())) {
+    for c in charts
+        .iter()
+        .filter(|c| !placed.contains(&c.id.as_str()) && !c.id.starts_with("upgrade-"))
+    {
         figure(&mut h, charts, &c.id);
     }
     h.push_str("</section>\n");
@@ -786,7 +933,5 @@ mod tests {
         assert_eq!(usd(1234.5), "$1,234.50");
         assert_eq!(usd(0.004), "$0.00");
         assert_eq!(pct(0.256), "26 %");
-        assert_eq!(bytes(300 << 20), "300 MiB");
-        assert_eq!(bytes(3 << 30), "3.00 GiB");
     }
 }

@@ -17,6 +17,7 @@ pub mod images;
 pub mod provisioning;
 pub mod reservations;
 pub mod rows;
+pub mod select;
 pub mod skus;
 pub mod system_pods;
 

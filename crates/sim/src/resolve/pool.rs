@@ -98,10 +98,22 @@ pub fn node_shape(
             )
         }
         v => {
-            let name = v.primary_name().unwrap_or_default();
-            let sku = cat
-                .vm_sku(name)
-                .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?;
+            let sku = match v {
+                VmSize::Auto(req) => {
+                    catalog::select::cheapest(cat, req, pool.os, pool.mode, region, price_os, aks)
+                        .ok_or_else(|| {
+                            SimError::Invalid(format!(
+                                "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
+                                pool.name
+                            ))
+                        })?
+                }
+                _ => {
+                    let name = v.primary_name().unwrap_or_default();
+                    cat.vm_sku(name)
+                        .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?
+                }
+            };
             let list = sku.price(region, price_os);
             let basis = match (pool.os, hybrid) {
                 _ if list.is_none() => None,
@@ -274,7 +286,7 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
     let mut v = vec![
         a(
             "pull",
-            "after a 0.35 s setup (manifest resolution), layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls split the link equally among the pulls running when one starts",
+            "after a 0.35 s setup (manifest resolution), layers download one after another at min(registry, NIC) and unpack in order, each after its download; parallel pulls keep their registry's per-pull rate and share the NIC, disk and snapshotter equally among the pulls running when one starts",
             catalog::disks::PULL_SETUP.source,
         ),
         a(
@@ -300,7 +312,7 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
         a(
             "io",
             "start-up I/O: per opened file open cost x container-layer multiplier + Defender first-open scan; per written file create cost x multiplier + Defender write scan; bytes at the OS disk rate",
-            "catalog::disks per-file costs [U] (docs/catalogs.md, OS disks and I/O)",
+            "catalog::disks::per_file_costs: WinFsp fsbench; Szorc, Surprisingly Slow (2021); rust-lang/rustup#904",
         ),
         a(
             "disk",

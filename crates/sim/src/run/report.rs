@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Engine, Phase};
+use super::{Engine, Phase, PodPull};
 use crate::cluster::Res;
 use crate::engine::SimTime;
 use crate::outcome::{
     percentile, round4, Assumption, Cost, FailureRecord, NodeRecord, Outcome, Percentiles,
-    PodCounts, PodRecord, PoolSummary, Reason, ResourceRecord, Summary, TargetResult, TopFailure,
-    Utilisation, WorkloadSummary, SCHEMA,
+    PodCounts, PodRecord, PoolSummary, PullRecord, Reason, ResourceRecord, Summary, TargetResult,
+    TopFailure, Utilisation, WorkloadSummary, SCHEMA,
 };
 
 /// A pod bound this long before the horizon without becoming ready is reported as
@@ -92,6 +92,28 @@ impl Engine<'_> {
         )
     }
 
+    fn pull_record(&self, x: &PodPull) -> PullRecord {
+        let total_ms = x.done.since(x.asked);
+        let (source, f) = match x.pull {
+            None => ("present", None),
+            Some(f) if x.joined => ("joined", Some(f)),
+            Some(f) => ("pulled", Some(f)),
+        };
+        PullRecord {
+            image: self.plan.cluster.images[x.image.idx()].name.clone(),
+            source,
+            bytes: f.map_or(0, |f| f.bytes),
+            unpacked_bytes: f.map_or(0, |f| f.unpacked),
+            download_ms: f.map_or(0, |f| f.download_ms),
+            extraction_ms: f.map_or(0, |f| f.extraction_ms),
+            waiting_ms: total_ms.saturating_sub(f.map_or(0, |f| f.active_ms)),
+            pull_ms: f.map_or(0, |f| x.done.since(f.started)),
+            total_ms,
+            requested_ms: x.asked.ms(),
+            done_ms: x.done.ms(),
+        }
+    }
+
     /// The report of the run.
     pub(crate) fn outcome(&self) -> Outcome {
         let horizon = self.horizon;
@@ -165,6 +187,7 @@ impl Engine<'_> {
                 ended_ms: p.ended.map(SimTime::ms),
                 attempts: p.attempts,
                 priority: cluster.specs[cp.spec.idx()].priority,
+                pulls: p.pulls.iter().map(|x| self.pull_record(x)).collect(),
             });
 
             let c = if wp.system {
@@ -462,8 +485,14 @@ impl Engine<'_> {
 
         let mut assumptions = self.plan.assumptions.clone();
         assumptions.extend(engine_assumptions());
+        assumptions.extend(crate::variability::assumptions(
+            self.scenario.sim.variability,
+        ));
         if self.autoscaler.is_some() {
             assumptions.extend(crate::autoscaler::assumptions());
+        }
+        if self.upgrades.iter().any(|u| u.started()) {
+            assumptions.extend(crate::upgrade::assumptions());
         }
 
         Outcome {
@@ -504,6 +533,7 @@ impl Engine<'_> {
                 .as_ref()
                 .map(|a| a.events().to_vec())
                 .unwrap_or_default(),
+            upgrades: self.upgrade_records(),
         }
     }
 }

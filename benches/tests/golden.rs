@@ -58,13 +58,20 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 127937, 0xd4d21498daddb5e3),
-        ("large-estate.yaml", 20549617, 0x66e5f9e9c9f5e365),
-        ("ltsc2019-on-ws2022.yaml", 59827, 0xf631a59ff27a256a),
-        ("morning-burst.yaml", 213805, 0x12ecea99e3f42c90),
+        ("hybrid-medchart.yaml", 169859, 0x9dcb1208b3cd3d8d),
+        ("large-estate.yaml", 36121799, 0xf725fcb6c55a527a),
+        ("ltsc2019-on-ws2022.yaml", 84507, 0x1c8c61adac84b78c),
+        ("morning-burst.yaml", 409227, 0x336fa0d2d5b43bcf),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 56508, 0x16d61ed7146aa7ab),
-        ("windows-missing-selector.yaml", 76037, 0xf8fc5904fe57581e),
+        ("priority-preemption.yaml", 76439, 0x903966f888decbd4),
+        ("upgrade-pdb-blocks.yaml", 97680, 0xfbc346e7e506d0aa),
+        (
+            "upgrade-windows-node-image.yaml",
+            155081,
+            0xce64eb4ad4ac5b9c,
+        ),
+        ("windows-missing-selector.yaml", 110548, 0xd0a294072f3489ef),
+        ("windows2019-to-1.33.yaml", 82657, 0x850e4550eb85cf3e),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -91,26 +98,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            2365197,
-            0x9b31682446d0e1c9,
+            4210689,
+            0x4b49d60b7d478ce0,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            1936609,
-            0x8d379fbb5474b516,
+            3331312,
+            0x5c32af4951344057,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1422059,
-            0xd68e58b9d54c0b20,
+            1654242,
+            0xbe1be1e02d9e1aa2,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            621292,
-            0x9d8e8676366627f7,
+            743319,
+            0x838407f8f9424b7b,
         ),
     ]);
 }

@@ -809,6 +809,35 @@ impl Validator<'_> {
                     };
                     self.push(d);
                 }
+                // A System pool created under the older 2-vCPU minimum keeps running; AKS
+                // applies the 4-vCPU rule when a pool is created (`use-system-pools.md`).
+                Some(sku)
+                    if p.mode == PoolMode::System
+                        && (p.existing || !p.nodes.is_empty())
+                        && !aks::vm_size_allowed(sku.vcpu, sku.memory, &sku.family, p.mode)
+                        && aks::vm_size_allowed(
+                            sku.vcpu,
+                            sku.memory,
+                            &sku.family,
+                            PoolMode::User,
+                        )
+                        && !sku.family.starts_with('B')
+                        && sku.memory >= aks::MIN_SYSTEM_VM.1 =>
+                {
+                    let (cpu, _) = aks::MIN_SYSTEM_VM;
+                    self.push(
+                        Diagnostic::warning(
+                            codes::AKS_VM_SIZE,
+                            field.clone(),
+                            format!(
+                                "{} ({} vCPU) is below AKS's current minimum for a System pool ({cpu} vCPU): the existing pool keeps running, but AKS refuses a new System pool of this size",
+                                sku.name, sku.vcpu
+                            ),
+                        )
+                        .with_hint("plan a System pool of at least 4 vCPUs before the pool is re-created"),
+                    );
+                    self.unpriced(field, p, sku);
+                }
                 Some(sku) if !aks::vm_size_allowed(sku.vcpu, sku.memory, &sku.family, p.mode) => {
                     let (cpu, mem) = match p.mode {
                         PoolMode::System => aks::MIN_SYSTEM_VM,

@@ -45,9 +45,11 @@ pub const WINDOWS_POOL_NAME_MAX: usize = 6;
 
 /// Smallest VM for a user pool: 2 vCPU / 2 GiB (`quotas-skus-regions.md`).
 pub const MIN_USER_VM: (u32, Bytes) = (2, Bytes::gib(2));
-/// Smallest VM for a system pool: 2 vCPU / 4 GiB, and no B-series
-/// (`quotas-skus-regions.md`).
-pub const MIN_SYSTEM_VM: (u32, Bytes) = (2, Bytes::gib(4));
+/// Smallest VM for a system pool: 4 vCPU / 4 GiB, and no B-series (AKSDOCS
+/// `use-system-pools.md`, 2026-04-30: "at least 4 vCPUs and 4 GB of memory"; earlier
+/// revisions and `quotas-skus-regions.md` said 2 vCPUs). The same rule as the catalog's
+/// per-size `aks_system` flag.
+pub const MIN_SYSTEM_VM: (u32, Bytes) = (4, Bytes::gib(4));
 
 /// Default maxPods per node for a network plugin (AKSDOCS
 /// `concepts-network-ip-address-planning.md`, 2026-04-16: Overlay 250, Pod Subnet 110,
@@ -352,8 +354,9 @@ pub fn os_sku_supports_plugin(sku: OsSku, plugin: NetworkPlugin) -> bool {
         && !(sku == OsSku::Windows2019 && plugin == NetworkPlugin::AzureCniPodSubnet)
 }
 
-/// Whether the VM size is large enough for a pool of `mode`: user pools 2 vCPU / 2 GiB,
-/// system pools 2 vCPU / 4 GiB and not B-series (`quotas-skus-regions.md`).
+/// Whether the VM size is large enough for a pool of `mode`: user pools 2 vCPU / 2 GiB
+/// (`quotas-skus-regions.md`), system pools 4 vCPU / 4 GiB and not B-series
+/// (`use-system-pools.md`).
 pub fn vm_size_allowed(vcpu: u32, memory: Bytes, family: &str, mode: PoolMode) -> bool {
     match mode {
         PoolMode::User => vcpu >= MIN_USER_VM.0 && memory >= MIN_USER_VM.1,

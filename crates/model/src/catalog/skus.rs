@@ -382,7 +382,7 @@ pub fn aks_tier_fee_per_hour(tier: crate::scenario::AksTier) -> f64 {
 
 /// AKS's System-pool minimum as of MicrosoftDocs/azure-aks-docs `use-system-pools.md`
 /// (ms.date 2026-04-30): at least 4 vCPUs and 4 GB of memory, and no B-series (older
-/// revisions said 2 vCPUs; `catalog::aks::MIN_SYSTEM_VM` still enforces those in `plan`).
+/// revisions said 2 vCPUs; `catalog::aks::MIN_SYSTEM_VM` applies the same minimum).
 pub fn system_pool_ok(vcpu: u32, memory: Bytes, family: &str) -> bool {
     vcpu >= 4 && memory >= Bytes::gib(4) && !family.starts_with('B')
 }

@@ -58,13 +58,13 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 126523, 0x5f3356e6b69bf7b3),
-        ("large-estate.yaml", 20507185, 0xea2c65df720073a3),
-        ("ltsc2019-on-ws2022.yaml", 57285, 0xe3cc3e25f18062eb),
-        ("morning-burst.yaml", 210422, 0xc394de0808917904),
+        ("hybrid-medchart.yaml", 126950, 0x8d52047f67224c0c),
+        ("large-estate.yaml", 20547654, 0x7756efdd20aedd3b),
+        ("ltsc2019-on-ws2022.yaml", 58935, 0x0bcc1b90da8fcfca),
+        ("morning-burst.yaml", 212813, 0x65e2957784c81d65),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 54228, 0xc8948b15c1f40a46),
-        ("windows-missing-selector.yaml", 73538, 0x098ae37842f423c1),
+        ("priority-preemption.yaml", 55614, 0xf7ad5959257d991c),
+        ("windows-missing-selector.yaml", 75057, 0x0a460899ee7a255e),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -91,26 +91,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            2352657,
-            0xb45ec3111d9879f1,
+            2364207,
+            0x48d03569e25b4926,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            1926611,
-            0xfb9e5bc83d8b8b8d,
+            1935621,
+            0x67dbe016bcc15d19,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1420040,
-            0x88fce371579b718a,
+            1421162,
+            0x62ceddc4294a55d9,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            619273,
-            0xa5273012a39f0967,
+            620395,
+            0xef19b663c74cd8b0,
         ),
     ]);
 }

@@ -24,8 +24,8 @@ use rand::Rng;
 
 use crate::cluster::{Cluster, NodeId, PodId};
 use crate::engine::SimRng;
-pub use failure_memo::FailureReplay;
 use classes::NodeLocalClasses;
+pub use failure_memo::FailureReplay;
 use failure_memo::{Attempt, FailureMemo, Memo};
 use feasibility::{FeasibilityCache, LocalFilters, TemplateVerdicts, PASS};
 use framework::{Code, FilterPlugin, NodeScore, ScorePlugin, Status};

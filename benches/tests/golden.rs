@@ -58,13 +58,13 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 126950, 0x8d52047f67224c0c),
-        ("large-estate.yaml", 20547654, 0x7756efdd20aedd3b),
-        ("ltsc2019-on-ws2022.yaml", 58935, 0x0bcc1b90da8fcfca),
-        ("morning-burst.yaml", 212813, 0x65e2957784c81d65),
+        ("hybrid-medchart.yaml", 169859, 0x9dcb1208b3cd3d8d),
+        ("large-estate.yaml", 36121799, 0xf725fcb6c55a527a),
+        ("ltsc2019-on-ws2022.yaml", 84507, 0x1c8c61adac84b78c),
+        ("morning-burst.yaml", 409227, 0x336fa0d2d5b43bcf),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 55614, 0xf7ad5959257d991c),
-        ("windows-missing-selector.yaml", 75057, 0x0a460899ee7a255e),
+        ("priority-preemption.yaml", 76439, 0x903966f888decbd4),
+        ("windows-missing-selector.yaml", 110548, 0xd0a294072f3489ef),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -91,26 +91,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            2364207,
-            0x48d03569e25b4926,
+            4210689,
+            0x4b49d60b7d478ce0,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            1935621,
-            0x67dbe016bcc15d19,
+            3331312,
+            0x5c32af4951344057,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1421162,
-            0x62ceddc4294a55d9,
+            1654242,
+            0xbe1be1e02d9e1aa2,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            620395,
-            0xef19b663c74cd8b0,
+            743319,
+            0x838407f8f9424b7b,
         ),
     ]);
 }

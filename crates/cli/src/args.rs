@@ -50,6 +50,13 @@ pub enum Command {
     /// `--emit az|bicep` the recommendation as commands or a Bicep snippet. Exit status:
     /// 0 done, 1 no layout meets the targets (with --check), 2 bad input.
     Plan(PlanArgs),
+    /// Write a scenario's node pools as `az aks nodepool` commands or a Bicep file.
+    ///
+    /// Every pool as written: new pools as `az aks nodepool add`, existing ones
+    /// (`existing: true` or imported) as `scale`/`update`; autoscaled pools with their
+    /// min/max; AKS-reserved labels left out. Pools marked for sizing need `plan --emit`.
+    /// Exit status: 0 done, 2 bad input.
+    Emit(EmitArgs),
     /// Write a self-contained report: index.html, report.md, report.json and charts.
     ///
     /// Simulates the scenario (N replications with --replications or sim.replications)
@@ -141,10 +148,21 @@ pub struct PlanArgs {
     pub check: bool,
 }
 
-/// What `plan --emit` prints.
+/// `poolcast emit`.
+#[derive(Debug, Args)]
+pub struct EmitArgs {
+    /// Scenario file (YAML, or JSON when the name ends in .json).
+    #[arg(value_name = "SCENARIO")]
+    pub file: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: Emit,
+}
+
+/// What `plan --emit` and `emit --format` print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Emit {
-    /// `az aks nodepool add ...` commands.
+    /// `az aks nodepool add|scale|update ...` commands.
     Az,
     /// A Bicep snippet of `managedClusters/agentPools` resources.
     Bicep,

@@ -700,6 +700,7 @@ mod tests {
             ended_ms: ended,
             attempts: 1,
             priority: 0,
+            pulls: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@
 mod args;
 mod catalog;
 mod charts;
+mod emit;
 mod explain;
 mod figures;
 mod import;
@@ -61,6 +62,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Plan(a) => plan::run(&a),
+        Command::Emit(a) => emit::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Sweep(a) => sweep::run(&a),
         Command::Merge(a) => sweep::run_merge(&a),

@@ -8,14 +8,11 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use poolcast_sim::outcome::TargetResult;
-use poolcast_sim::plan::{plan, PlanOptions, PlanReport, PoolLayout};
+use poolcast_sim::plan::{plan, PlanOptions, PlanReport};
 
 use crate::args::{Emit, OutputFormat, PlanArgs};
+use crate::emit::{self, Header, Scope};
 use crate::table::Table;
-
-/// AKS agent pool API version the Bicep snippet targets (REST `Agent Pools - Create Or
-/// Update`, learn.microsoft.com/rest/api/aks/agent-pools/create-or-update).
-pub const AGENT_POOL_API_VERSION: &str = "2025-05-01";
 
 /// Plans the scenario; exit 1 with `--check` when no layout meets the targets.
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
@@ -40,7 +37,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 fn money(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |u| format!("{u:.2}"))
+    v.map_or_else(|| "unpriced".into(), |u| format!("{u:.2}"))
 }
 
 fn target_line(t: &TargetResult) -> String {
@@ -114,7 +111,7 @@ pub fn report_text(r: &PlanReport) -> String {
                 l.max_pods.to_string(),
                 l.pricing.as_str().to_owned(),
                 l.price_per_hour
-                    .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                    .map_or_else(|| "unpriced".into(), |v| format!("{v:.3}")),
                 money(l.cost_per_month),
                 if l.sized {
                     "sized".into()
@@ -124,6 +121,11 @@ pub fn report_text(r: &PlanReport) -> String {
             ]);
         }
         let _ = writeln!(out, "\nRecommended layout:\n{}", t.render(2));
+        for l in &r.layout {
+            for n in &l.notes {
+                let _ = writeln!(out, "  note: {}: {n}", l.pool);
+            }
+        }
         let _ = writeln!(
             out,
             "  Cluster cost: {:.2} {}/hour, {:.2} {}/month (730 h){}",
@@ -134,7 +136,7 @@ pub fn report_text(r: &PlanReport) -> String {
             if r.cost.complete {
                 ""
             } else {
-                "; some pools have no price"
+                "; some pools are UNPRICED and not included"
             }
         );
     }
@@ -177,7 +179,7 @@ pub fn report_text(r: &PlanReport) -> String {
                 pct(a.memory_utilisation),
                 pct(a.pods_utilisation),
                 a.price_per_hour
-                    .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                    .map_or_else(|| "unpriced".into(), |v| format!("{v:.3}")),
                 money(a.cost_per_month),
                 a.verdict.as_str().to_owned(),
                 a.binding
@@ -186,6 +188,13 @@ pub fn report_text(r: &PlanReport) -> String {
             ]);
         }
         out.push_str(&t.render(2));
+        if s.omitted > 0 {
+            let _ = writeln!(
+                out,
+                "  {} sizes considered; {} more not simulated (pruned by their lower bound's cost, or not allowed) are not listed.",
+                s.candidates, s.omitted
+            );
+        }
         out.push_str(
             "  MIN NODES: the resource lower bound (summed requests, before any run); NODES: \
              the smallest count that passed; CPU/MEM/PODS: peak requests / allocatable in that \
@@ -227,163 +236,33 @@ pub fn report_text(r: &PlanReport) -> String {
     out
 }
 
-fn os_type(l: &PoolLayout) -> &'static str {
-    if l.os == "windows" {
-        "Windows"
-    } else {
-        "Linux"
-    }
-}
-
-/// `az aks nodepool add` commands for every pool of the recommended layout.
-pub fn az_commands(r: &PlanReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# poolcast plan {} ({}): {:.2} {}/month. Set RESOURCE_GROUP and CLUSTER first.",
-        r.scenario, r.region, r.cost.per_month, r.cost.currency
-    );
-    if !r.feasible {
-        let _ = writeln!(
-            out,
-            "# No layout meets the targets: {}",
-            r.infeasible_reason
-                .as_deref()
-                .unwrap_or("see `poolcast plan`")
-        );
-        return out;
-    }
-    if r.layout.iter().any(|l| l.azure_hybrid_benefit) {
-        let _ = writeln!(
-            out,
-            "# Azure Hybrid Benefit is a cluster setting: az aks update --resource-group \"$RESOURCE_GROUP\" --name \"$CLUSTER\" --enable-ahub"
-        );
-    }
-    for l in r.layout.iter().filter(|l| !l.sized) {
-        let _ = writeln!(
-            out,
-            "# {}: unchanged ({} x {}, not sized)",
-            l.pool, l.nodes, l.vm_size
-        );
-    }
-    for l in r.layout.iter().filter(|l| l.sized) {
-        if l.nodes == 0 {
-            let _ = writeln!(out, "# {}: no node needed", l.pool);
-            continue;
-        }
-        let mut c = format!(
-            "az aks nodepool add --resource-group \"$RESOURCE_GROUP\" --cluster-name \"$CLUSTER\" --name {} --mode {} --os-type {} --os-sku {} --node-vm-size {} --node-count {} --max-pods {}",
-            l.pool,
-            l.mode,
-            os_type(l),
-            l.os_sku,
-            l.vm_size,
-            l.nodes,
-            l.max_pods
-        );
-        if !l.zones.is_empty() {
-            let _ = write!(c, " --zones {}", l.zones.join(" "));
-        }
-        if !l.labels.is_empty() {
-            let labels: Vec<String> = l.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let _ = write!(c, " --labels {}", labels.join(" "));
-        }
-        if !l.taints.is_empty() {
-            let _ = write!(c, " --node-taints {}", l.taints.join(","));
-        }
-        if let Some(t) = &l.os_disk_type {
-            let _ = write!(c, " --node-osdisk-type {t}");
-        }
-        if let Some(g) = l.os_disk_size_gib {
-            let _ = write!(c, " --node-osdisk-size {g}");
-        }
-        let _ = writeln!(
-            out,
-            "# {}: {} x {}, {} USD/month on {} prices\n{c}",
-            l.pool,
-            l.nodes,
-            l.vm_size,
-            money(l.cost_per_month),
-            l.pricing.as_str()
-        );
-    }
-    out
-}
-
-fn bicep_str(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// A Bicep snippet with one `Microsoft.ContainerService/managedClusters/agentPools`
-/// resource per pool of the recommended layout.
-pub fn bicep(r: &PlanReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "// poolcast plan {} ({}): {:.2} {}/month.",
-        r.scenario, r.region, r.cost.per_month, r.cost.currency
-    );
-    if !r.feasible {
-        let _ = writeln!(
-            out,
-            "// No layout meets the targets: {}",
-            r.infeasible_reason
-                .as_deref()
-                .unwrap_or("see `poolcast plan`")
-        );
-        return out;
-    }
-    let _ = writeln!(
-        out,
-        "param clusterName string\n\nresource aks 'Microsoft.ContainerService/managedClusters@{AGENT_POOL_API_VERSION}' existing = {{\n  name: clusterName\n}}\n"
-    );
-    for l in r.layout.iter().filter(|l| !l.sized) {
-        let _ = writeln!(
-            out,
-            "// {}: unchanged ({} x {}, not sized)",
-            l.pool, l.nodes, l.vm_size
-        );
-    }
-    for l in r.layout.iter().filter(|l| l.sized) {
-        let _ = writeln!(
-            out,
-            "resource pool_{} 'Microsoft.ContainerService/managedClusters/agentPools@{AGENT_POOL_API_VERSION}' = {{",
-            l.pool
-        );
-        let _ = writeln!(
-            out,
-            "  parent: aks\n  name: {}\n  properties: {{",
-            bicep_str(&l.pool)
-        );
-        let _ = writeln!(out, "    mode: {}", bicep_str(&l.mode));
-        let _ = writeln!(out, "    osType: {}", bicep_str(os_type(l)));
-        let _ = writeln!(out, "    osSKU: {}", bicep_str(&l.os_sku));
-        let _ = writeln!(out, "    vmSize: {}", bicep_str(&l.vm_size));
-        let _ = writeln!(out, "    type: 'VirtualMachineScaleSets'");
-        let _ = writeln!(out, "    count: {}", l.nodes);
-        let _ = writeln!(out, "    maxPods: {}", l.max_pods);
-        if !l.zones.is_empty() {
-            let z: Vec<String> = l.zones.iter().map(|z| bicep_str(z)).collect();
-            let _ = writeln!(out, "    availabilityZones: [{}]", z.join(", "));
-        }
-        if !l.labels.is_empty() {
-            let _ = writeln!(out, "    nodeLabels: {{");
-            for (k, v) in &l.labels {
-                let _ = writeln!(out, "      {}: {}", bicep_str(k), bicep_str(v));
+fn header(r: &PlanReport) -> Header {
+    Header {
+        title: format!("poolcast plan {} ({})", r.scenario, r.region),
+        cost: Some(format!(
+            "{:.2} {}/month{}",
+            r.cost.per_month,
+            r.cost.currency,
+            if r.cost.complete {
+                ""
+            } else {
+                " (incomplete: some pools are unpriced)"
             }
-            let _ = writeln!(out, "    }}");
-        }
-        if !l.taints.is_empty() {
-            let t: Vec<String> = l.taints.iter().map(|t| bicep_str(t)).collect();
-            let _ = writeln!(out, "    nodeTaints: [{}]", t.join(", "));
-        }
-        if let Some(t) = &l.os_disk_type {
-            let _ = writeln!(out, "    osDiskType: {}", bicep_str(t));
-        }
-        if let Some(g) = l.os_disk_size_gib {
-            let _ = writeln!(out, "    osDiskSizeGB: {g}");
-        }
-        let _ = writeln!(out, "  }}\n}}\n");
+        )),
+        infeasible: (!r.feasible).then(|| {
+            r.infeasible_reason
+                .clone()
+                .unwrap_or_else(|| "see `poolcast plan`".to_owned())
+        }),
     }
-    out
+}
+
+/// `az aks nodepool` commands for the sized pools of the recommended layout.
+pub fn az_commands(r: &PlanReport) -> String {
+    emit::az(&header(r), &r.layout, Scope::Sized)
+}
+
+/// A Bicep file with one `agentPools` resource per sized pool of the recommendation.
+pub fn bicep(r: &PlanReport) -> String {
+    emit::bicep(&header(r), &r.layout, Scope::Sized)
 }

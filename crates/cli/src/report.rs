@@ -147,6 +147,7 @@ fn pool_info(p: &Pool) -> PoolInfo {
             .name
             .clone()
             .unwrap_or_else(|| format!("inline {} vCPU, {}", i.cpu, i.memory)),
+        VmSize::Auto(_) => "auto (catalog search)".to_owned(),
     };
     let count = match (p.autoscale, p.count) {
         (Some(a), _) => format!("autoscale {}-{}", a.min, a.max),
@@ -247,9 +248,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<std::process::ExitCode> {
 
 /// True when the scenario marks a pool for `plan` (a list of VM sizes or `count: auto`).
 pub fn wants_plan(s: &Scenario) -> bool {
-    s.pools
-        .iter()
-        .any(|p| matches!(p.vm_size, VmSize::Candidates(_)) || matches!(p.count, Some(Count::Auto)))
+    s.pools.iter().any(|p| {
+        matches!(p.vm_size, VmSize::Candidates(_) | VmSize::Auto(_))
+            || matches!(p.count, Some(Count::Auto))
+    })
 }
 
 /// Simulates (planning first when the scenario marks pools for sizing) and assembles the

@@ -99,7 +99,10 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         "VM SIZE",
         "NODES",
         "USD/NODE-H",
+        "PRICE",
         "USD/H",
+        "NODE-H",
+        "USD RUN",
         "PEAK CPU",
         "PEAK MEM",
     ]);
@@ -111,9 +114,13 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
             p.vm_size.clone(),
             p.nodes.to_string(),
             p.price_per_node_hour
-                .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                .map_or_else(|| "unpriced".into(), |v| format!("{v:.3}")),
+            p.price_basis.clone().unwrap_or_else(|| "-".into()),
             p.cost_per_hour
-                .map_or_else(|| "-".into(), |v| format!("{v:.2}")),
+                .map_or_else(|| "unpriced".into(), |v| format!("{v:.2}")),
+            format!("{:.1}", p.node_hours),
+            p.run_cost
+                .map_or_else(|| "unpriced".into(), |v| format!("{v:.2}")),
             peak.map_or_else(|| "-".into(), |u| format!("{:.0}%", u.cpu * 100.0)),
             peak.map_or_else(|| "-".into(), |u| format!("{:.0}%", u.memory * 100.0)),
         ]);
@@ -133,18 +140,31 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         }
         let _ = writeln!(out, "Time to ready (created -> Ready):\n{}", t.render(2));
     }
+    let unpriced = if s.cost.complete {
+        String::new()
+    } else {
+        format!(
+            "; UNPRICED, not included: {}",
+            s.cost.unpriced_pools.join(", ")
+        )
+    };
     let _ = writeln!(
         out,
-        "Cost: {:.2} {}/hour, {:.2} {}/month (list prices, {region}){}",
+        "Cost, steady (nodes at the end{tier}): {:.2} {cur}/hour, {:.2} {cur}/month (730 h)\nCost over the run: {:.2} {cur} for {:.1} node-hours in {:.1} h\n(prices in {region}; price basis per pool above){unpriced}",
         s.cost.per_hour,
-        s.cost.currency,
         s.cost.per_month,
-        s.cost.currency,
-        if s.cost.complete {
-            ""
+        s.cost.run_cost,
+        s.cost.node_hours,
+        s.cost.run_hours,
+        cur = s.cost.currency,
+        tier = if s.cost.tier_fee_per_hour > 0.0 {
+            format!(
+                " + AKS {} tier {:.2}/hour",
+                s.cost.tier, s.cost.tier_fee_per_hour
+            )
         } else {
-            "; some pools have no price"
-        }
+            String::new()
+        },
     );
     if !o.node_events.is_empty() {
         let _ = write!(out, "\nCluster autoscaler:\n{}", node_events_table(o));

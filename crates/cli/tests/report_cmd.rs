@@ -169,6 +169,18 @@ fn replications_add_a_summary() {
     assert!(lo <= p && p <= hi, "{claims}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("Failure probability over 4 replications"));
+    // Run-to-run bands of each run's own percentiles, with a row over all OSes.
+    let bands = &r["timeToReady"]["bands"];
+    assert_eq!(bands["runs"], 4);
+    let p95 = &bands["p95"];
+    assert!(p95["lowMs"].as_u64() <= p95["medianMs"].as_u64());
+    assert!(p95["medianMs"].as_u64() <= p95["highMs"].as_u64());
+    assert!(html.contains("<h3>Run-to-run bands</h3>"));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| node OS | runs | run p50 | run p95 | run p99 |"),
+        "{md}"
+    );
 }
 
 #[test]

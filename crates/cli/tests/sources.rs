@@ -9,19 +9,26 @@ use std::process::Command;
 
 use crate::common::workspace;
 
-/// The note files (and the folder that holds them), as a citation would spell them.
-const NOTE_NAMES: [&str; 11] = [
+/// The note files and the folder that holds them (`/work/shared/data`, next to the team's
+/// `DESIGN.md` and `STYLE.md`), as a citation would spell them. A bare `shared/` is not
+/// enough: image names such as `contoso.azurecr.io/shared/svc` are ordinary text. Nor is
+/// `azure-vm-skus.csv`: it is also the name of the repository's own VM table
+/// (`crates/model/data/`, sources in its README), which users have; a citation of the note
+/// copy names `shared/data/`.
+const NOTE_NAMES: [&str; 13] = [
     "facts.md",
     "io-costs.md",
     "aks-system-pods.md",
     "azure-vm-catalog.md",
     "azure-vm-skus.md",
-    "azure-vm-skus.csv",
     "azure-vm-prices-",
     "azure-vm-sizes-all",
     "pull-measurements",
     "windows-price-rule",
-    "shared/",
+    "/work/shared",
+    "shared/data",
+    "shared/DESIGN.md",
+    "shared/STYLE.md",
 ];
 
 /// What `git ls-files` is asked for.
@@ -37,7 +44,8 @@ const SCOPE: [&str; 5] = [
 const THIS_FILE: &str = "crates/cli/tests/sources.rs";
 
 /// The note names `line` cites. A name counts only where it starts a word, so
-/// `artifacts.md` or a repository called `djtools-azure-vm-sku-locator` is not a hit.
+/// `artifacts.md`, `embergershared/aks-wincont-imgpull-opt` or a repository called
+/// `djtools-azure-vm-sku-locator` is not a hit.
 fn cited_notes(line: &str) -> Vec<&'static str> {
     NOTE_NAMES
         .iter()
@@ -58,8 +66,9 @@ fn cited_notes_finds_note_names_and_nothing_else() {
     assert_eq!(cited_notes("(facts.md §5)"), ["facts.md"]);
     assert_eq!(
         cited_notes("# Converted from /work/shared/data/aks-system-pods.md"),
-        ["aks-system-pods.md", "shared/"]
+        ["aks-system-pods.md", "/work/shared", "shared/data"]
     );
+    assert_eq!(cited_notes("see shared/STYLE.md"), ["shared/STYLE.md"]);
     assert_eq!(cited_notes("io-costs.md §5.2 [U]"), ["io-costs.md"]);
     assert_eq!(
         cited_notes("see pull-measurements.csv"),
@@ -69,16 +78,17 @@ fn cited_notes_finds_note_names_and_nothing_else() {
         cited_notes("the `azure-vm-skus.md` caveats"),
         ["azure-vm-skus.md"]
     );
-    assert!(cited_notes("artifacts.md and unshared/ paths").is_empty());
+    assert!(cited_notes("include_str!(\"../../data/azure-vm-skus.csv\")").is_empty());
+    assert!(cited_notes("artifacts.md and unshared/data paths").is_empty());
+    assert!(cited_notes("image: contoso.azurecr.io/shared/svc:1.0").is_empty());
+    assert!(cited_notes("github.com/embergershared/aks-wincont-imgpull-opt").is_empty());
     assert!(cited_notes("DarrenJohns/djtools-azure-vm-sku-locator@823a920").is_empty());
     assert!(cited_notes("AKSDOCS `node-resource-reservations.md` (2026-06-11)").is_empty());
 }
 
 #[test]
-#[ignore = "other branches still cite the notes in files they own (images.yaml, catalog::{disks, \
-            provisioning, estimate, images, skus}, sim shape/kubelet, docs/catalogs.md, \
-            gen_aks_dump.py) and the SKU table is still named azure-vm-skus.csv; the lead \
-            removes this ignore once those have landed"]
+#[ignore = "other branches still cite the notes in files they own (docs/catalogs.md, \
+            sim resolve/pool.rs); the lead removes this ignore once those have landed"]
 fn no_tracked_file_cites_the_internal_research_notes() {
     let root = workspace();
     let out = Command::new("git")

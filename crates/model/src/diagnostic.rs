@@ -318,6 +318,9 @@ pub mod codes {
     pub const NO_POOL: &str = "placement.no-pool";
     /// An event scheduled after the horizon never happens.
     pub const EVENT_AFTER_HORIZON: &str = "event.after-horizon";
+    /// A pool's VM size has no price for its OS in the cluster's region (warning): its
+    /// costs show as unpriced.
+    pub const PRICE_UNPRICED: &str = "price.unpriced";
 }
 
 #[cfg(test)]

@@ -331,7 +331,7 @@ pools:
   - name: system
     mode: System
     os: linux
-    vmSize: {cpu: 4, memory: 16Gi}
+    vmSize: {cpu: 4, memory: 16Gi, pricePerHour: 0.5}
     count: 3
 images:
   - name: nginx

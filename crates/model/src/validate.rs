@@ -178,6 +178,30 @@ impl Validator<'_> {
                 ));
             }
         }
+        if let Some(pr) = &c.pricing {
+            let at = at.key("pricing");
+            let pct = [
+                (
+                    pr.discount_percent,
+                    at.key("discountPercent"),
+                    "discountPercent",
+                ),
+                (
+                    pr.commitment.as_ref().map(|c| c.rate_percent),
+                    at.key("commitment").key("ratePercent"),
+                    "ratePercent",
+                ),
+            ];
+            for (v, field, name) in pct {
+                if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0 || *v > 100.0) {
+                    self.push(Diagnostic::error(
+                        codes::VALUE_RANGE,
+                        field,
+                        format!("{name} {v} is outside 0-100 (percent)"),
+                    ));
+                }
+            }
+        }
         if let Some(sch) = &c.scheduler {
             let at = at.key("scheduler");
             if let Some(p) = sch.percentage_of_nodes_to_score.filter(|p| *p > 100) {
@@ -452,7 +476,69 @@ impl Validator<'_> {
                 at,
                 "an empty VM size name",
             )),
+            VmSize::Auto(r) => self.vm_requirements(&at, p, r),
             _ => {}
+        }
+    }
+
+    /// `vmSize: auto` / requirements: ranges are ordered and some catalog size of the
+    /// region meets them (and AKS's rules for the pool).
+    fn vm_requirements(&mut self, at: &FieldPath, p: &Pool, r: &crate::scenario::VmRequirements) {
+        let bad = |field: &str, lo: String, hi: String| {
+            Diagnostic::error(
+                codes::VALUE_RANGE,
+                at.key(field),
+                format!("min {lo} is above max {hi}"),
+            )
+        };
+        let mut found = Vec::new();
+        if let Some((lo, hi)) = r.vcpu.and_then(|b| b.min.zip(b.max)).filter(|(l, h)| l > h) {
+            found.push(bad("vcpu", lo.to_string(), hi.to_string()));
+        }
+        for (field, b) in [("memory", r.memory), ("memoryPerVcpu", r.memory_per_vcpu)] {
+            if let Some((lo, hi)) = b.and_then(|b| b.min.zip(b.max)).filter(|(l, h)| l > h) {
+                found.push(bad(field, lo.to_string(), hi.to_string()));
+            }
+        }
+        if let Some((lo, hi)) = r.gpus.and_then(|b| b.min.zip(b.max)).filter(|(l, h)| l > h) {
+            found.push(bad("gpus", lo.to_string(), hi.to_string()));
+        }
+        let ranges_ok = found.is_empty();
+        for d in found {
+            self.push(d);
+        }
+        if !ranges_ok {
+            return;
+        }
+        let region = self.s.cluster.region.as_deref().unwrap_or("eastus");
+        let price_os = if p.azure_hybrid_benefit {
+            Os::Linux
+        } else {
+            p.os
+        };
+        let n = crate::catalog::select::candidates(
+            self.catalog,
+            r,
+            p.os,
+            p.mode,
+            region,
+            price_os,
+            self.aks,
+        )
+        .len();
+        if n == 0 {
+            self.push(
+                Diagnostic::error(
+                    codes::REF_VM_SIZE,
+                    at.clone(),
+                    format!(
+                        "no VM size of the catalog priced in {region} meets these requirements for a {} {:?} pool",
+                        p.os.label(),
+                        p.mode
+                    ),
+                )
+                .with_hint("widen the families or the vcpu/memory ranges; `poolcast catalog skus --region REGION` lists the sizes"),
+            );
         }
     }
 
@@ -642,10 +728,35 @@ impl Validator<'_> {
                 .enumerate()
                 .map(|(i, n)| (at.key("vmSize").index(i), n.as_str()))
                 .collect(),
-            VmSize::Inline(_) => Vec::new(),
+            VmSize::Inline(i) => {
+                if i.price_per_hour.is_none() {
+                    self.push(
+                        Diagnostic::warning(
+                            codes::PRICE_UNPRICED,
+                            at.key("vmSize"),
+                            "the inline VM size has no pricePerHour: its nodes are unpriced and every cost that includes them says so",
+                        )
+                        .with_hint("add pricePerHour (USD per node-hour) to the inline size"),
+                    );
+                }
+                Vec::new()
+            }
+            VmSize::Auto(_) => Vec::new(),
         };
         for (field, name) in names {
             match self.catalog.vm_sku(name) {
+                None if self.catalog.name_only_vm_size(name).is_some() => {
+                    self.push(
+                        Diagnostic::error(
+                            codes::REF_VM_SIZE,
+                            field,
+                            format!(
+                                "VM size '{name}' is known to Azure but the catalog has no specs for it (vCPUs, memory)"
+                            ),
+                        )
+                        .with_hint("give the size inline as {name, cpu, memory, pricePerHour}"),
+                    );
+                }
                 None => {
                     let all: Vec<&str> = self.catalog.vm_skus().map(|s| s.name.as_str()).collect();
                     let d = Diagnostic::error(
@@ -677,9 +788,40 @@ impl Validator<'_> {
                         ),
                     ));
                 }
-                Some(_) => {}
+                Some(sku) => self.unpriced(field, p, sku),
             }
         }
+    }
+
+    /// A catalog size without a price for the pool's OS in the cluster's region: a
+    /// warning, and "unpriced" in every cost the run reports (never a silent 0).
+    fn unpriced(&mut self, field: FieldPath, p: &Pool, sku: &crate::catalog::VmSku) {
+        let region = self.s.cluster.region.as_deref().unwrap_or("eastus");
+        // Azure Hybrid Benefit: Windows nodes at the Linux rate.
+        let os = if p.azure_hybrid_benefit {
+            crate::scenario::Os::Linux
+        } else {
+            p.os
+        };
+        if sku.price(region, os).is_some() {
+            return;
+        }
+        let why = if sku.prices.contains_key(region) {
+            format!("the price sources give no {os:?} price for it there")
+        } else {
+            "Azure publishes no price for it there (it may not be offered in the region)".to_owned()
+        };
+        self.push(
+            Diagnostic::warning(
+                codes::PRICE_UNPRICED,
+                field,
+                format!(
+                    "{} has no {os:?} pay-as-you-go price in {region}: {why}; its nodes are unpriced and every cost that includes them says so",
+                    sku.name
+                ),
+            )
+            .with_hint("pick a size priced in the region (`poolcast catalog skus --region REGION`), or give the size inline with pricePerHour"),
+        );
     }
 
     fn images(&mut self) {
@@ -1481,6 +1623,7 @@ impl Validator<'_> {
             VmSize::Inline(v) => fit(v.cpu, v.memory),
             VmSize::Named(n) => named(n),
             VmSize::Candidates(c) => c.is_empty() || c.iter().any(|n| named(n)),
+            VmSize::Auto(_) => true,
         }
     }
 

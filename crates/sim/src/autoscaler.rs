@@ -171,6 +171,8 @@ pub struct ScanView<'a> {
     /// not scaled down: cluster-autoscaler's drain check (`drain.GetPodsToMove`,
     /// `checkPdbs`) skips it with "not enough pod disruption budget to move".
     pub pdb_blocked: &'a [PodId],
+    /// The run's draws: each requested node's time to Ready.
+    pub jitter: &'a mut crate::variability::Jitter,
 }
 
 /// A scale-up option: a pool and the pods a number of its nodes would take.
@@ -345,8 +347,16 @@ impl Autoscaler {
             pending,
             failed_since,
             pdb_blocked,
+            jitter,
         } = view;
-        let scaled_up = self.scale_up(now, plan, cluster, pending, failed_since, &mut actions);
+        let scaled_up = self.scale_up(
+            now,
+            plan,
+            cluster,
+            (pending, failed_since),
+            jitter,
+            &mut actions,
+        );
         self.update_unneeded(now, cluster, failed_since);
         if !scaled_up && !self.scale_down_in_cooldown(now) {
             self.scale_down(now, cluster, failed_since, pdb_blocked, &mut actions);
@@ -562,8 +572,8 @@ impl Autoscaler {
         now: SimTime,
         plan: &Plan,
         cluster: &mut Cluster,
-        pending: &[PodId],
-        failed_since: &[Option<SimTime>],
+        (pending, failed_since): (&[PodId], &[Option<SimTime>]),
+        jitter: &mut crate::variability::Jitter,
         actions: &mut Vec<Action>,
     ) -> bool {
         if pending.is_empty() {
@@ -671,20 +681,23 @@ impl Autoscaler {
         let o = &options[best];
         let g = &self.groups[o.group];
         let size = live[o.group] + upcoming[o.group];
-        let times_out = g.provision_ms > self.settings.max_node_provision_ms;
+        // Each node's time to Ready is its own draw (`crate::variability`); one drawn
+        // beyond max-node-provision-time never joins and times the group out.
         for _ in 0..o.nodes {
+            let ready_in_ms = jitter.provisioning_ms(plan.pools[g.pool.idx()].os, g.provision_ms);
+            let times_out = ready_in_ms > self.settings.max_node_provision_ms;
             self.upcoming.push(Upcoming {
                 pool: g.pool,
                 requested: now,
                 times_out,
             });
-        }
-        if !times_out {
-            actions.push(Action::ScaleUp {
-                pool: g.pool,
-                count: o.nodes,
-                ready_in_ms: g.provision_ms,
-            });
+            if !times_out {
+                actions.push(Action::ScaleUp {
+                    pool: g.pool,
+                    count: 1,
+                    ready_in_ms,
+                });
+            }
         }
         self.events.push(NodeEvent {
             at_ms: now.ms(),

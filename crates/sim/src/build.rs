@@ -99,6 +99,8 @@ pub struct PoolPlan {
     pub vm_size: String,
     /// USD per node-hour, if known.
     pub price_per_hour: Option<f64>,
+    /// Where that price comes from (`published`, `rule`, ...; `resolve::NodeShape`).
+    pub price_basis: Option<String>,
     /// Labels every node carries (hostname and zone are added per node).
     pub labels: BTreeMap<String, String>,
     /// Node taints.
@@ -111,6 +113,9 @@ pub struct PoolPlan {
     pub kubelet: KubeletParams,
     /// Images on every new node (node-image cache and `prePulledImages`).
     pub preload: Vec<ImageId>,
+    /// The part of `preload` only the pool's `prePulledImages` asked for (the pull log
+    /// tells them apart from the node image's cache).
+    pub pre_pulled: Vec<ImageId>,
     /// Time from an add-nodes request to a Ready node.
     pub provision_ms: u64,
     /// DaemonSets (workload indexes) that may run on this pool's nodes.
@@ -165,6 +170,10 @@ pub struct Plan {
     pub k8s_minor: u32,
     /// Provider.
     pub provider: Provider,
+    /// AKS pricing tier (`free`, `standard`, `premium`; `none` for provider generic).
+    pub tier: &'static str,
+    /// Cluster-management fee, USD per cluster-hour.
+    pub tier_fee_per_hour: f64,
     /// Assumptions to report.
     pub assumptions: Vec<Assumption>,
 }
@@ -349,6 +358,8 @@ pub fn build_from(r: &Resolved<'_>, seed: u64, horizon_ms: u64) -> Plan {
         sample_every_ms,
         k8s_minor: r.k8s_minor,
         provider: scn.cluster.provider,
+        tier: r.tier,
+        tier_fee_per_hour: r.tier_fee_per_hour,
         assumptions: r.assumptions.clone(),
     }
 }
@@ -615,12 +626,14 @@ fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]
         mode: pool.mode,
         vm_size: shape.vm_size.clone(),
         price_per_hour: shape.price_per_hour,
+        price_basis: shape.price_basis.clone(),
         labels: pool_labels(r, rp),
         taints: pool.taints.clone(),
         zones,
         allocatable: shape.allocatable,
         kubelet: shape.kubelet.clone(),
         preload: rp.preload.clone(),
+        pre_pulled: rp.pre_pulled.clone(),
         provision_ms: shape.provision_ms,
         daemonsets,
         name_prefix,

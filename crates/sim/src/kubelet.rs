@@ -183,6 +183,42 @@ pub trait PullTimeModel {
     /// Milliseconds to pull `layers` of `table` (only those missing on the node), base
     /// first.
     fn pull_ms(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> u64;
+
+    /// When each of `layers` downloads and unpacks, in ms from the start of the pull, for
+    /// the pull breakdown and `explain`. The default is the pipelined schedule of
+    /// [`PipelinedPull`]; a model with another schedule overrides it so that the last
+    /// span ends at `pull_ms`.
+    fn layer_spans(&self, layers: &[LayerId], table: &LayerTable, link: PullLink) -> Vec<Span> {
+        pipelined_spans(layers, table, link)
+    }
+}
+
+/// One layer's stages within a pull, ms from the pull's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Download start and end.
+    pub download: (u64, u64),
+    /// Extraction start and end.
+    pub extract: (u64, u64),
+}
+
+/// The schedule behind [`PipelinedPull`]: after the pull's setup, downloads back to back,
+/// each unpack after its download and the previous unpack.
+pub fn pipelined_spans(layers: &[LayerId], table: &LayerTable, link: PullLink) -> Vec<Span> {
+    let mut out = Vec::with_capacity(layers.len());
+    let (mut downloaded, mut extracted) = (link.setup_ms, link.setup_ms);
+    for &id in layers {
+        let l = table.layer(id);
+        let d0 = downloaded;
+        downloaded = downloaded.saturating_add(link.download_ms(l));
+        let e0 = downloaded.max(extracted);
+        extracted = e0.saturating_add(link.extract_ms(l));
+        out.push(Span {
+            download: (d0, downloaded),
+            extract: (e0, extracted),
+        });
+    }
+    out
 }
 
 /// The default pull model: after a fixed setup (manifest resolution), layers download one
@@ -404,6 +440,8 @@ pub struct Kubelet {
     pub disk_pressure: bool,
     /// False once the node failed: nothing progresses.
     pub alive: bool,
+    /// Where layers came from and how the last pull of each image went.
+    pub log: PullLog,
 }
 
 impl Kubelet {
@@ -422,6 +460,7 @@ impl Kubelet {
             disk_used: base,
             disk_pressure: false,
             alive: true,
+            log: PullLog::new(n_images, n_layers),
         }
     }
 
@@ -524,7 +563,7 @@ impl Kubelet {
         &mut self,
         now: SimTime,
         table: &LayerTable,
-        link_for: impl Fn(ImageId) -> PullLink,
+        mut link_for: impl FnMut(ImageId) -> PullLink,
         model: &dyn PullTimeModel,
         started: &mut Vec<PullStart>,
     ) {
@@ -572,9 +611,9 @@ impl Kubelet {
                 per_file_us: base.per_file_us.saturating_mul(share),
                 setup_ms: base.setup_ms,
             };
-            let done = now
-                .plus_ms(model.pull_ms(&self.missing, table, link))
-                .max(wait_until);
+            let active_ms = model.pull_ms(&self.missing, table, link);
+            let done = now.plus_ms(active_ms).max(wait_until);
+            self.record_pull(image, (now, done, active_ms), table, link, model);
             for l in &self.missing {
                 self.layer_inflight[l.0 as usize] = Some(done);
             }
@@ -681,6 +720,187 @@ impl Kubelet {
     /// Number of pulls running.
     pub fn active_pulls(&self) -> u32 {
         self.active_pulls
+    }
+}
+
+// ---- pull breakdown: where layers came from, how each pull went ----------------------
+
+/// Why a layer was already on the node: what the kubelet knows of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerOrigin {
+    /// Cached by the node image (VHD) the node booted from.
+    NodeImage,
+    /// Pulled when the node was created: the pool's `prePulledImages`.
+    PrePulled,
+    /// On the node in the imported cluster dump (`status.images`).
+    Imported,
+    /// Fetched by an earlier pull of `image`, present since `done`.
+    Pulled {
+        /// The image whose pull fetched it.
+        image: ImageId,
+        /// When that pull finished.
+        done: SimTime,
+    },
+}
+
+/// A layer's part in one pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerState {
+    /// Already on the node: nothing to fetch.
+    Cached(LayerOrigin),
+    /// Being fetched by another pull in progress, done at this time.
+    Shared(SimTime),
+    /// Fetched by this pull.
+    Fetched(Span),
+}
+
+/// How one pull of an image went on a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullTrace {
+    /// When the image was asked for (queued).
+    pub queued: SimTime,
+    /// When the puller started it.
+    pub started: SimTime,
+    /// When it was on the node.
+    pub done: SimTime,
+    /// Time the pull model gave its own layers (`done - started` unless it waited for a
+    /// shared layer).
+    pub active_ms: u64,
+    /// The rates it ran at (the pull's share of the link, after `sim.variability`).
+    pub link: PullLink,
+    /// Every layer of the image, base first.
+    pub layers: Vec<(LayerId, LayerState)>,
+}
+
+impl PullTrace {
+    /// Compressed bytes this pull downloaded.
+    pub fn bytes(&self, table: &LayerTable) -> u64 {
+        self.fetched(table).map(|(l, _)| l.size).sum()
+    }
+
+    /// Bytes this pull unpacked.
+    pub fn unpacked_bytes(&self, table: &LayerTable) -> u64 {
+        self.fetched(table).map(|(l, _)| l.uncompressed).sum()
+    }
+
+    /// Sum of the layers' download times.
+    pub fn download_ms(&self, table: &LayerTable) -> u64 {
+        self.fetched(table)
+            .map(|(_, s)| s.download.1 - s.download.0)
+            .sum()
+    }
+
+    /// Sum of the layers' extraction times.
+    pub fn extraction_ms(&self, table: &LayerTable) -> u64 {
+        self.fetched(table)
+            .map(|(_, s)| s.extract.1 - s.extract.0)
+            .sum()
+    }
+
+    fn fetched<'t>(&'t self, table: &'t LayerTable) -> impl Iterator<Item = (&'t LayerInfo, Span)> {
+        self.layers.iter().filter_map(|&(l, st)| match st {
+            LayerState::Fetched(s) => Some((table.layer(l), s)),
+            _ => None,
+        })
+    }
+}
+
+/// Per node: each present layer's origin, when each image was queued, and the last pull
+/// of each image.
+#[derive(Debug, Clone, Default)]
+pub struct PullLog {
+    origin: Vec<Option<LayerOrigin>>,
+    queued: Vec<SimTime>,
+    last: Vec<Option<PullTrace>>,
+}
+
+impl PullLog {
+    fn new(n_images: usize, n_layers: usize) -> PullLog {
+        PullLog {
+            origin: vec![None; n_layers],
+            queued: vec![SimTime::ZERO; n_images],
+            last: vec![None; n_images],
+        }
+    }
+
+    /// The last pull of `image` on the node.
+    pub fn last_pull(&self, image: ImageId) -> Option<&PullTrace> {
+        self.last.get(image.idx()).and_then(Option::as_ref)
+    }
+
+    /// Where a layer present on the node came from.
+    pub fn origin(&self, layer: LayerId) -> Option<LayerOrigin> {
+        self.origin.get(layer.0 as usize).copied().flatten()
+    }
+}
+
+impl Kubelet {
+    /// [`Kubelet::preload`] that records why the new layers are there.
+    pub fn preload_from(
+        &mut self,
+        image: ImageId,
+        table: &LayerTable,
+        now: SimTime,
+        origin: LayerOrigin,
+    ) {
+        if self.has_image(image) {
+            return;
+        }
+        for &l in &table.image_layers[image.idx()] {
+            if self.layer_refs[l.0 as usize] == 0 {
+                self.log.origin[l.0 as usize] = Some(origin);
+            }
+        }
+        self.preload(image, table, now);
+    }
+
+    /// [`Kubelet::request`] that remembers when a queued image was asked for.
+    pub fn request_at(&mut self, image: ImageId, now: SimTime) -> PullRequest {
+        let r = self.request(image);
+        if r == PullRequest::Queued {
+            self.log.queued[image.idx()] = now;
+        }
+        r
+    }
+
+    /// The layer of each layer of `image` when a pull starts; `self.missing` holds the
+    /// layers this pull fetches.
+    fn record_pull(
+        &mut self,
+        image: ImageId,
+        (now, done, active_ms): (SimTime, SimTime, u64),
+        table: &LayerTable,
+        link: PullLink,
+        model: &dyn PullTimeModel,
+    ) {
+        let spans = model.layer_spans(&self.missing, table, link);
+        let mut layers = Vec::with_capacity(table.image_layers[image.idx()].len());
+        for &l in &table.image_layers[image.idx()] {
+            let li = l.0 as usize;
+            let state = if self.layer_refs[li] > 0 {
+                match self.log.origin[li] {
+                    Some(o) => LayerState::Cached(o),
+                    None => LayerState::Cached(LayerOrigin::NodeImage),
+                }
+            } else if let Some(i) = self.missing.iter().position(|&m| m == l) {
+                LayerState::Fetched(spans[i])
+            } else {
+                LayerState::Shared(self.layer_inflight[li].unwrap_or(done))
+            };
+            layers.push((l, state));
+        }
+        for &l in &self.missing {
+            self.log.origin[l.0 as usize] = Some(LayerOrigin::Pulled { image, done });
+        }
+        let queued = self.log.queued[image.idx()].min(now);
+        self.log.last[image.idx()] = Some(PullTrace {
+            queued,
+            started: now,
+            done,
+            active_ms,
+            link,
+            layers,
+        });
     }
 }
 
@@ -890,6 +1110,65 @@ mod tests {
                 PullStart::Started(ImageId(0), SimTime(20_000)),
                 PullStart::Started(ImageId(1), SimTime(30_000)),
             ]
+        );
+    }
+
+    #[test]
+    fn spans_end_at_the_pull_time_and_traces_record_each_layer() {
+        let link = PullLink {
+            download_bps: 100_000_000,
+            extract_bps: 20_000_000,
+            per_file_us: 0,
+            setup_ms: 350,
+        };
+        let mut t = LayerTable::default();
+        let base = t.intern(layer("base", 1_000_000_000, 2_000_000_000));
+        let app = t.intern(layer("app", 500_000_000, 400_000_000));
+        let other = t.intern(layer("other", 100_000_000, 100_000_000));
+        t.push_image(vec![base]);
+        t.push_image(vec![base, app, other]);
+        let spans = PipelinedPull.layer_spans(&[base, app], &t, link);
+        assert_eq!(
+            spans,
+            vec![
+                Span {
+                    download: (350, 10_350),
+                    extract: (10_350, 110_350)
+                },
+                Span {
+                    download: (10_350, 15_350),
+                    extract: (110_350, 130_350)
+                }
+            ]
+        );
+        assert_eq!(
+            spans.last().map(|s| s.extract.1),
+            Some(PipelinedPull.pull_ms(&[base, app], &t, link))
+        );
+        let mut k = Kubelet::new(params(true, 100_000_000_000), 2, 3);
+        k.preload_from(ImageId(0), &t, SimTime(0), LayerOrigin::NodeImage);
+        assert_eq!(k.request_at(ImageId(1), SimTime(500)), PullRequest::Queued);
+        let mut s = Vec::new();
+        k.start_next(SimTime(1_000), &t, |_| link, &PipelinedPull, &mut s);
+        let tr = k.log.last_pull(ImageId(1)).unwrap();
+        assert_eq!((tr.queued, tr.started), (SimTime(500), SimTime(1_000)));
+        assert_eq!(
+            tr.layers[0],
+            (base, LayerState::Cached(LayerOrigin::NodeImage))
+        );
+        assert!(matches!(tr.layers[1].1, LayerState::Fetched(_)));
+        assert_eq!(tr.bytes(&t), 600_000_000);
+        assert_eq!(tr.unpacked_bytes(&t), 500_000_000);
+        // 5 s + 1 s downloads; 20 s + 5 s extraction.
+        assert_eq!((tr.download_ms(&t), tr.extraction_ms(&t)), (6_000, 25_000));
+        let done = tr.done;
+        k.finish_pull(ImageId(1), &t, done);
+        assert_eq!(
+            k.log.origin(app),
+            Some(LayerOrigin::Pulled {
+                image: ImageId(1),
+                done
+            })
         );
     }
 

@@ -20,6 +20,7 @@ pub mod resolve;
 pub mod run;
 pub mod scheduler;
 pub mod snapshot;
+pub mod variability;
 
 use poolcast_model::{Duration, Scenario};
 
@@ -113,9 +114,10 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<Outcome, SimEr
     Ok(engine.outcome())
 }
 
-/// Runs `scenario` up to the first scheduling attempt of pod `pod` at or after `at` (time
-/// zero when `None`) and explains that attempt: every node's filter verdict and every
-/// score plugin's raw, normalised and weighted scores.
+/// Runs `scenario` and explains the first scheduling attempt of pod `pod` at or after `at`
+/// (time zero when `None`): every node's filter verdict and every score plugin's raw,
+/// normalised and weighted scores; then follows the pod on to Ready (`journey`). The run
+/// is the one `simulate` makes with the same options.
 pub fn explain(
     scenario: &Scenario,
     pod: &str,

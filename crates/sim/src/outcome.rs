@@ -134,20 +134,45 @@ pub struct PoolSummary {
     pub price_per_node_hour: Option<f64>,
     /// Pool cost per hour at the horizon.
     pub cost_per_hour: Option<f64>,
+    /// Where the price comes from: `published`, `rule` (Windows = Linux + the licence per
+    /// vCPU), `linux rate (Azure Hybrid Benefit)` or `inline`; `None`: unpriced.
+    pub price_basis: Option<String>,
+    /// Node-hours billed over the run (each node from its add request, or time zero, to its
+    /// deletion or the horizon).
+    pub node_hours: f64,
+    /// `node_hours` x price; `None` when unpriced.
+    pub run_cost: Option<f64>,
 }
 
-/// Cost of the nodes alive at the horizon.
+/// What the cluster's nodes cost, at list prices: the steady figure (the nodes alive at
+/// the horizon, per hour and per 730-hour month) and the cost over the run (node-hours
+/// actually used).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cost {
     /// Currency of every price.
     pub currency: &'static str,
-    /// USD per hour.
+    /// AKS pricing tier (`free`, `standard`, `premium`; `none` for provider generic).
+    pub tier: &'static str,
+    /// Its cluster-management fee per hour (included in every sum below).
+    pub tier_fee_per_hour: f64,
+    /// Steady: USD per hour of the nodes alive at the horizon (priced pools only) plus the
+    /// tier fee.
     pub per_hour: f64,
-    /// USD per month (730 hours, Azure's pricing month).
+    /// Steady: USD per month (730 hours, Azure's pricing month).
     pub per_month: f64,
-    /// False when some pool had no price (its nodes count as 0).
+    /// False when some pool with nodes had no price: the sums above and below leave it
+    /// out, and `unpriced_pools` names it.
     pub complete: bool,
+    /// Pools with nodes and no price (never counted as free).
+    pub unpriced_pools: Vec<String>,
+    /// Simulated hours (the horizon).
+    pub run_hours: f64,
+    /// Node-hours billed over the run, all pools.
+    pub node_hours: f64,
+    /// USD over the run: node-hours x price of the priced pools, plus the tier fee for
+    /// the run's hours.
+    pub run_cost: f64,
 }
 
 /// Peak requested/allocatable fractions over the samples.
@@ -254,6 +279,42 @@ pub struct PodRecord {
     pub attempts: u32,
     /// Priority.
     pub priority: i32,
+    /// How each of its images got onto its (last) node, in the order it got them; absent
+    /// for a pod never bound.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pulls: Vec<PullRecord>,
+}
+
+/// How one image of a pod got onto its node: the pull breakdown. `totalMs` is the kubelet's
+/// "including waiting" figure, `pullMs` its "Successfully pulled image ... in" figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRecord {
+    /// Image reference.
+    pub image: String,
+    /// `present` (already on the node: nothing fetched), `pulled` (the pod's request
+    /// started the pull) or `joined` (a pull of the image was already queued or running).
+    pub source: &'static str,
+    /// Compressed bytes the pull downloaded (layers already on the node excluded).
+    pub bytes: u64,
+    /// Bytes it unpacked.
+    pub unpacked_bytes: u64,
+    /// Sum of its layers' download times, ms.
+    pub download_ms: u64,
+    /// Sum of its layers' extraction times, ms (downloads overlap extraction: the pull
+    /// takes less than the two sums).
+    pub extraction_ms: u64,
+    /// `totalMs` not spent on the pull's own layers: queued behind other pulls, or waiting
+    /// for layers another pull was fetching, ms.
+    pub waiting_ms: u64,
+    /// From the pull's start to the image on the node, ms.
+    pub pull_ms: u64,
+    /// From the pod's request to the image on the node, ms.
+    pub total_ms: u64,
+    /// When the pod asked for the image, ms.
+    pub requested_ms: u64,
+    /// When the image was on the node, ms.
+    pub done_ms: u64,
 }
 
 /// A resource vector for output.

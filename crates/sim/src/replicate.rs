@@ -4,8 +4,11 @@
 //! sees a failure (with a Wilson score interval), node-count and cost distributions, and
 //! how often each target was met.
 //!
-//! Only the seed differs between replications, so only the seeded inputs (Poisson
-//! arrivals, scheduler tie-breaks, expander choices) vary; the scenario is shared. Every
+//! Only the seed differs between replications, so only the seeded inputs vary: Poisson
+//! arrivals, scheduler tie-breaks, expander choices and, unless `sim.variability: none`,
+//! every node's provisioning time, every pull's rates and every container start
+//! (`crate::variability`); the scenario is shared. Besides pooled percentiles, the summary
+//! bands each run's own p50/p95/p99 over the replications. Every
 //! aggregation here is a pure function of the per-run [`RunSample`]s in seed order, so the
 //! summary does not depend on how many threads ran them.
 
@@ -329,6 +332,80 @@ pub struct TimeToReady {
     pub by_workload: BTreeMap<String, BTreeMap<String, Quantiles>>,
     /// By node OS over all workloads.
     pub by_os: BTreeMap<String, Quantiles>,
+    /// How each run's own p50/p95/p99 spreads over the replications, all workload pods.
+    pub bands: PercentileBands,
+    /// The same by node OS.
+    pub bands_by_os: BTreeMap<String, PercentileBands>,
+}
+
+/// The spread of one per-run statistic over the replications: nearest-rank P5, median and
+/// P95 of the runs' values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Band {
+    /// 5th percentile over the runs, ms.
+    pub low_ms: u64,
+    /// Median over the runs, ms.
+    pub median_ms: u64,
+    /// 95th percentile over the runs, ms.
+    pub high_ms: u64,
+}
+
+impl Band {
+    /// The band of `values` (sorted here).
+    pub fn of(mut values: Vec<u64>) -> Band {
+        values.sort_unstable();
+        Band {
+            low_ms: percentile(&values, 5),
+            median_ms: percentile(&values, 50),
+            high_ms: percentile(&values, 95),
+        }
+    }
+
+    /// `(high - low) / median`, 0 when the median is 0.
+    pub fn relative_width(&self) -> f64 {
+        if self.median_ms == 0 {
+            return 0.0;
+        }
+        self.high_ms.saturating_sub(self.low_ms) as f64 / self.median_ms as f64
+    }
+}
+
+/// Each run's time-to-ready percentiles, banded over the replications: with
+/// `sim.variability: none` and no Poisson arrivals every band is a point.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PercentileBands {
+    /// Runs in which at least one pod became ready.
+    pub runs: u32,
+    /// Band of the runs' medians.
+    pub p50: Band,
+    /// Band of the runs' 95th percentiles.
+    pub p95: Band,
+    /// Band of the runs' 99th percentiles.
+    pub p99: Band,
+}
+
+impl PercentileBands {
+    /// Bands over runs, each run's values given (unsorted); runs without values are skipped.
+    pub fn of<'a>(runs: impl IntoIterator<Item = &'a mut Vec<u64>>) -> PercentileBands {
+        let (mut p50, mut p95, mut p99) = (Vec::new(), Vec::new(), Vec::new());
+        for v in runs {
+            if v.is_empty() {
+                continue;
+            }
+            v.sort_unstable();
+            p50.push(percentile(v, 50));
+            p95.push(percentile(v, 95));
+            p99.push(percentile(v, 99));
+        }
+        PercentileBands {
+            runs: u32::try_from(p50.len()).unwrap_or(u32::MAX),
+            p50: Band::of(p50),
+            p95: Band::of(p95),
+            p99: Band::of(p99),
+        }
+    }
 }
 
 /// The merged result of N replications.
@@ -383,13 +460,24 @@ impl ReplicationSummary {
         let mut totals = [0u64; 4];
         let mut total_nodes = Vec::with_capacity(samples.len());
 
+        // Per run: all values, and values by OS, for the bands.
+        let mut run_all: Vec<Vec<u64>> = Vec::with_capacity(samples.len());
+        let mut run_os: BTreeMap<String, Vec<Vec<u64>>> = BTreeMap::new();
         for s in samples {
+            let mut all = Vec::new();
+            let mut by_os_run: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
             for (w, by_os) in &s.time_to_ready {
                 for (os, v) in by_os {
                     let e = ttr_w.entry(w.clone()).or_default().entry(os.clone());
                     e.or_default().extend_from_slice(v);
                     ttr_os.entry(os.clone()).or_default().extend_from_slice(v);
+                    all.extend_from_slice(v);
+                    by_os_run.entry(os).or_default().extend_from_slice(v);
                 }
+            }
+            run_all.push(all);
+            for (os, v) in by_os_run {
+                run_os.entry(os.to_owned()).or_default().push(v);
             }
             for (w, &count) in &s.pods {
                 *pods.entry(w.clone()).or_default() += u64::from(count);
@@ -465,6 +553,11 @@ impl ReplicationSummary {
                 by_os: ttr_os
                     .into_iter()
                     .map(|(os, v)| (os, Quantiles::of(v)))
+                    .collect(),
+                bands: PercentileBands::of(run_all.iter_mut()),
+                bands_by_os: run_os
+                    .into_iter()
+                    .map(|(os, mut runs)| (os, PercentileBands::of(runs.iter_mut())))
                     .collect(),
             },
             failures,
@@ -628,6 +721,15 @@ mod tests {
         assert_eq!(s.cost_per_month.max, 300.0);
         assert_eq!((s.pods.total, s.pods.failed), (4.0, 0.6667));
         assert_eq!(s.total_nodes.histogram, BTreeMap::from([(2, 2), (3, 1)]));
+        // Per-run p95s are 200, 300 and 600: the band spans them.
+        let b = s.time_to_ready.bands.p95;
+        assert_eq!((b.low_ms, b.median_ms, b.high_ms), (200, 300, 600));
+        assert_eq!(s.time_to_ready.bands.runs, 3);
+        assert_eq!(
+            s.time_to_ready.bands_by_os["windows"],
+            s.time_to_ready.bands
+        );
+        assert!((b.relative_width() - 4.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use poolcast_model::catalog::{self, Catalog, SystemPod};
 use poolcast_model::scenario::{
-    Count, Os, OsSku, Pool, PreemptionPolicy, Provider, Scenario, SystemPods, Workload,
+    AksTier, Count, Os, OsSku, Pool, PreemptionPolicy, Provider, Scenario, SystemPods, Workload,
 };
 
 use crate::cluster::{ImageId, ImagePlatform};
@@ -95,6 +95,8 @@ pub struct ResolvedPool<'a> {
     pub shape: NodeShape,
     /// Images on every new node (node-image cache and `prePulledImages`), sorted, unique.
     pub preload: Vec<ImageId>,
+    /// The part of `preload` only `prePulledImages` asked for (not cached by the node image).
+    pub pre_pulled: Vec<ImageId>,
     /// Names of the AKS system DaemonSets that run on this pool's nodes.
     pub system_daemonsets: BTreeSet<String>,
     /// Per imported node (`nodes`, in order), the images the dump lists that resolve.
@@ -122,6 +124,10 @@ pub struct Resolved<'a> {
     pub system_pods: Vec<ResolvedSystemPod<'a>>,
     /// Pools in scenario order.
     pub pools: Vec<ResolvedPool<'a>>,
+    /// AKS pricing tier (`free` unless the scenario says; `none` for provider generic).
+    pub tier: &'static str,
+    /// Its cluster-management fee, USD per cluster-hour, after `cluster.pricing`'s discount.
+    pub tier_fee_per_hour: f64,
     /// The approximations behind the resolved values.
     pub assumptions: Vec<Assumption>,
 }
@@ -177,7 +183,29 @@ pub fn resolve<'a>(scn: &'a Scenario, cat: &'a Catalog) -> Result<Resolved<'a>, 
         .iter()
         .map(|p| resolve_pool(scn, &mut images, p, minor))
         .collect::<Result<Vec<_>, _>>()?;
+    let (tier, tier_fee_per_hour) = if aks {
+        let t = scn.cluster.tier.unwrap_or_default();
+        let discount = scn
+            .cluster
+            .pricing
+            .as_ref()
+            .and_then(|p| p.discount_percent)
+            .unwrap_or(0.0);
+        let name = match t {
+            AksTier::Free => "free",
+            AksTier::Standard => "standard",
+            AksTier::Premium => "premium",
+        };
+        (
+            name,
+            catalog::skus::aks_tier_fee_per_hour(t) * (1.0 - discount / 100.0),
+        )
+    } else {
+        ("none", 0.0)
+    };
     Ok(Resolved {
+        tier,
+        tier_fee_per_hour,
         scenario: scn,
         k8s_minor: minor,
         aks,
@@ -302,6 +330,7 @@ fn resolve_pool<'a>(
             }
         }
     }
+    let mut pre_pulled = Vec::new();
     for r in &pool.pre_pulled_images {
         let id = images
             .resolve(r, Some(pool.os))
@@ -309,6 +338,9 @@ fn resolve_pool<'a>(
                 workload: format!("pool {}", pool.name),
                 image: r.clone(),
             })?;
+        if !preload.contains(&id) {
+            pre_pulled.push(id);
+        }
         preload.push(id);
     }
     preload.sort_unstable();
@@ -351,6 +383,7 @@ fn resolve_pool<'a>(
         windows_build,
         shape,
         preload,
+        pre_pulled,
         system_daemonsets,
         imported_images,
         initial_count,

@@ -17,8 +17,8 @@ use crate::build::{ArrivalPlan, Plan};
 use crate::cluster::{ImageId, NodeId, NodeInfo, PodId, PoolId, Res};
 use crate::engine::{rng_for, EventKey, EventQueue, SimRng, SimTime, Stream};
 use crate::kubelet::{
-    image_backoff_ms, DiskPerf, IoCostModel, Kubelet, OsCheck, PerFileIoCost, PipelinedPull,
-    PullRequest, PullStart,
+    image_backoff_ms, DiskPerf, IoCostModel, Kubelet, LayerOrigin, OsCheck, PerFileIoCost,
+    PipelinedPull, PullRequest, PullStart,
 };
 use crate::outcome::{FailureRecord, Reason, Series};
 use crate::pdb::{self, Budget, BudgetStatus, Eviction, PodView};
@@ -76,7 +76,7 @@ pub(crate) enum Event {
     /// Scenario event by index.
     Scenario(u32),
     /// A node of a pool joins the cluster Ready.
-    NodeJoin { pool: PoolId },
+    NodeJoin { pool: PoolId, requested: SimTime },
     /// The node lifecycle controller marks a failed node unreachable.
     NodeUnreachable { node: NodeId },
     /// Pods on an unreachable node pass their toleration and are evicted.
@@ -92,7 +92,7 @@ pub(crate) enum Event {
     /// A cluster-autoscaler loop.
     AutoscalerScan,
     /// A node requested by the cluster-autoscaler joins Ready.
-    AutoscaledNodeJoin { pool: PoolId },
+    AutoscaledNodeJoin { pool: PoolId, requested: SimTime },
 }
 
 /// A pod's lifecycle phase as reported.
@@ -142,6 +142,36 @@ pub(crate) struct PodRt {
     pub terminating: bool,
     /// Its controller already created a replacement.
     pub replaced: bool,
+    /// When it asked for the image it waits for, and whether another pull of that image
+    /// was already queued or running (it joined it).
+    pub asked: Option<(SimTime, bool)>,
+    /// Its images on its current node, in the order it got them.
+    pub pulls: Vec<PodPull>,
+}
+
+/// How one image of a pod got onto its node (the pull breakdown of `run --format json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PodPull {
+    pub image: ImageId,
+    /// When the pod asked for it.
+    pub asked: SimTime,
+    /// When it was on the node.
+    pub done: SimTime,
+    /// Another pod's pull of the image was already queued or running.
+    pub joined: bool,
+    /// The pull, `None` when the image was already present.
+    pub pull: Option<PullFacts>,
+}
+
+/// The figures of one pull, from the kubelet's trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PullFacts {
+    pub started: SimTime,
+    pub active_ms: u64,
+    pub bytes: u64,
+    pub unpacked: u64,
+    pub download_ms: u64,
+    pub extraction_ms: u64,
 }
 
 /// Engine-side record of a node.
@@ -157,6 +187,8 @@ pub(crate) struct NodeRt {
     pub waiters: Vec<(ImageId, PodId)>,
     pub pressure_clear_since: Option<SimTime>,
     pub disk_check_pending: bool,
+    /// When a scale-up or an add-nodes event asked for it (None for nodes of time zero).
+    pub requested: Option<SimTime>,
 }
 
 /// Engine-side record of a workload.
@@ -175,7 +207,11 @@ pub(crate) struct Captured {
     pub pod: PodId,
     pub at: SimTime,
     pub verdicts: Vec<NodeVerdict>,
-    pub result: ScheduleResult,
+    /// The node it was bound to, or kube-scheduler's FailedScheduling message.
+    pub chosen: Option<NodeId>,
+    pub message: Option<String>,
+    /// Which attempt of the pod it was (1 = first).
+    pub attempt: u32,
 }
 
 /// A bind that the property tests re-check: the pod, the node, and whether every filter
@@ -229,6 +265,10 @@ pub(crate) struct Engine<'s> {
     pub horizon: SimTime,
     explain: Option<(String, SimTime)>,
     pub captured: Option<Captured>,
+    /// The explained pod, once created.
+    pub traced: Option<PodId>,
+    /// Its scheduling attempts: time, and the node or kube-scheduler's message.
+    pub attempt_log: Vec<(SimTime, Result<NodeId, String>)>,
     /// When set, every bind is re-checked (tests).
     pub audit: Option<Vec<BindCheck>>,
     /// When `audit` is set, every preemption is re-checked too.
@@ -244,6 +284,8 @@ pub(crate) struct Engine<'s> {
     preempt_rng: SimRng,
     /// Every preemption: (time, preemptor, node, victims), for tests and reports.
     pub preemptions: Vec<(SimTime, PodId, NodeId, Vec<PodId>)>,
+    /// Spread in provisioning, pulls and container starts (`sim.variability`).
+    pub jitter: crate::variability::Jitter,
 }
 
 impl<'s> Engine<'s> {
@@ -263,6 +305,7 @@ impl<'s> Engine<'s> {
                 .map(Budget::from_scenario)
                 .collect(),
             preemptions: Vec::new(),
+            jitter: crate::variability::Jitter::new(plan.seed, scenario.sim.variability),
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
             sched,
@@ -283,6 +326,8 @@ impl<'s> Engine<'s> {
             horizon,
             explain: None,
             captured: None,
+            traced: None,
+            attempt_log: Vec::new(),
             audit: None,
             audit_preemptions: Vec::new(),
             scratch_starts: Vec::new(),
@@ -301,11 +346,25 @@ impl<'s> Engine<'s> {
         self.q.now()
     }
 
-    /// Sets up time zero and runs to the horizon (or to the explained attempt).
+    /// The time of the last event handled, ms.
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.q.now().ms()
+    }
+
+    /// The explained attempt happened and its pod is now Ready or ended.
+    fn explained_pod_settled(&self) -> bool {
+        self.captured.as_ref().is_some_and(|c| {
+            let p = &self.pods[c.pod.idx()];
+            p.ready.is_some() || p.ended.is_some()
+        })
+    }
+
+    /// Sets up time zero and runs to the horizon (or, explaining, until the explained pod
+    /// is Ready or gone).
     pub fn run(&mut self) {
         self.start();
         while let Some(t) = self.q.peek_time() {
-            if t > self.horizon || self.captured.is_some() {
+            if t > self.horizon || self.explained_pod_settled() {
                 break;
             }
             let Some((_, ev)) = self.q.pop() else {
@@ -323,7 +382,7 @@ impl<'s> Engine<'s> {
             for n in imported {
                 let id = self.create_node(pool, Some(n.name.clone()), n.allocatable, &n.labels);
                 for img in n.images {
-                    self.preload(id, img);
+                    self.preload(id, img, LayerOrigin::Imported);
                 }
                 self.plan
                     .cluster
@@ -354,7 +413,7 @@ impl<'s> Engine<'s> {
                 if let Some(node) = node {
                     let images = self.plan.cluster.spec_of(pod).images.clone();
                     for img in images {
-                        self.preload(node, img);
+                        self.preload(node, img, LayerOrigin::Imported);
                     }
                     self.bind_running(pod, node);
                 } else {
@@ -488,8 +547,9 @@ impl<'s> Engine<'s> {
                 }
             }
             Event::Scenario(i) => self.scenario_event(i as usize),
-            Event::NodeJoin { pool } => {
-                self.create_node(pool, None, None, &BTreeMap::new());
+            Event::NodeJoin { pool, requested } => {
+                let id = self.create_node(pool, None, None, &BTreeMap::new());
+                self.nodes[id.idx()].requested = Some(requested);
             }
             Event::NodeUnreachable { node } => self.node_unreachable(node),
             Event::NodeTaintEviction { node } => self.node_taint_eviction(node),
@@ -509,7 +569,9 @@ impl<'s> Engine<'s> {
                 }
             }
             Event::AutoscalerScan => self.autoscaler_scan(),
-            Event::AutoscaledNodeJoin { pool } => self.autoscaled_node_join(pool),
+            Event::AutoscaledNodeJoin { pool, requested } => {
+                self.autoscaled_node_join(pool, requested)
+            }
         }
     }
 
@@ -567,9 +629,15 @@ impl<'s> Engine<'s> {
             waiters: Vec::new(),
             pressure_clear_since: None,
             disk_check_pending: false,
+            requested: None,
         });
         for img in preload {
-            self.preload(id, img);
+            let origin = if self.plan.pools[pool.idx()].pre_pulled.contains(&img) {
+                LayerOrigin::PrePulled
+            } else {
+                LayerOrigin::NodeImage
+            };
+            self.preload(id, img, origin);
         }
         // The DaemonSet controller creates a pod for every node its selector and taints
         // admit (`NodeShouldRunDaemonPod`); it is bound before any other pod competes.
@@ -612,9 +680,9 @@ impl<'s> Engine<'s> {
         self.kick_scheduler();
     }
 
-    fn preload(&mut self, node: NodeId, image: ImageId) {
+    fn preload(&mut self, node: NodeId, image: ImageId, origin: LayerOrigin) {
         let now = self.now();
-        self.kubelets[node.idx()].preload(image, &self.plan.layers, now);
+        self.kubelets[node.idx()].preload_from(image, &self.plan.layers, now, origin);
         self.plan.cluster.add_image_to_node(node, image);
     }
 
@@ -655,6 +723,8 @@ impl<'s> Engine<'s> {
             visible: true,
             terminating: false,
             replaced: false,
+            asked: None,
+            pulls: Vec::new(),
         });
         self.workloads[w as usize].live.push(pod);
         if enqueue {
@@ -772,19 +842,15 @@ impl<'s> Engine<'s> {
                 self.queue.done(pod);
                 continue;
             }
+            // `explain`: the named pod's attempts are recorded, and the first one at or
+            // after the time asked is laid bare; the run then goes on as it would.
+            let mut verdicts = None;
             if let Some((name, at)) = &self.explain {
-                if now >= *at && self.plan.cluster.pods[pod.idx()].name == *name {
-                    let verdicts = self.sched.explain(&self.plan.cluster, pod);
-                    let result = self
-                        .sched
-                        .schedule_one(&self.plan.cluster, pod, &mut self.tie);
-                    self.captured = Some(Captured {
-                        pod,
-                        at: now,
-                        verdicts,
-                        result,
-                    });
-                    return;
+                if self.plan.cluster.pods[pod.idx()].name == *name {
+                    if now >= *at && self.captured.is_none() {
+                        verdicts = Some(self.sched.explain(&self.plan.cluster, pod));
+                    }
+                    self.traced = Some(pod);
                 }
             }
             self.pods[pod.idx()].attempts += 1;
@@ -793,6 +859,7 @@ impl<'s> Engine<'s> {
                 self.sched
                     .replay_failure(&self.plan.cluster, pod, &mut self.preempt_rng)
             {
+                self.note_attempt(pod, now, Err(r.message.clone()), verdicts.take());
                 self.record_failure(pod, Reason::Unschedulable, r.message);
                 self.queue.add_unschedulable_by(pod, now, &r.rejected);
                 continue;
@@ -802,6 +869,7 @@ impl<'s> Engine<'s> {
                 .schedule_one(&self.plan.cluster, pod, &mut self.tie)
             {
                 ScheduleResult::Scheduled { node, .. } => {
+                    self.note_attempt(pod, now, Ok(node), verdicts.take());
                     self.queue.done(pod);
                     self.bind(pod, node);
                 }
@@ -809,12 +877,43 @@ impl<'s> Engine<'s> {
                     let rejected = fe.unschedulable_plugins();
                     fe.post_filter_msg = self.post_filter(pod, &fe);
                     self.sched.remember_failure(&self.plan.cluster, pod, &fe);
-                    self.record_failure(pod, Reason::Unschedulable, fe.message());
+                    let message = fe.message();
+                    self.note_attempt(pod, now, Err(message.clone()), verdicts.take());
+                    self.record_failure(pod, Reason::Unschedulable, message);
                     self.queue.add_unschedulable_by(pod, now, &rejected);
                 }
             }
         }
         self.arm_wake();
+    }
+
+    /// `explain`: records an attempt of the traced pod, and captures it with `verdicts`
+    /// when it is the explained one.
+    fn note_attempt(
+        &mut self,
+        pod: PodId,
+        now: SimTime,
+        outcome: Result<NodeId, String>,
+        verdicts: Option<Vec<NodeVerdict>>,
+    ) {
+        if self.traced != Some(pod) {
+            return;
+        }
+        if let Some(verdicts) = verdicts {
+            let (chosen, message) = match &outcome {
+                Ok(n) => (Some(*n), None),
+                Err(m) => (None, Some(m.clone())),
+            };
+            self.captured = Some(Captured {
+                pod,
+                at: now,
+                verdicts,
+                chosen,
+                message,
+                attempt: self.pods[pod.idx()].attempts,
+            });
+        }
+        self.attempt_log.push((now, outcome));
     }
 
     fn arm_wake(&mut self) {
@@ -886,6 +985,8 @@ impl<'s> Engine<'s> {
         p.last_node = Some(node);
         p.next_image = 0;
         p.kubelet_failures = 0;
+        p.asked = None;
+        p.pulls.clear();
         if p.reason == Some(Reason::Unschedulable) {
             p.reason = None;
             p.message = None;
@@ -947,10 +1048,18 @@ impl<'s> Engine<'s> {
                 self.kubelet_failure(pod, node, Reason::OsMismatch, msg);
                 return;
             }
-            match self.kubelets[node.idx()].request(img) {
+            match self.kubelets[node.idx()].request_at(img, now) {
                 PullRequest::Present => {
                     self.kubelets[node.idx()].touch(img, now);
-                    self.pods[pod.idx()].next_image += 1;
+                    let p = &mut self.pods[pod.idx()];
+                    p.next_image += 1;
+                    p.pulls.push(PodPull {
+                        image: img,
+                        asked: now,
+                        done: now,
+                        joined: false,
+                        pull: None,
+                    });
                 }
                 PullRequest::InProgress | PullRequest::Started(_) => {
                     debug_assert!(
@@ -958,10 +1067,12 @@ impl<'s> Engine<'s> {
                         "pod advanced twice while waiting for a pull"
                     );
                     self.nodes[node.idx()].waiters.push((img, pod));
+                    self.pods[pod.idx()].asked = Some((now, true));
                     return;
                 }
                 PullRequest::Queued => {
                     self.nodes[node.idx()].waiters.push((img, pod));
+                    self.pods[pod.idx()].asked = Some((now, false));
                     self.kick_puller(node);
                     return;
                 }
@@ -985,7 +1096,9 @@ impl<'s> Engine<'s> {
                 return;
             }
         }
-        let overhead = self.kubelets[node.idx()].params.start_overhead_ms;
+        let overhead = self
+            .jitter
+            .container_start_ms(node_os, self.kubelets[node.idx()].params.start_overhead_ms);
         self.q
             .schedule(now.plus_ms(overhead), Event::ContainerStarted { pod, node });
     }
@@ -1005,10 +1118,11 @@ impl<'s> Engine<'s> {
         let params = self.kubelets[node.idx()].params.clone();
         let mut starts = std::mem::take(&mut self.scratch_starts);
         starts.clear();
+        let jitter = &mut self.jitter;
         self.kubelets[node.idx()].start_next(
             now,
             &self.plan.layers,
-            |img| params.pull_link(age, registry[img.idx()]),
+            |img| jitter.pull_link(params.pull_link(age, registry[img.idx()])),
             &PipelinedPull,
             &mut starts,
         );
@@ -1064,10 +1178,30 @@ impl<'s> Engine<'s> {
                 true
             }
         });
+        let facts = self.kubelets[node.idx()]
+            .log
+            .last_pull(image)
+            .map(|t| PullFacts {
+                started: t.started,
+                active_ms: t.active_ms,
+                bytes: t.bytes(&self.plan.layers),
+                unpacked: t.unpacked_bytes(&self.plan.layers),
+                download_ms: t.download_ms(&self.plan.layers),
+                extraction_ms: t.extraction_ms(&self.plan.layers),
+            });
         for &p in &waiting {
             if self.pod_on(p, node) {
                 self.kubelets[node.idx()].touch(image, now);
-                self.pods[p.idx()].next_image += 1;
+                let rt = &mut self.pods[p.idx()];
+                rt.next_image += 1;
+                let (asked, joined) = rt.asked.take().unwrap_or((now, true));
+                rt.pulls.push(PodPull {
+                    image,
+                    asked,
+                    done: now,
+                    joined,
+                    pull: facts,
+                });
                 self.advance(p, node);
             }
         }
@@ -1266,12 +1400,14 @@ impl<'s> Engine<'s> {
         }
         if let Some(sel) = &e.add_nodes {
             if let Some(pi) = self.plan.pools.iter().position(|p| p.name == sel.pool) {
-                let delay = self.plan.pools[pi].provision_ms;
+                let (os, point) = (self.plan.pools[pi].os, self.plan.pools[pi].provision_ms);
                 for _ in 0..sel.count.unwrap_or(1) {
+                    let delay = self.jitter.provisioning_ms(os, point);
                     self.q.schedule_in(
                         delay,
                         Event::NodeJoin {
                             pool: PoolId(pi as u32),
+                            requested: now,
                         },
                     );
                 }

@@ -7,6 +7,7 @@
 mod autoscaler;
 mod calibration;
 mod common;
+mod costs;
 mod determinism;
 mod explain;
 mod invariants;
@@ -15,3 +16,4 @@ mod plan;
 mod platforms;
 mod preemption;
 mod scheduler;
+mod variability;

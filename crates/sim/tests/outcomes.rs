@@ -418,7 +418,7 @@ workloads:
     image: "app:1"
     extraImages: ["proxy:1"]
     requests: {cpu: 100m}
-sim: {horizon: 5m}
+sim: {horizon: 5m, variability: none}
 "#,
     );
     let o = run(&s);

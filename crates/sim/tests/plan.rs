@@ -4,7 +4,9 @@
 //! must never break, and scenarios no layout can satisfy.
 
 use poolcast_model::catalog::Catalog;
-use poolcast_model::scenario::{Count, Os, PoolMode, Scenario, VmSize};
+use poolcast_model::scenario::{
+    Bounds, Count, Os, PoolMode, Scenario, Variability, VmRequirements, VmSize,
+};
 use poolcast_sim::plan::{plan, Binding, PlanError, PlanOptions, PlanReport, Pricing, Verdict};
 use poolcast_sim::{simulate, RunOptions};
 
@@ -38,8 +40,10 @@ fn hybrid_estate_recommendation_meets_every_target_and_is_tight() {
     assert!(candidates >= 8, "{candidates} candidate sizes");
     assert_eq!(r.sizing.len(), 3);
 
-    // The recommendation, applied and re-run, meets every target.
-    let applied = r.apply(&s);
+    // The recommendation, applied and re-run with the point durations the plan verifies
+    // with (docs/plan.md), meets every target.
+    let mut applied = r.apply(&s);
+    applied.sim.variability = Variability::None;
     let o = simulate(&applied, &RunOptions::default()).unwrap();
     assert!(o.targets.iter().all(|t| t.met), "{:?}", o.targets);
     assert_eq!(o.summary.pods.ready, pods);
@@ -350,4 +354,173 @@ fn max_pods_binds_tiny_pods() {
     );
     let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
     assert_eq!(l.max_pods, 30);
+}
+
+/// The estate with every sized pool on `vmSize: auto` (the whole catalog of the region).
+fn estate_auto() -> Scenario {
+    let mut s = estate();
+    for p in s.pools.iter_mut().filter(|p| p.count == Some(Count::Auto)) {
+        p.vm_size = VmSize::Auto(VmRequirements::default());
+    }
+    s
+}
+
+#[test]
+fn auto_is_never_dearer_than_the_hand_listed_candidates() {
+    let listed = planned(&estate());
+    let auto = planned(&estate_auto());
+    assert!(
+        listed.feasible && auto.feasible,
+        "{:?}",
+        auto.infeasible_reason
+    );
+    assert!(
+        auto.cost.per_hour <= listed.cost.per_hour + 1e-9,
+        "auto {} USD/h, hand-listed {} USD/h",
+        auto.cost.per_hour,
+        listed.cost.per_hour
+    );
+    // Per pool too: the catalog search includes every hand-listed size it may use.
+    let cat = Catalog::builtin();
+    for (a, l) in auto.sizing.iter().zip(&listed.sizing) {
+        assert_eq!(a.pool, l.pool);
+        let cost = |r: &PlanReport, pool: &str| {
+            r.layout
+                .iter()
+                .find(|x| x.pool == pool)
+                .and_then(|x| x.cost_per_month)
+                .unwrap()
+        };
+        assert!(
+            cost(&auto, &a.pool) <= cost(&listed, &l.pool) + 1e-6,
+            "{}: auto {:?} x {:?} vs listed {:?} x {:?}",
+            a.pool,
+            a.recommended,
+            a.nodes,
+            l.recommended,
+            l.nodes
+        );
+        assert!(
+            a.candidates > 40,
+            "{} searched {} sizes",
+            a.pool,
+            a.candidates
+        );
+        let chosen = cat.vm_sku(a.recommended.as_deref().unwrap()).unwrap();
+        assert_eq!(poolcast_model::catalog::select::gpus(chosen), 0);
+    }
+    // The recommendation re-run meets every target.
+    let s = estate_auto();
+    let o = simulate(&auto.apply(&s), &RunOptions::default()).unwrap();
+    assert!(o.targets.iter().all(|t| t.met), "{:?}", o.targets);
+}
+
+#[test]
+fn requirements_bound_the_search() {
+    let mut s = estate();
+    let p = s.pools.iter_mut().find(|p| p.name == "lnxmem").unwrap();
+    p.vm_size = VmSize::Auto(VmRequirements {
+        families: vec!["E".into()],
+        vcpu: Some(Bounds {
+            min: Some(4),
+            max: Some(16),
+        }),
+        exclude: vec!["Standard_E4as_v5".into()],
+        ..VmRequirements::default()
+    });
+    let r = planned(&s);
+    let sz = r.sizing.iter().find(|z| z.pool == "lnxmem").unwrap();
+    let rec = sz.recommended.clone().unwrap();
+    assert!(
+        rec.starts_with("Standard_E") && rec != "Standard_E4as_v5",
+        "{rec}"
+    );
+    for a in &sz.alternatives {
+        let sku = Catalog::builtin().vm_sku(&a.vm_size).unwrap();
+        assert!((4..=16).contains(&sku.vcpu) && a.vm_size.starts_with("Standard_E"));
+    }
+}
+
+/// A sized System pool keeps at least two nodes (AKS: "System pools must contain at least
+/// two nodes but the recommendation is three"), unless `minNodes` says otherwise; the
+/// layout notes the recommendation.
+#[test]
+fn system_pools_keep_two_nodes_unless_the_scenario_says_otherwise() {
+    let mut s = scenario(SMALL);
+    let sys = s.pools.iter_mut().find(|p| p.name == "system").unwrap();
+    sys.vm_size = VmSize::Candidates(vec!["Standard_D4s_v5".into()]);
+    sys.count = Some(Count::Auto);
+    let r = planned(&s);
+    let l = r.layout.iter().find(|l| l.pool == "system").unwrap();
+    assert!(l.nodes >= 2, "{} nodes", l.nodes);
+    if l.nodes < 3 {
+        assert!(
+            l.notes.iter().any(|n| n.contains("recommends 3")),
+            "{:?}",
+            l.notes
+        );
+    }
+    let m = r.sizing.iter().find(|z| z.pool == "system").unwrap();
+    assert!(m.minimality.is_none() || m.nodes > Some(2));
+
+    let sys = s.pools.iter_mut().find(|p| p.name == "system").unwrap();
+    sys.min_nodes = Some(1);
+    let r = planned(&s);
+    let l = r.layout.iter().find(|l| l.pool == "system").unwrap();
+    assert_eq!(l.nodes, 1, "one node holds the system pods here");
+    assert!(
+        l.notes.iter().any(|n| n.contains("requires at least 2")),
+        "{:?}",
+        l.notes
+    );
+}
+
+/// A zonal pool's count is a multiple of its zones: ten nodes meet the target, twelve are
+/// proposed over three zones, and the evidence is still the run with nine.
+#[test]
+fn zonal_pools_get_a_multiple_of_their_zones() {
+    let s = one_pool(
+        "Standard_D4s_v5",
+        ", zones: [\"1\", \"2\", \"3\"]",
+        "    replicas: 10\n    requests: {cpu: 2500m, memory: 1Gi}",
+    );
+    let r = planned(&s);
+    let apps = &r.sizing[0];
+    assert_eq!(apps.nodes, Some(12));
+    assert_eq!(apps.minimality.as_ref().unwrap().nodes, 9);
+    let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
+    assert_eq!(l.nodes % 3, 0);
+    assert!(
+        l.notes.iter().any(|n| n.contains("rounded up to 12")),
+        "{:?}",
+        l.notes
+    );
+    assert!(r.verification.iter().all(|t| t.met));
+}
+
+/// An autoscaled pool is sized twice: `max` for the burst (the scale event), `min` for
+/// the steady load, and the layout carries the range.
+#[test]
+fn autoscaled_pools_get_min_for_the_steady_load_and_max_for_the_burst() {
+    let mut s = one_pool(
+        "Standard_D4s_v5",
+        ", autoscale: {min: 1, max: 40}",
+        "    replicas: 6\n    requests: {cpu: 1500m, memory: 1Gi}",
+    );
+    let apps = s.pools.iter_mut().find(|p| p.name == "apps").unwrap();
+    apps.count = None;
+    s.events =
+        serde_json::from_str(r#"[{"at": "5m", "scale": {"workload": "api", "replicas": 24}}]"#)
+            .unwrap();
+    let r = planned(&s);
+    assert!(r.feasible, "{:?}", r.infeasible_reason);
+    let l = r.layout.iter().find(|l| l.pool == "apps").unwrap();
+    let a = l.autoscale.expect("an autoscaler range");
+    assert!(a.min < a.max, "{a:?}");
+    assert_eq!(l.nodes, a.min);
+    // Two 1.5-CPU pods per D4s_v5 node: 6 pods need 3 nodes, 24 need 12.
+    assert_eq!((a.min, a.max), (3, 12));
+    let applied = r.apply(&s);
+    let p = applied.pools.iter().find(|p| p.name == "apps").unwrap();
+    assert_eq!(p.autoscale.map(|x| (x.min, x.max)), Some((3, 12)));
 }

@@ -41,17 +41,6 @@ pub fn pct(v: f64) -> String {
     format!("{:.0} %", v * 100.0)
 }
 
-/// Bytes in MiB or GiB.
-pub fn bytes(b: u64) -> String {
-    const MIB: f64 = 1024.0 * 1024.0;
-    let mib = b as f64 / MIB;
-    if mib >= 1024.0 {
-        format!("{:.2} GiB", mib / 1024.0)
-    } else {
-        format!("{mib:.0} MiB")
-    }
-}
-
 const CSS: &str = r#"
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--ok:#1a7f37;--bad:#cf222e}
 *{box-sizing:border-box}
@@ -212,8 +201,10 @@ fn plan_section(h: &mut String, p: &PlanReport, applied: bool, charts: &[Chart])
                 t(l.pricing.as_str()),
                 n(l.price_per_hour
                     .map(|v| format!("{v:.3}"))
-                    .unwrap_or_else(|| "-".into())),
-                n(l.cost_per_month.map(usd).unwrap_or_else(|| "-".into())),
+                    .unwrap_or_else(|| "unpriced".into())),
+                n(l.cost_per_month
+                    .map(usd)
+                    .unwrap_or_else(|| "unpriced".into())),
             ],
             None,
         );
@@ -256,7 +247,9 @@ fn plan_section(h: &mut String, p: &PlanReport, applied: bool, charts: &[Chart])
                     n(opt_pct(a.cpu_utilisation)),
                     n(opt_pct(a.memory_utilisation)),
                     n(opt_pct(a.pods_utilisation)),
-                    n(a.cost_per_month.map(usd).unwrap_or_else(|| "-".into())),
+                    n(a.cost_per_month
+                        .map(usd)
+                        .unwrap_or_else(|| "unpriced".into())),
                     t(a.verdict.as_str()),
                     t(a.binding.map(|b| b.as_str()).unwrap_or("")),
                     t(&a.note),
@@ -451,11 +444,11 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
                 n(sim
                     .and_then(|x| x.price_per_node_hour)
                     .map(|v| format!("{v:.3}"))
-                    .unwrap_or_else(|| "-".into())),
+                    .unwrap_or_else(|| "unpriced".into())),
                 n(sim
                     .and_then(|x| x.cost_per_hour)
                     .map(|v| usd(v * 730.0))
-                    .unwrap_or_else(|| "-".into())),
+                    .unwrap_or_else(|| "unpriced".into())),
             ],
             None,
         );
@@ -482,7 +475,7 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         if s.cost.complete {
             ""
         } else {
-            "; some pools have no known price and count as zero"
+            "; some pools have no known price: UNPRICED, not included"
         }
     );
     if let Some(r) = &doc.replications {
@@ -683,6 +676,46 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
             );
         }
         h.push_str(&tb.finish());
+        let _ = write!(
+            h,
+            "<h3>Run-to-run bands</h3><p>Each run's own percentile of time to ready, over the {} replications: 5th percentile, median and 95th percentile of the runs' values. Durations are drawn per node and per pull unless <code>sim.variability: none</code>.</p>",
+            r.replications
+        );
+        let mut tb = Table::new(&[
+            ("node OS", false),
+            ("runs", true),
+            ("run p50", true),
+            ("run p95", true),
+            ("run p99", true),
+        ]);
+        let band = |b: &poolcast_sim::replicate::Band| {
+            n(format!(
+                "{} [{} - {}]",
+                fmt_ms(b.median_ms),
+                fmt_ms(b.low_ms),
+                fmt_ms(b.high_ms)
+            ))
+        };
+        let all = std::iter::once(("all", &r.time_to_ready.bands));
+        for (os, b) in r
+            .time_to_ready
+            .bands_by_os
+            .iter()
+            .map(|(os, b)| (os.as_str(), b))
+            .chain(all)
+        {
+            tb.row(
+                &[
+                    t(os),
+                    n(b.runs.to_string()),
+                    band(&b.p50),
+                    band(&b.p95),
+                    band(&b.p99),
+                ],
+                (os == "all").then_some("total"),
+            );
+        }
+        h.push_str(&tb.finish());
     }
     h.push_str("</section>\n");
 
@@ -690,12 +723,18 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     h.push_str("<section id=\"pulls\"><h2>Image pulls</h2>");
     figure(&mut h, charts, "image-pulls");
     if !doc.image_pulls.is_empty() {
+        let unit = crate::table::SizeUnit::for_column(
+            doc.image_pulls
+                .iter()
+                .flat_map(|c| [c.download_bytes, c.extract_bytes]),
+        );
+        let (download, extract) = (unit.header("download"), unit.header("to extract"));
         let mut tb = Table::new(&[
             ("image", false),
             ("pool", false),
             ("layers cached", true),
-            ("download", true),
-            ("to extract", true),
+            (download.as_str(), true),
+            (extract.as_str(), true),
             ("download time", true),
             ("extraction time", true),
             ("pull (wall)", true),
@@ -709,8 +748,8 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
                     ),
                     t(&c.pool),
                     n(format!("{} / {}", c.cached_layers, c.layers)),
-                    n(bytes(c.download_bytes)),
-                    n(bytes(c.extract_bytes)),
+                    n(unit.fmt(c.download_bytes)),
+                    n(unit.fmt(c.extract_bytes)),
                     n(fmt_ms(c.download_ms)),
                     n(fmt_ms(c.extract_ms)),
                     n(fmt_ms(c.pull_ms)),
@@ -782,7 +821,5 @@ mod tests {
         assert_eq!(usd(1234.5), "$1,234.50");
         assert_eq!(usd(0.004), "$0.00");
         assert_eq!(pct(0.256), "26 %");
-        assert_eq!(bytes(300 << 20), "300 MiB");
-        assert_eq!(bytes(3 << 30), "3.00 GiB");
     }
 }

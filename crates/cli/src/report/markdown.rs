@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::html::{bytes, pct, usd};
+use super::html::{pct, usd};
 use super::ReportDoc;
 use crate::table::fmt_ms;
+use crate::table::SizeUnit;
 
 /// Makes text safe inside a Markdown table cell.
 pub fn cell(s: &str) -> String {
@@ -68,7 +69,14 @@ pub fn page(doc: &ReportDoc) -> String {
         s.pods.failed,
         usd(s.cost.per_hour),
         usd(s.cost.per_month),
-        if s.cost.complete { "" } else { " (some pools unpriced)" },
+        if s.cost.complete {
+            String::new()
+        } else {
+            format!(
+                " (UNPRICED, not included: {})",
+                s.cost.unpriced_pools.join(", ")
+            )
+        },
         if o.passes_check() { "passes" } else { "fails" }
     );
     if !o.targets.is_empty() {
@@ -147,7 +155,7 @@ pub fn page(doc: &ReportDoc) -> String {
                 sim.map(|x| x.nodes.to_string()).unwrap_or_default(),
                 sim.and_then(|x| x.cost_per_hour)
                     .map(|v| usd(v * 730.0))
-                    .unwrap_or_else(|| "-".into()),
+                    .unwrap_or_else(|| "unpriced".into()),
             ]
         })
         .collect();
@@ -278,10 +286,50 @@ pub fn page(doc: &ReportDoc) -> String {
             &["workload", "node OS", "pods ready", "p50", "p95", "p99"],
             &rows,
         );
+        let _ = writeln!(
+            m,
+            "Run-to-run bands: each run's own percentile over the {} replications, median [P5 - P95].\n",
+            r.replications
+        );
+        let band = |b: &poolcast_sim::replicate::Band| {
+            format!(
+                "{} [{} - {}]",
+                fmt_ms(b.median_ms),
+                fmt_ms(b.low_ms),
+                fmt_ms(b.high_ms)
+            )
+        };
+        let all = std::iter::once(("all", &r.time_to_ready.bands));
+        let rows: Vec<Vec<String>> = r
+            .time_to_ready
+            .bands_by_os
+            .iter()
+            .map(|(os, b)| (os.as_str(), b))
+            .chain(all)
+            .map(|(os, b)| {
+                vec![
+                    os.to_owned(),
+                    b.runs.to_string(),
+                    band(&b.p50),
+                    band(&b.p95),
+                    band(&b.p99),
+                ]
+            })
+            .collect();
+        table(
+            &mut m,
+            &["node OS", "runs", "run p50", "run p95", "run p99"],
+            &rows,
+        );
     }
 
     m.push_str("## Image pulls\n\n");
     chart(&mut m, doc, "image-pulls");
+    let unit = SizeUnit::for_column(
+        doc.image_pulls
+            .iter()
+            .flat_map(|c| [c.download_bytes, c.extract_bytes]),
+    );
     let rows: Vec<Vec<String>> = doc
         .image_pulls
         .iter()
@@ -289,8 +337,8 @@ pub fn page(doc: &ReportDoc) -> String {
             vec![
                 c.image.clone(),
                 c.pool.clone(),
-                bytes(c.download_bytes),
-                bytes(c.extract_bytes),
+                unit.fmt(c.download_bytes),
+                unit.fmt(c.extract_bytes),
                 fmt_ms(c.download_ms),
                 fmt_ms(c.extract_ms),
                 fmt_ms(c.pull_ms),
@@ -302,8 +350,8 @@ pub fn page(doc: &ReportDoc) -> String {
         &[
             "image",
             "pool",
-            "download",
-            "to extract",
+            &unit.header("download"),
+            &unit.header("to extract"),
             "download time",
             "extraction time",
             "pull (wall)",

@@ -21,6 +21,14 @@ pub const SYSTEM_POOL_MIN_MAX_PODS: u32 = 30;
 /// maxPods AKS recommends for Windows pools (`concepts-network-azure-cni-overlay.md`).
 pub const WINDOWS_RECOMMENDED_MAX_PODS: u32 = 110;
 
+/// Fewest nodes `plan` gives a System pool unless the scenario says otherwise: AKSDOCS
+/// `use-system-pools.md` (2026): "System pools must contain at least two nodes but the
+/// recommendation is three nodes"; "A production AKS cluster with a single system node
+/// pool must contain at least two nodes".
+pub const SYSTEM_POOL_MIN_NODES_HA: u32 = 2;
+/// Nodes AKS recommends for a production System pool (same page).
+pub const SYSTEM_POOL_RECOMMENDED_NODES: u32 = 3;
+
 /// Nodes per node pool (AKS quotas include `container-service-limits.md`).
 pub const MAX_NODES_PER_POOL: u32 = 1_000;
 /// Nodes per cluster on the Standard and Premium tiers (same include).

@@ -17,6 +17,7 @@ pub mod images;
 pub mod provisioning;
 pub mod reservations;
 pub mod rows;
+pub mod select;
 pub mod skus;
 pub mod system_pods;
 
@@ -87,14 +88,17 @@ impl Catalog {
     /// that from shipping.
     pub fn builtin() -> &'static Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
-        BUILTIN.get_or_init(|| {
-            match Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)
-                .and_then(|c| c.with_full_vm_tables(SIZES_CSV, PRICES_CSV))
-            {
-                Ok(c) => c,
-                Err(e) => panic!("poolcast's embedded catalog data is invalid (a bug): {e}"),
-            }
+        BUILTIN.get_or_init(|| match Catalog::parse_embedded() {
+            Ok(c) => c,
+            Err(e) => panic!("poolcast's embedded catalog data is invalid (a bug): {e}"),
         })
+    }
+
+    /// Parses the embedded tables afresh, without the cache [`Catalog::builtin`] keeps
+    /// (the parse-time benchmark, `benches/catalog.rs`).
+    pub fn parse_embedded() -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)?
+            .with_full_vm_tables(SIZES_CSV, PRICES_CSV)
     }
 
     /// Builds a catalog from table texts in the embedded formats (the SKU CSV, the image

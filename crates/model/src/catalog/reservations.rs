@@ -446,4 +446,70 @@ mod tests {
         );
         assert!(r.allocatable.memory.get() > 0);
     }
+
+    /// Published `kubectl describe node` outputs: (source, os, vCPU, nominal GiB as MiB,
+    /// Kubernetes minor, maxPods, allocatable CPU millicores, allocatable memory KiB).
+    /// Model: CPU exact; memory within 2% (Linux capacity is an approximation).
+    /// (source, os, vCPU, nominal MiB, minor, maxPods, CPU millicores, memory KiB).
+    type NodeDescription = (&'static str, Os, u32, u64, u32, u32, u64, u64);
+
+    const PUBLISHED_NODES: [NodeDescription; 2] = [
+        // Azure/AKS#3525 (2023-03-09): Linux, 2 vCPU, 4 GB, Kubernetes 1.24, 100 pods;
+        // capacity 4025836Ki.
+        (
+            "Azure/AKS#3525",
+            Os::Linux,
+            2,
+            4096,
+            24,
+            100,
+            1900,
+            2_209_260,
+        ),
+        // MicrosoftDocs/azure-docs#56773 (2020-06-10): Windows, 2 vCPU, 7 GiB (DS2_v2
+        // class), 30 pods; capacity 7339572Ki.
+        (
+            "MicrosoftDocs/azure-docs#56773",
+            Os::Windows,
+            2,
+            7168,
+            18,
+            30,
+            1900,
+            3_565_108,
+        ),
+    ];
+
+    #[test]
+    fn published_node_descriptions_reproduce() {
+        for (src, os, vcpu, mib, minor, pods, cpu, mem_kib) in PUBLISHED_NODES {
+            let r = node_allocatable(vcpu, Bytes::mib(mib), os, (1, minor), pods, Bytes::gib(128));
+            assert_eq!(r.allocatable.cpu, Cpu(cpu), "{src}: CPU");
+            let got = r.allocatable.memory.get() as f64;
+            let want = (mem_kib * 1024) as f64;
+            let err = (got - want).abs() / want;
+            assert!(
+                err <= 0.02,
+                "{src}: memory {got} vs {want} ({:.2}%)",
+                err * 100.0
+            );
+        }
+    }
+
+    #[test]
+    fn every_catalog_size_has_an_allocatable_from_its_specs() {
+        let c = crate::catalog::Catalog::builtin();
+        for sku in c.vm_skus().filter(|s| s.aks_user) {
+            for os in [Os::Linux, Os::Windows] {
+                let r = sku_allocatable(sku, os, (1, 33), 30);
+                let a = &r.allocatable;
+                assert!(a.cpu.millis() > 0, "{} {os:?}", sku.name);
+                assert!(a.cpu < Cpu::cores(u64::from(sku.vcpu)), "{}", sku.name);
+                assert!(a.memory < sku.memory, "{}", sku.name);
+                // AKS User pools need >= 2 vCPU; the CPU reserve is never above 100m
+                // for the first two cores, so >= 1900m stays.
+                assert!(a.cpu >= Cpu(1900), "{}", sku.name);
+            }
+        }
+    }
 }

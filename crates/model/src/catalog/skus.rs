@@ -367,6 +367,19 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
     Ok((sku, region, price))
 }
 
+/// The AKS cluster-management fee per cluster-hour, USD: Free 0; Standard 0.10 (the
+/// Uptime SLA price since its launch, Microsoft Tech Community "AKS introduces Uptime SLA",
+/// 2020-05-13; AKSDOCS `free-standard-pricing-tiers.md`); Premium 0.60 (Standard plus
+/// long-term support, azure.microsoft.com/pricing/details/kubernetes-service, read
+/// 2026-08; [U] not re-checked against the Retail Prices API).
+pub fn aks_tier_fee_per_hour(tier: crate::scenario::AksTier) -> f64 {
+    match tier {
+        crate::scenario::AksTier::Free => 0.0,
+        crate::scenario::AksTier::Standard => 0.10,
+        crate::scenario::AksTier::Premium => 0.60,
+    }
+}
+
 /// AKS's System-pool minimum as of MicrosoftDocs/azure-aks-docs `use-system-pools.md`
 /// (ms.date 2026-04-30): at least 4 vCPUs and 4 GB of memory, and no B-series (older
 /// revisions said 2 vCPUs; `catalog::aks::MIN_SYSTEM_VM` still enforces those in `plan`).
@@ -455,8 +468,15 @@ pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, Catalo
             ))
         }
     }
-    // Rows are sorted by size, so one lookup serves a size's regions.
-    let mut current: Option<(String, Option<String>)> = None;
+    // Rows are sorted by size: collect one size's regions, then hand them over at once.
+    let mut current: Option<(&str, Vec<(String, SkuPrice)>)> = None;
+    let flush = |out: &mut FullTables, cur: Option<(&str, Vec<(String, SkuPrice)>)>| {
+        if let Some((name, rows)) = cur {
+            if let Some(sku) = out.skus.get_mut(&name.to_ascii_lowercase()) {
+                sku.prices = rows.into_iter().collect();
+            }
+        }
+    };
     for (i, line) in lines {
         let line = line.trim_end();
         if line.is_empty() {
@@ -470,19 +490,10 @@ pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, Catalo
                 format!("{} fields, expected 6", f.len()),
             ));
         }
-        let key = match &current {
-            Some((name, key)) if name == f[0] => key.clone(),
-            _ => {
-                let lower = f[0].to_ascii_lowercase();
-                let key = out.skus.contains_key(&lower).then_some(lower);
-                current = Some((f[0].to_owned(), key.clone()));
-                key
-            }
-        };
-        // Prices of names-only sizes are of no use without specs.
-        let Some(key) = key else {
-            continue;
-        };
+        if current.as_ref().is_none_or(|(name, _)| *name != f[0]) {
+            flush(&mut out, current.take());
+            current = Some((f[0], Vec::with_capacity(64)));
+        }
         let row = || -> Result<SkuPrice, String> {
             let windows = parse_price(f[3], "windows")?;
             let windows_basis = match (windows, f[4]) {
@@ -507,16 +518,19 @@ pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, Catalo
             })
         };
         let price = row().map_err(|m| bad(PRICES_FILE, i + 1, format!("{}: {m}", f[0])))?;
-        if let Some(sku) = out.skus.get_mut(&key) {
-            if sku.prices.insert(f[1].to_owned(), price).is_some() {
+        if let Some((_, rows)) = current.as_mut() {
+            // Regions are sorted within a size; a repeat is adjacent.
+            if rows.last().is_some_and(|(r, _)| r.as_str() >= f[1]) {
                 return Err(bad(
                     PRICES_FILE,
                     i + 1,
-                    format!("{}: region {} listed twice", f[0], f[1]),
+                    format!("{}: region {} repeated or out of order", f[0], f[1]),
                 ));
             }
+            rows.push((f[1].to_owned(), price));
         }
     }
+    flush(&mut out, current.take());
     Ok(out)
 }
 

@@ -1052,6 +1052,8 @@ fn build_pool(
         azure_hybrid_benefit: false,
         node_image: None,
         nodes: specs,
+        existing: false,
+        min_nodes: None,
     }
 }
 
@@ -1317,6 +1319,8 @@ fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> P
         azure_hybrid_benefit: false,
         node_image: None,
         nodes: Vec::new(),
+        existing: false,
+        min_nodes: None,
     }
 }
 

@@ -274,6 +274,8 @@ pub fn import(
             scheduler: None,
             kubelet: None,
             autoscaler: None,
+            tier: None,
+            pricing: None,
         },
         pools,
         images,

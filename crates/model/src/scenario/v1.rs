@@ -131,6 +131,77 @@ pub struct Cluster {
     /// Cluster-autoscaler profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaler: Option<AutoscalerConfig>,
+    /// AKS pricing tier of the cluster management (`free`, the default; `standard`;
+    /// `premium`): a fee per cluster-hour on top of the nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<AksTier>,
+    /// Price adjustments to the list prices: negotiated discount, reservation or savings
+    /// plan rate, Azure Hybrid Benefit for every Windows pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+}
+
+/// AKS cluster-management pricing tier (`free-standard-pricing-tiers.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AksTier {
+    /// No fee, no financially backed SLA.
+    #[default]
+    Free,
+    /// Uptime SLA.
+    Standard,
+    /// Standard plus long-term support.
+    Premium,
+}
+
+/// `cluster.pricing`: how the list prices become what the organisation pays.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pricing {
+    /// Discount off every list price (EA/MCA negotiated), percent, 0-100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_percent: Option<f64>,
+    /// A reservation or savings plan covering the nodes' compute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<Commitment>,
+    /// Azure Hybrid Benefit on every Windows pool (Windows nodes at the Linux rate), as if
+    /// each pool set `azureHybridBenefit`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub azure_hybrid_benefit: bool,
+}
+
+/// A compute commitment: the share of the pay-as-you-go VM price that is paid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Commitment {
+    /// `reservation` or `savingsPlan`.
+    pub kind: CommitmentKind,
+    /// `1y` or `3y`.
+    pub term: CommitmentTerm,
+    /// Percent of the pay-as-you-go compute price paid under it, 0-100 (e.g. 62 for a 38%
+    /// saving); Azure quotes it per size and region (pricing calculator).
+    pub rate_percent: f64,
+}
+
+/// Kind of compute commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CommitmentKind {
+    /// Azure Reserved VM Instances.
+    Reservation,
+    /// Azure savings plan for compute.
+    SavingsPlan,
+}
+
+/// Term of a compute commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommitmentTerm {
+    /// One year.
+    #[serde(rename = "1y")]
+    OneYear,
+    /// Three years.
+    #[serde(rename = "3y")]
+    ThreeYears,
 }
 
 /// Whether AKS system pods are modelled.
@@ -330,7 +401,62 @@ pub struct InlineVmSize {
     pub temp_disk: Option<Bytes>,
 }
 
-/// `vmSize`: a catalog name, a list of candidate names (for `plan`), or an inline size.
+/// `{min, max}`, both optional and inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Bounds<T> {
+    /// Smallest accepted value.
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub min: Option<T>,
+    /// Largest accepted value.
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub max: Option<T>,
+}
+
+impl<T: PartialOrd + Copy> Bounds<T> {
+    /// Whether `v` is within the bounds.
+    pub fn contains(&self, v: T) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+}
+
+/// `vmSize: auto` or a requirement object: which catalog sizes `plan` may choose from for
+/// a pool, Karpenter-style (every size of the region that meets all of them and AKS's
+/// rules for the pool). Empty = `auto`: every eligible x86-64 size without GPUs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmRequirements {
+    /// Series (`Dsv5`, `Easv5`) or family letters (`D`, `E`, `F`, `NC`); any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub families: Vec<String>,
+    /// vCPUs per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcpu: Option<Bounds<u32>>,
+    /// Nominal memory per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Bounds<Bytes>>,
+    /// Nominal memory per vCPU (`{min: 8Gi}` for memory-optimised sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_vcpu: Option<Bounds<Bytes>>,
+    /// CPU architecture (`amd64`, `arm64`); default amd64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<crate::catalog::Arch>,
+    /// Only sizes that take Premium SSD disks (`true`) or only those that do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub premium_storage: Option<bool>,
+    /// Only sizes that support an ephemeral OS disk (`true`) or only those that do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_os_disk: Option<bool>,
+    /// GPUs per node; default exactly 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<Bounds<u32>>,
+    /// Sizes or series never to propose (`Standard_D2s_v3`, `Bsv2`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+/// `vmSize`: a catalog name, a list of candidate names (for `plan`), an inline size, or
+/// `auto` / a requirement object (every catalog size that meets it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum VmSize {
@@ -340,6 +466,9 @@ pub enum VmSize {
     Candidates(Vec<String>),
     /// Inline description.
     Inline(InlineVmSize),
+    /// `auto` or requirements: `plan` searches every matching size; `run` uses the
+    /// cheapest one.
+    Auto(VmRequirements),
 }
 
 impl VmSize {
@@ -349,6 +478,7 @@ impl VmSize {
             VmSize::Named(n) => Some(n),
             VmSize::Candidates(c) => c.first().map(String::as_str),
             VmSize::Inline(i) => i.name.as_deref(),
+            VmSize::Auto(_) => None,
         }
     }
 }
@@ -359,9 +489,12 @@ impl<'de> Deserialize<'de> for VmSize {
         impl<'de> Visitor<'de> for V {
             type Value = VmSize;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a VM size name (Standard_D4s_v5), a list of names, or {cpu, memory, pricePerHour}")
+                f.write_str("a VM size name (Standard_D4s_v5), a list of names, auto, requirements {families, vcpu, memory, ...}, or {cpu, memory, pricePerHour}")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<VmSize, E> {
+                if v == "auto" {
+                    return Ok(VmSize::Auto(VmRequirements::default()));
+                }
                 Ok(VmSize::Named(v.to_owned()))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<VmSize, A::Error> {
@@ -369,11 +502,128 @@ impl<'de> Deserialize<'de> for VmSize {
                     .map(VmSize::Candidates)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VmSize, A::Error> {
-                InlineVmSize::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(VmSize::Inline)
+                // One struct with the fields of both forms keeps every error located at
+                // its field; an inline size names its capacity (`cpu`).
+                let m = VmSizeMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                m.into_vm_size()
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// `memory` in a `vmSize` map: a quantity (inline size) or `{min, max}` (requirements).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum MemoryField {
+    Exact(Bytes),
+    Range(Bounds<Bytes>),
+}
+
+impl<'de> Deserialize<'de> for MemoryField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MemoryField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a memory quantity (8Gi) or a range {min, max}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MemoryField, E> {
+                Bytes::deserialize(de::value::StrDeserializer::<E>::new(v)).map(MemoryField::Exact)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<MemoryField, E> {
+                Bytes::deserialize(de::value::U64Deserializer::<E>::new(v)).map(MemoryField::Exact)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<MemoryField, E> {
+                Bytes::deserialize(de::value::I64Deserializer::<E>::new(v)).map(MemoryField::Exact)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MemoryField, A::Error> {
+                Bounds::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(MemoryField::Range)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Every field a `vmSize` map may hold, inline size and requirements together.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VmSizeMap {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    cpu: Option<Cpu>,
+    #[serde(default)]
+    memory: Option<MemoryField>,
+    #[serde(default)]
+    price_per_hour: Option<f64>,
+    #[serde(default)]
+    temp_disk: Option<Bytes>,
+    #[serde(default)]
+    families: Vec<String>,
+    #[serde(default)]
+    vcpu: Option<Bounds<u32>>,
+    #[serde(default)]
+    memory_per_vcpu: Option<Bounds<Bytes>>,
+    #[serde(default)]
+    arch: Option<crate::catalog::Arch>,
+    #[serde(default)]
+    premium_storage: Option<bool>,
+    #[serde(default)]
+    ephemeral_os_disk: Option<bool>,
+    #[serde(default)]
+    gpus: Option<Bounds<u32>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+impl VmSizeMap {
+    fn into_vm_size<E: de::Error>(self) -> Result<VmSize, E> {
+        let inline = self.cpu.is_some()
+            || self.name.is_some()
+            || self.price_per_hour.is_some()
+            || self.temp_disk.is_some()
+            || matches!(self.memory, Some(MemoryField::Exact(_)));
+        let req = self.families.is_empty()
+            && self.vcpu.is_none()
+            && self.memory_per_vcpu.is_none()
+            && self.arch.is_none()
+            && self.premium_storage.is_none()
+            && self.ephemeral_os_disk.is_none()
+            && self.gpus.is_none()
+            && self.exclude.is_empty()
+            && !matches!(self.memory, Some(MemoryField::Range(_)));
+        if inline {
+            if !req {
+                return Err(E::custom("mixes an inline size {cpu, memory, ...} with requirements {families, vcpu, ...}; give one or the other"));
+            }
+            let cpu = self.cpu.ok_or_else(|| E::missing_field("cpu"))?;
+            let memory = match self.memory {
+                Some(MemoryField::Exact(m)) => m,
+                _ => return Err(E::missing_field("memory")),
+            };
+            return Ok(VmSize::Inline(InlineVmSize {
+                name: self.name,
+                cpu,
+                memory,
+                price_per_hour: self.price_per_hour,
+                temp_disk: self.temp_disk,
+            }));
+        }
+        Ok(VmSize::Auto(VmRequirements {
+            families: self.families,
+            vcpu: self.vcpu,
+            memory: match self.memory {
+                Some(MemoryField::Range(r)) => Some(r),
+                _ => None,
+            },
+            memory_per_vcpu: self.memory_per_vcpu,
+            arch: self.arch,
+            premium_storage: self.premium_storage,
+            ephemeral_os_disk: self.ephemeral_os_disk,
+            gpus: self.gpus,
+            exclude: self.exclude,
+        }))
     }
 }
 
@@ -510,6 +760,13 @@ pub struct Pool {
     /// Nodes that already exist (from `import`), by name, with the pods bound to them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodeSpec>,
+    /// The pool already exists in the cluster (imported pools count as existing too):
+    /// emitted as `az aks nodepool update`/`scale`, not `add`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
+    /// Fewest nodes `plan` may give the pool (default: 2 for System pools, 0 for User).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_nodes: Option<u32>,
 }
 
 /// A concrete node carried over from a cluster dump.
@@ -1219,6 +1476,29 @@ pub struct SimSettings {
     /// Time-series sample interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_every: Option<Duration>,
+    /// Whether node provisioning, pull rates and container starts are drawn from their
+    /// fitted distributions (`on`, the default) or take their point values (`none`, for
+    /// exact what-ifs). See docs/model.md, "Variability".
+    #[serde(default, skip_serializing_if = "Variability::is_default")]
+    pub variability: Variability,
+}
+
+/// `sim.variability`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variability {
+    /// Durations drawn per node and per pull from the `Jitter` RNG stream.
+    #[default]
+    On,
+    /// Every duration at its point (median) value; the `Jitter` stream is never drawn.
+    None,
+}
+
+impl Variability {
+    /// True for the default (`on`), which scenario output omits.
+    pub fn is_default(&self) -> bool {
+        *self == Variability::On
+    }
 }
 
 fn default_seed() -> u64 {
@@ -1238,6 +1518,7 @@ impl Default for SimSettings {
             horizon: default_horizon(),
             replications: default_replications(),
             sample_every: None,
+            variability: Variability::On,
         }
     }
 }
@@ -1298,4 +1579,47 @@ pub struct DisruptionBudget {
     /// maxUnavailable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unavailable: Option<IntOrPercent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vm(yaml: &str) -> Result<VmSize, String> {
+        serde_yaml_ng::from_str::<VmSize>(yaml).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn vm_size_forms() {
+        assert_eq!(vm("auto"), Ok(VmSize::Auto(VmRequirements::default())));
+        assert_eq!(
+            vm("Standard_D4s_v5"),
+            Ok(VmSize::Named("Standard_D4s_v5".into()))
+        );
+        let r = vm("{families: [E, Dasv5], vcpu: {min: 4, max: 16}, memory: {min: 16Gi}, memoryPerVcpu: {min: 8Gi}, arch: arm64, premiumStorage: true, ephemeralOsDisk: false, gpus: {max: 0}, exclude: [Standard_E4as_v5]}").unwrap();
+        let VmSize::Auto(r) = r else { panic!("{r:?}") };
+        assert_eq!(r.families, ["E", "Dasv5"]);
+        assert_eq!(r.vcpu.and_then(|b| b.max), Some(16));
+        assert_eq!(r.memory.and_then(|b| b.min), Some(Bytes::gib(16)));
+        assert_eq!(r.memory_per_vcpu.and_then(|b| b.min), Some(Bytes::gib(8)));
+        assert_eq!(r.arch, Some(crate::catalog::Arch::Arm64));
+        assert_eq!(r.premium_storage, Some(true));
+        assert_eq!(r.exclude, ["Standard_E4as_v5"]);
+        let VmSize::Inline(i) = vm("{cpu: 4, memory: 16Gi, pricePerHour: 0.2}").unwrap() else {
+            panic!()
+        };
+        assert_eq!(i.memory, Bytes::gib(16));
+    }
+
+    #[test]
+    fn vm_size_maps_refuse_typos_and_mixtures() {
+        let e = vm("{famlies: [D]}").unwrap_err();
+        assert!(e.contains("unknown field `famlies`"), "{e}");
+        let e = vm("{cpu: 4, memory: 16Gi, families: [D]}").unwrap_err();
+        assert!(e.contains("mixes an inline size"), "{e}");
+        let e = vm("{cpu: 4}").unwrap_err();
+        assert!(e.contains("missing field `memory`"), "{e}");
+        let e = vm("{vcpu: {min: 4, mx: 8}}").unwrap_err();
+        assert!(e.contains("unknown field `mx`"), "{e}");
+    }
 }

@@ -56,6 +56,7 @@ impl PoolLabels {
                 Some(n) => l.one("node.kubernetes.io/instance-type", n),
                 None => l.any("node.kubernetes.io/instance-type"),
             },
+            VmSize::Auto(_) => l.any("node.kubernetes.io/instance-type"),
         }
         let region = scenario
             .cluster

@@ -12,17 +12,17 @@ pools:
   - name: system
     mode: System
     os: linux
-    vmSize: {cpu: 4, memory: 16Gi}
+    vmSize: {cpu: 4, memory: 16Gi, pricePerHour: 0.5}
     count: 3
     taints: ["CriticalAddonsOnly=true:NoSchedule"]
   - name: lin
     os: linux
-    vmSize: {cpu: 8, memory: 32Gi}
+    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}
     autoscale: {min: 1, max: 5}
   - name: win19
     os: windows
     osSku: Windows2019
-    vmSize: {cpu: 8, memory: 32Gi}
+    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}
     count: 2
 images:
   - name: app-win
@@ -92,8 +92,8 @@ fn each_rule() {
     let cases: &[(&str, &str, Want)] = &[
         // AKS: system pool must be Linux (and then there is no Linux System pool left)
         (
-            "    mode: System\n    os: linux\n    vmSize: {cpu: 4, memory: 16Gi}\n    count: 3",
-            "    mode: System\n    os: windows\n    osSku: Windows2019\n    vmSize: {cpu: 4, memory: 16Gi}\n    count: 3",
+            "    mode: System\n    os: linux\n    vmSize: {cpu: 4, memory: 16Gi, pricePerHour: 0.5}\n    count: 3",
+            "    mode: System\n    os: windows\n    osSku: Windows2019\n    vmSize: {cpu: 4, memory: 16Gi, pricePerHour: 0.5}\n    count: 3",
             &[(codes::AKS_SYSTEM_POOL_OS, "pools[0].mode")],
         ),
         ("    mode: System\n", "", &[(codes::AKS_SYSTEM_POOL_MISSING, "pools")]),
@@ -108,13 +108,13 @@ fn each_rule() {
         ("    count: 3\n    taints", "    count: 1\n    maxPods: 20\n    taints", &[(codes::AKS_MAX_PODS, "pools[0].maxPods")]),
         ("networkPlugin: azure-cni-overlay", "networkPlugin: azure-cni-node-subnet", &[]),
         // catalog
-        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: Standard_D8s_v5\n    autoscale", &[]),
-        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: Standard_D8s_v9\n    autoscale", &[(codes::REF_VM_SIZE, "pools[1].vmSize")]),
-        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: [Standard_D4s_v5, Standard_X1]\n    autoscale", &[(codes::REF_VM_SIZE, "pools[1].vmSize[1]")]),
-        ("vmSize: {cpu: 4, memory: 16Gi}", "vmSize: Standard_B4ms", &[(codes::AKS_VM_SIZE, "pools[0].vmSize")]),
-        ("vmSize: {cpu: 8, memory: 32Gi}\n    count: 2", "vmSize: Standard_D2s_v5\n    count: 2", &[]),
+        ("vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    autoscale", "vmSize: Standard_D8s_v5\n    autoscale", &[]),
+        ("vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    autoscale", "vmSize: Standard_D8s_v9\n    autoscale", &[(codes::REF_VM_SIZE, "pools[1].vmSize")]),
+        ("vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    autoscale", "vmSize: [Standard_D4s_v5, Standard_X1]\n    autoscale", &[(codes::REF_VM_SIZE, "pools[1].vmSize[1]")]),
+        ("vmSize: {cpu: 4, memory: 16Gi, pricePerHour: 0.5}", "vmSize: Standard_B4ms", &[(codes::AKS_VM_SIZE, "pools[0].vmSize")]),
+        ("vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    count: 2", "vmSize: Standard_D2s_v5\n    count: 2", &[]),
         ("requests: {cpu: \"1\", memory: 2Gi}", "requests: {cpu: \"1\", memory: 9Gi}", &[]),
-        ("vmSize: {cpu: 8, memory: 32Gi}\n    count: 2", "vmSize: Standard_D2s_v5\n    count: 2", &[]),
+        ("vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    count: 2", "vmSize: Standard_D2s_v5\n    count: 2", &[]),
         ("  - name: app-lin\n    os: linux\n", "  - name: app-lin\n    catalog: nginx-9.99\n", &[(codes::REF_CATALOG_IMAGE, "images[1].catalog")]),
         ("    image: app-lin\n", "    image: mcr.microsoft.com/windows/nanoserver:ltsc2022\n", &[
             (codes::OS_SELECTOR_MISSING, "workloads[1].nodeSelector"),
@@ -148,8 +148,8 @@ fn each_rule() {
             (codes::NO_POOL, "workloads[1]"),
         ]),
         ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 1001}", &[(codes::AKS_POOL_NODES, "pools[1].autoscale.max")]),
-        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 1000}\n    count: 1\n  - name: lin2\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000\n  - name: lin3\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000\n  - name: lin4\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000\n  - name: lin5\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi}\n    count: 1000", &[(codes::AKS_CLUSTER_NODES, "pools")]),
-        ("vmSize: {cpu: 8, memory: 32Gi}\n    autoscale", "vmSize: {cpu: 0, memory: 32Gi}\n    autoscale", &[(codes::VALUE_ZERO_SIZE, "pools[1].vmSize.cpu")]),
+        ("autoscale: {min: 1, max: 5}", "autoscale: {min: 1, max: 1000}\n    count: 1\n  - name: lin2\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    count: 1000\n  - name: lin3\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    count: 1000\n  - name: lin4\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    count: 1000\n  - name: lin5\n    os: linux\n    vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    count: 1000", &[(codes::AKS_CLUSTER_NODES, "pools")]),
+        ("vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    autoscale", "vmSize: {cpu: 0, memory: 32Gi, pricePerHour: 0.5}\n    autoscale", &[(codes::VALUE_ZERO_SIZE, "pools[1].vmSize.cpu")]),
         ("kubernetesVersion: \"1.32\"", "kubernetesVersion: \"one\"", &[(codes::KUBERNETES_VERSION, "cluster.kubernetesVersion")]),
         // references
         ("    image: app-lin\n", "    image: app-linx\n", &[(codes::REF_IMAGE, "workloads[1].image")]),
@@ -297,7 +297,7 @@ fn suggested_pool_names_are_valid() {
 fn requests_bigger_than_a_catalog_sku_find_no_pool() {
     let text = BASE
         .replacen(
-            "vmSize: {cpu: 8, memory: 32Gi}\n    count: 2",
+            "vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}\n    count: 2",
             "vmSize: Standard_D2s_v5\n    count: 2",
             1,
         )
@@ -309,5 +309,36 @@ fn requests_bigger_than_a_catalog_sku_find_no_pool() {
     assert_eq!(
         run(&text),
         vec![(codes::NO_POOL, "workloads[0]".to_owned())]
+    );
+}
+
+#[test]
+fn sizes_without_a_price_are_unpriced_warnings() {
+    let pool0 = "vmSize: {cpu: 4, memory: 16Gi, pricePerHour: 0.5}";
+    // Priced in the region: clean.
+    let priced = BASE.replacen(pool0, "vmSize: Standard_D4s_v5", 1);
+    assert_eq!(run(&priced), vec![]);
+    // A documented gap of the hand-checked table: no clean Linux price for D2as_v5 in
+    // eastus (both sources carried the Windows meter).
+    let gap = BASE.replacen(pool0, "vmSize: Standard_D2as_v5", 1);
+    assert_eq!(
+        run(&gap),
+        vec![(codes::PRICE_UNPRICED, "pools[0].vmSize".to_owned())]
+    );
+    // A region where Azure publishes no price for the size.
+    let nowhere = priced.replacen("cluster: {", "cluster: {region: mars, ", 1);
+    assert!(run(&nowhere).contains(&(codes::PRICE_UNPRICED, "pools[0].vmSize".to_owned())));
+    // An inline size without pricePerHour.
+    let inline = BASE.replacen(pool0, "vmSize: {cpu: 4, memory: 16Gi}", 1);
+    assert_eq!(
+        run(&inline),
+        vec![(codes::PRICE_UNPRICED, "pools[0].vmSize".to_owned())]
+    );
+    // A size known by name only is an error with a hint to give it inline.
+    let name_only = BASE.replacen(pool0, "vmSize: Standard_A10", 1);
+    let got = run(&name_only);
+    assert!(
+        got.contains(&(codes::REF_VM_SIZE, "pools[0].vmSize".to_owned())),
+        "{got:?}"
     );
 }

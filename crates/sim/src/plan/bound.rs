@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use poolcast_model::scenario::{Scenario, Targets, WorkloadKind};
 
 use crate::build::Plan;
-use crate::cluster::{PoolId, Res, SpecId};
+use crate::cluster::{PoolId, Res};
 use crate::scheduler::framework::Status;
 use crate::snapshot::{self, Snapshot};
 
@@ -28,8 +28,6 @@ const NODE_RESOURCES_FIT: &str = "NodeResourcesFit";
 pub struct Demand {
     /// Workload index in the plan.
     pub workload: usize,
-    /// Its pod template.
-    pub spec: SpecId,
     /// Highest replica count it reaches (initial or any `scale` event).
     pub peak: u32,
     /// Requests of one pod.
@@ -69,7 +67,6 @@ pub fn demands(scenario: &Scenario, plan: &Plan) -> Vec<Demand> {
         }
         out.push(Demand {
             workload: wi,
-            spec: w.spec,
             peak,
             requests: plan.cluster.specs[w.spec.idx()].requests,
             pools,
@@ -126,47 +123,75 @@ fn demand_fraction(targets: &Targets) -> (u128, u128) {
     }
 }
 
-/// The lower bound of pool `pool` of `plan` for the pods of `demands` that only this pool
-/// can run (`shared == false`) or that it may run (`shared == true`, a generous figure).
+/// What a node of a pool carries before any workload pod: the DaemonSets bound on its
+/// template node (AKS system DaemonSets and the scenario's). They do not depend on the VM
+/// size, so one template per pool serves every candidate size.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Template {
+    /// DaemonSet requests per node.
+    pub ds: Res,
+    /// DaemonSet pods per node.
+    pub ds_pods: u64,
+}
+
+/// The template of pool `pool` of `plan`.
+pub fn template(plan: &Plan, pool: usize) -> Template {
+    let empty = snapshot::empty_like(&plan.cluster);
+    let mut snap = Snapshot::new(&empty, &plan.scheduler);
+    let node = snap.add_node(plan, PoolId(pool as u32), 0);
+    Template {
+        ds: snap.daemonset_requests(node),
+        ds_pods: snap.node(node).pods.len() as u64,
+    }
+}
+
+/// The lower bound of pool `pool` with nodes of allocatable `alloc` (VM size `vm`) for the
+/// pods of `demands` that only this pool can run (`shared == false`) or that it may run
+/// (`shared == true`, a generous figure). Which pools a workload may use was decided by the
+/// scheduler's filters (`demands`); here only resources count, so the bound is computed
+/// without building a node of every size.
+#[allow(clippy::too_many_arguments)]
 pub fn lower_bound(
     plan: &Plan,
     pool: usize,
+    alloc: Res,
+    vm: &str,
+    tmpl: &Template,
     demands: &[Demand],
     targets: &Targets,
     shared: bool,
 ) -> Bound {
-    let empty = snapshot::empty_like(&plan.cluster);
-    let mut snap = Snapshot::new(&empty, &plan.scheduler);
-    let node = snap.add_node(plan, PoolId(pool as u32), 0);
-    let ds = snap.daemonset_requests(node);
-    let ds_pods = snap.node(node).pods.len() as u64;
-    let alloc = plan.pools[pool].allocatable;
+    let ds = tmpl.ds;
+    let ds_pods = tmpl.ds_pods;
     let mut d = Res::default();
     for dm in demands {
         let mine = dm.pools.contains(&pool) && (shared || dm.pools.len() == 1);
         if !mine || dm.peak == 0 {
             continue;
         }
-        let st = snap.check(dm.spec, node);
-        if !st.is_success() {
-            let reason = st.reasons.first().cloned().unwrap_or_default();
-            let binding = st
-                .reasons
-                .iter()
-                .find_map(|r| binding_of_reason(r))
-                .unwrap_or(Binding::Cpu);
+        let r = dm.requests;
+        let short = [
+            (r.cpu + ds.cpu > alloc.cpu, "Insufficient cpu"),
+            (r.memory + ds.memory > alloc.memory, "Insufficient memory"),
+            (
+                r.ephemeral + ds.ephemeral > alloc.ephemeral,
+                "Insufficient ephemeral-storage",
+            ),
+            (ds_pods + 1 > alloc.pods, "Too many pods"),
+        ];
+        if let Some((_, reason)) = short.iter().find(|(s, _)| *s) {
             return Bound::Infeasible {
-                binding,
+                binding: binding_of_reason(reason).unwrap_or(Binding::Cpu),
                 note: format!(
-                    "a pod of {} does not fit an empty {} node: {reason}",
-                    plan.workloads[dm.workload].name, plan.pools[pool].vm_size
+                    "a pod of {} does not fit an empty {vm} node: {reason}",
+                    plan.workloads[dm.workload].name
                 ),
             };
         }
         let n = u64::from(dm.peak);
-        d.cpu += dm.requests.cpu * n;
-        d.memory += dm.requests.memory * n;
-        d.ephemeral += dm.requests.ephemeral * n;
+        d.cpu += r.cpu * n;
+        d.memory += r.memory * n;
+        d.ephemeral += r.ephemeral * n;
         d.pods += n;
     }
     if d.pods == 0 {
@@ -186,9 +211,8 @@ pub fn lower_bound(
             return Err(Bound::Infeasible {
                 binding,
                 note: format!(
-                    "DaemonSets leave no {} on a {} node within the headroom target",
+                    "DaemonSets leave no {} on a {vm} node within the headroom target",
                     binding.as_str(),
-                    plan.pools[pool].vm_size
                 ),
             });
         }

@@ -33,7 +33,7 @@ pub mod report;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use poolcast_model::catalog::{aks, Arch, Catalog};
+use poolcast_model::catalog::{aks, select, Arch, Catalog};
 use poolcast_model::scenario::{
     Count, Os, OsDiskType, PoolMode, Provider, Scenario, Targets, VmSize,
 };
@@ -54,6 +54,9 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 /// Candidates of one pool searched side by side per wave. Fixed, so that pruning (and so
 /// the report) is the same on any number of threads.
 const WAVE: usize = 2;
+/// Sizes of an `auto` pool that were not simulated, listed in the report besides the
+/// simulated ones (cheapest lower bound first).
+const AUTO_ALTERNATIVES_SHOWN: usize = 10;
 /// Attempts to grow the baseline (doubling) before calling the scenario infeasible.
 const BASELINE_ATTEMPTS: u32 = 3;
 /// Rounds of +1 node when the per-pool answers do not pass together.
@@ -127,6 +130,11 @@ struct SizedPool {
     os: Os,
     pricing: Pricing,
     min_nodes: u32,
+    /// `vmSize: auto` or requirements: candidates come from the catalog.
+    auto: bool,
+    /// The pool autoscales: the searched count is its `max` (the burst), and `min` is
+    /// sized for the steady load.
+    autoscaled: bool,
     cands: Vec<Cand>,
     reference: usize,
 }
@@ -152,6 +160,15 @@ struct CandResult {
     at: Option<Eval>,
     binding: Option<Binding>,
     note: String,
+}
+
+/// What the planner adds to a found layout, per sized pool: the count before rounding to
+/// the zones, the autoscaler range of autoscaled pools, and notes.
+#[derive(Debug, Clone, Default)]
+struct Finish {
+    adjust: Vec<Option<u32>>,
+    ranges: Vec<Option<AutoscaleRange>>,
+    notes: Vec<Vec<String>>,
 }
 
 /// `(candidate index, nodes)` per sized pool.
@@ -188,7 +205,7 @@ pub fn plan(scenario: &Scenario, opts: &PlanOptions) -> Result<PlanReport, PlanE
 
 impl PlanReport {
     /// `scenario` with the recommended layout applied: each sized pool gets its chosen
-    /// size and a fixed node count (and loses `autoscale`).
+    /// size and its node count, or its autoscaler range when it autoscales.
     pub fn apply(&self, scenario: &Scenario) -> Scenario {
         let mut s = scenario.clone();
         for l in self.layout.iter().filter(|l| l.sized) {
@@ -196,8 +213,19 @@ impl PlanReport {
                 if !matches!(p.vm_size, VmSize::Inline(_)) {
                     p.vm_size = VmSize::Named(l.vm_size.clone());
                 }
-                p.count = Some(Count::Fixed(l.nodes));
-                p.autoscale = None;
+                match l.autoscale {
+                    Some(a) => {
+                        p.count = None;
+                        p.autoscale = Some(poolcast_model::scenario::Autoscale {
+                            min: a.min,
+                            max: a.max,
+                        });
+                    }
+                    None => {
+                        p.count = Some(Count::Fixed(l.nodes));
+                        p.autoscale = None;
+                    }
+                }
             }
         }
         s
@@ -328,6 +356,10 @@ impl Eval {
 impl Ctx {
     fn new(scenario: &Scenario, opts: &PlanOptions) -> Result<Ctx, PlanError> {
         let mut base = scenario.clone();
+        // The search verifies layouts with point durations: pass/fail must grow with the
+        // node count, and a per-node draw re-deals every later draw when a node is added
+        // (docs/plan.md, "Variability").
+        base.sim.variability = poolcast_model::scenario::Variability::None;
         let defaulted = base.targets.is_none();
         if defaulted {
             base.targets = Some(Targets {
@@ -354,7 +386,8 @@ impl Ctx {
             .iter()
             .enumerate()
             .filter(|(_, p)| {
-                matches!(p.vm_size, VmSize::Candidates(_)) || p.count == Some(Count::Auto)
+                matches!(p.vm_size, VmSize::Candidates(_) | VmSize::Auto(_))
+                    || p.count == Some(Count::Auto)
             })
             .map(|(i, _)| i)
             .collect();
@@ -380,12 +413,6 @@ impl Ctx {
         let mut sized = Vec::new();
         for &i in &indexes {
             let p = &base.pools[i];
-            if p.autoscale.is_some() {
-                return Err(PlanError::Unsizable {
-                    pool: p.name.clone(),
-                    reason: "it autoscales; plan sizes fixed-count pools (drop autoscale, or the vmSize list and count: auto)".into(),
-                });
-            }
             if aks_rules {
                 check_aks_rules(&base, i)?;
             }
@@ -407,6 +434,20 @@ impl Ctx {
                     seen.into_iter().map(VmSize::Named).collect()
                 }
                 VmSize::Inline(x) => vec![VmSize::Inline(x.clone())],
+                // Every catalog size of the region that meets the requirements: the search
+                // grows with the catalog.
+                VmSize::Auto(req) => select::candidates(
+                    cat,
+                    req,
+                    p.os,
+                    p.mode,
+                    &region,
+                    price_os(pricing),
+                    aks_rules,
+                )
+                .into_iter()
+                .map(|s| VmSize::Named(s.name.clone()))
+                .collect(),
             };
             for vm in names {
                 let c = match vm {
@@ -427,20 +468,19 @@ impl Ctx {
                         candidate(cat, &n, p.os, p.mode, pricing, &region, aks_rules)
                     }
                     // `names` holds single sizes only.
-                    VmSize::Candidates(_) => continue,
+                    VmSize::Candidates(_) | VmSize::Auto(_) => continue,
                 };
                 cands.push(c);
             }
-            let min_nodes = match p.mode {
-                PoolMode::System => 1,
-                PoolMode::User => 0,
-            };
+            let min_nodes = min_nodes_of(p);
             sized.push(SizedPool {
                 index: i,
                 name: p.name.clone(),
                 os: p.os,
                 pricing,
                 min_nodes,
+                auto: matches!(p.vm_size, VmSize::Auto(_)),
+                autoscaled: p.autoscale.is_some(),
                 cands,
                 reference: 0,
             });
@@ -508,27 +548,46 @@ impl Ctx {
             self.horizon.as_ms(),
         )?;
         let demands = bound::demands(&self.base, &base_plan);
+        let minor = build::k8s_minor(&self.base.cluster.kubernetes_version).ok_or_else(|| {
+            SimError::Invalid(format!(
+                "kubernetesVersion {} is not 1.x",
+                self.base.cluster.kubernetes_version
+            ))
+        })?;
         for k in 0..self.sized.len() {
             let index = self.sized[k].index;
+            // DaemonSets do not depend on the size: one template node per pool, and each
+            // size's allocatable from its shape, so thousands of sizes cost no build each.
+            let tmpl = bound::template(&base_plan, index);
             for c in 0..self.sized[k].cands.len() {
                 if self.sized[k].cands[c].allowed.is_err() {
                     continue;
                 }
-                let mut pick = first.clone();
-                pick[k] = c;
-                let plan = match build::build(
-                    &self.scenario_with(&pick, &zero),
-                    self.seed,
-                    self.horizon.as_ms(),
+                let mut pool = self.base.pools[index].clone();
+                pool.vm_size = self.sized[k].cands[c].vm.clone();
+                let os_sku = build::os_sku_of(&pool, minor);
+                let shape = match crate::resolve::pool::node_shape(
+                    Catalog::builtin(),
+                    &self.base,
+                    &pool,
+                    os_sku,
+                    minor,
+                    &self.region,
                 ) {
-                    Ok(p) => p,
+                    Ok(sh) => sh,
                     Err(e) => {
                         self.sized[k].cands[c].allowed = Err(e.to_string());
                         continue;
                     }
                 };
-                let own = bound::lower_bound(&plan, index, &demands, &targets, false);
-                let all = bound::lower_bound(&plan, index, &demands, &targets, true);
+                let name = self.sized[k].cands[c].name.clone();
+                let alloc = shape.allocatable;
+                let own = bound::lower_bound(
+                    &base_plan, index, alloc, &name, &tmpl, &demands, &targets, false,
+                );
+                let all = bound::lower_bound(
+                    &base_plan, index, alloc, &name, &tmpl, &demands, &targets, true,
+                );
                 let generous = match all {
                     Bound::AtLeast { nodes, .. } => nodes.saturating_mul(5).div_ceil(4) + 2,
                     Bound::Infeasible { .. } => own_nodes(&own).saturating_mul(5).div_ceil(4) + 2,
@@ -556,11 +615,14 @@ impl Ctx {
     }
 
     fn evaluate(&self, layout: &Layout) -> Result<Eval, SimError> {
-        let scn = self.scenario_for(layout);
+        self.evaluate_scenario(&self.scenario_for(layout))
+    }
+
+    fn evaluate_scenario(&self, scn: &Scenario) -> Result<Eval, SimError> {
         let mut first: Option<Eval> = None;
         for r in 0..self.replications {
             let o = simulate(
-                &scn,
+                scn,
                 &RunOptions {
                     seed: Some(self.seed.wrapping_add(u64::from(r))),
                     horizon: Some(self.horizon),
@@ -764,7 +826,14 @@ impl Ctx {
                     .join(", ")
             );
             let results = vec![BTreeMap::new(); self.sized.len()];
-            return self.report(None, &base_eval, &results, &[], Some(reason));
+            return self.report(
+                None,
+                &base_eval,
+                &results,
+                &[],
+                Some(reason),
+                &Finish::default(),
+            );
         }
 
         // Candidates, in waves.
@@ -849,7 +918,14 @@ impl Ctx {
                         "no candidate size of pool {} meets the targets (see its alternatives)",
                         self.sized[k].name
                     );
-                    return self.report(None, &base_eval, &results, &[], Some(reason));
+                    return self.report(
+                        None,
+                        &base_eval,
+                        &results,
+                        &[],
+                        Some(reason),
+                        &Finish::default(),
+                    );
                 }
             }
         }
@@ -863,7 +939,7 @@ impl Ctx {
                     "the per-pool counts do not meet the targets together, even after {BUMP_ROUNDS} rounds of added nodes: {}",
                     eval.missed().iter().map(|t| format!("{} {}", t.name, t.actual)).collect::<Vec<_>>().join("; ")
                 );
-                return self.report(None, &eval, &results, &[], Some(reason));
+                return self.report(None, &eval, &results, &[], Some(reason), &Finish::default());
             }
             rounds += 1;
             let tries: Vec<usize> = (0..layout.len())
@@ -934,7 +1010,91 @@ impl Ctx {
                 None => break evals,
             }
         };
-        self.report(Some(&layout), &eval, &results, &evidence, None)
+        // Zonal pools: a multiple of the zones, so that losing a zone loses the same
+        // share of every pool and the scheduler's zone spreading stays even. More nodes
+        // never miss a target the smaller count met, but the layout is re-run to show it.
+        let mut adjust = vec![None; layout.len()];
+        for k in 0..layout.len() {
+            let z = u32::try_from(self.base.pools[self.sized[k].index].zones.len()).unwrap_or(1);
+            let n = layout[k].1;
+            if z > 1 && n % z != 0 {
+                let up = n.div_ceil(z) * z;
+                if up <= self.cap {
+                    adjust[k] = Some(n);
+                    layout[k].1 = up;
+                }
+            }
+        }
+        if adjust.iter().any(Option::is_some) {
+            eval = self.evaluate(&layout)?;
+        }
+        let mut fin = Finish {
+            adjust,
+            ranges: vec![None; layout.len()],
+            notes: vec![Vec::new(); layout.len()],
+        };
+        self.size_autoscaled(&layout, &mut fin)?;
+        self.report(Some(&layout), &eval, &results, &evidence, None, &fin)
+    }
+
+    /// Autoscaled pools: the count found is `max` (it meets the targets with the burst,
+    /// every `scale` event, at a fixed size); `min` is the smallest count that meets them
+    /// under the steady load (the scenario without its `scale` events), by binary search,
+    /// the other pools as in `layout`. Then one run with the pool autoscaling between the
+    /// two shows whether the cluster-autoscaler reaches the burst in time; its outcome is a
+    /// note, not a verdict (a scale-up takes the provisioning time of new nodes).
+    fn size_autoscaled(&self, layout: &Layout, fin: &mut Finish) -> Result<(), SimError> {
+        let mut steady = self.base.clone();
+        steady.events.retain(|e| e.scale.is_none());
+        for k in (0..layout.len()).filter(|&k| self.sized[k].autoscaled) {
+            let max = layout[k].1;
+            let (mut lo, mut hi) = (self.sized[k].min_nodes, max);
+            let with = |n: u32| {
+                let mut l = layout.clone();
+                l[k].1 = n;
+                let pick: Vec<usize> = l.iter().map(|x| x.0).collect();
+                let counts: Vec<u32> = l.iter().map(|x| x.1).collect();
+                let mut scn = self.scenario_with(&pick, &counts);
+                scn.events = steady.events.clone();
+                scn
+            };
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if self.evaluate_scenario(&with(mid))?.pass {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            let z = u32::try_from(self.base.pools[self.sized[k].index].zones.len()).unwrap_or(1);
+            let min = if z > 1 && hi % z != 0 {
+                (hi.div_ceil(z) * z).min(max)
+            } else {
+                hi
+            };
+            fin.ranges[k] = Some(AutoscaleRange { min, max });
+            let mut scn = self.scenario_for(layout);
+            let p = &mut scn.pools[self.sized[k].index];
+            p.count = Some(Count::Fixed(min));
+            p.autoscale = Some(poolcast_model::scenario::Autoscale { min, max });
+            let e = self.evaluate_scenario(&scn)?;
+            fin.notes[k].push(format!(
+                "min {min} meets the targets without the scale events; max {max} with them at a fixed size. Autoscaling from {min}: {}",
+                if e.pass {
+                    "every target met".to_owned()
+                } else {
+                    format!(
+                        "misses {} while nodes are provisioned",
+                        e.missed()
+                            .iter()
+                            .map(|t| format!("{} {}", t.name, t.actual))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ));
+        }
+        Ok(())
     }
 
     fn report(
@@ -944,7 +1104,9 @@ impl Ctx {
         results: &[BTreeMap<usize, CandResult>],
         evidence: &[(usize, Eval)],
         infeasible: Option<String>,
+        fin: &Finish,
     ) -> Result<PlanReport, PlanError> {
+        let adjust = &fin.adjust;
         let targets = self.base.targets.unwrap_or_default();
         let final_layout: Layout = match layout {
             Some(l) => l.clone(),
@@ -971,43 +1133,36 @@ impl Ctx {
                         _ => p.autoscale.map_or(0, |a| a.min),
                     }),
             };
-            let pricing = pricing_of(
-                p.os,
-                p.azure_hybrid_benefit,
-                matches!(p.vm_size, VmSize::Inline(_)),
-            );
             let price = pp.price_per_hour;
             match price {
                 Some(pr) => per_hour += pr * f64::from(nodes),
                 None if nodes > 0 => complete = false,
                 None => {}
             }
-            pools.push(PoolLayout {
-                pool: p.name.clone(),
-                mode: format!("{:?}", p.mode),
-                os: p.os.label().to_owned(),
-                os_sku: format!("{:?}", pp.os_sku),
-                vm_size: pp.vm_size.clone(),
-                nodes,
-                autoscale: p.autoscale.map(|a| AutoscaleRange {
-                    min: a.min,
-                    max: a.max,
-                }),
-                max_pods: u32::try_from(pp.allocatable.pods).unwrap_or(u32::MAX),
-                sized: k.is_some(),
-                zones: p.zones.clone(),
-                labels: p.labels.clone(),
-                taints: p.taints.iter().map(|t| t.to_string()).collect(),
-                os_disk_type: p.os_disk.and_then(|d| d.disk_type).map(|t| match t {
-                    OsDiskType::Managed => "Managed".to_owned(),
-                    OsDiskType::Ephemeral => "Ephemeral".to_owned(),
-                }),
-                os_disk_size_gib: p.os_disk.and_then(|d| d.size_gib),
-                azure_hybrid_benefit: p.azure_hybrid_benefit,
-                pricing,
-                price_per_hour: price.map(round4),
-                cost_per_month: price.map(|pr| round4(pr * f64::from(nodes) * HOURS_PER_MONTH)),
-            });
+            let range = k.and_then(|k| fin.ranges.get(k).copied().flatten());
+            let nodes = range.map_or(nodes, |r| r.min);
+            let mut l = pool_layout(p, pp, nodes, k.is_some());
+            if let Some(r) = range {
+                l.autoscale = Some(r);
+            }
+            if let Some(k) = k {
+                l.notes
+                    .extend(fin.notes.get(k).cloned().unwrap_or_default());
+            }
+            // Existing-ness and the current size come from the scenario as written, not the
+            // candidate applied for the run.
+            let written = &self.base.pools[i];
+            l.current_vm_size = match &written.vm_size {
+                VmSize::Named(n) if l.existing => Some(n.clone()),
+                _ => None,
+            };
+            if let Some(orig) = k.and_then(|k| adjust.get(k).copied().flatten()) {
+                l.notes.push(format!(
+                    "{orig} node(s) meet the targets; rounded up to {nodes}, a multiple of its {} zones, so that every zone holds the same share",
+                    p.zones.len()
+                ));
+            }
+            pools.push(l);
         }
 
         let mut sizing = Vec::new();
@@ -1046,7 +1201,12 @@ impl Ctx {
                         binding = e.binding(&sp.name);
                         note = format!(
                             "{} nodes miss {}",
-                            chosen.map_or(0, |x| x.1.saturating_sub(1)),
+                            adjust
+                                .get(k)
+                                .copied()
+                                .flatten()
+                                .or(chosen.map(|x| x.1))
+                                .map_or(0, |n| n.saturating_sub(1)),
                             e.missed()
                                 .iter()
                                 .map(|t| format!("{} ({})", t.name, t.actual))
@@ -1097,11 +1257,52 @@ impl Ctx {
                     )
                     .then(a.vm_size.cmp(&b.vm_size))
             });
+            let considered = u32::try_from(alts.len()).unwrap_or(u32::MAX);
+            if sp.auto {
+                // Hundreds of catalog sizes: keep every simulated one and the closest of
+                // the rest (cheapest lower bound first), and say how many were left out.
+                let ran = |a: &Alternative| {
+                    matches!(
+                        a.verdict,
+                        Verdict::Recommended | Verdict::Fits | Verdict::Fails
+                    )
+                };
+                let lb_cost = |a: &Alternative| match (a.lower_bound, a.price_per_hour) {
+                    (Some(n), Some(p)) => p * f64::from(n),
+                    _ => f64::INFINITY,
+                };
+                // Stable: the simulated ones keep their verdict-then-cost order.
+                alts.sort_by(|a, b| match (ran(a), ran(b)) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (x, y) if x != y => y.cmp(&x),
+                    _ => lb_cost(a)
+                        .total_cmp(&lb_cost(b))
+                        .then(a.vm_size.cmp(&b.vm_size)),
+                });
+                let mut rest = 0usize;
+                alts.retain(|a| {
+                    let ran = matches!(
+                        a.verdict,
+                        Verdict::Recommended | Verdict::Fits | Verdict::Fails
+                    );
+                    if ran {
+                        return true;
+                    }
+                    rest += 1;
+                    rest <= AUTO_ALTERNATIVES_SHOWN
+                });
+            }
+            let omitted = considered - u32::try_from(alts.len()).unwrap_or(u32::MAX);
             let minimality = evidence
                 .iter()
                 .find(|(kk, _)| *kk == k)
                 .map(|(_, e)| Minimality {
-                    nodes: chosen.map_or(0, |c| c.1.saturating_sub(1)),
+                    nodes: adjust
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .or(chosen.map(|c| c.1))
+                        .map_or(0, |n| n.saturating_sub(1)),
                     met: e.pass,
                     missed: e.missed(),
                     binding: e.binding(&sp.name),
@@ -1113,6 +1314,8 @@ impl Ctx {
                 recommended: chosen.map(|(c, _)| sp.cands[c].name.clone()),
                 nodes: chosen.map(|(_, n)| n),
                 alternatives: alts,
+                candidates: considered,
+                omitted,
                 minimality,
             });
         }
@@ -1146,6 +1349,112 @@ impl Ctx {
     }
 }
 
+/// A pool as `az`/Bicep need it, from the scenario pool `p` and its built plan `pp`, at
+/// `nodes` (for an autoscaled pool, its `min`), with the HA notes the emitters print.
+fn pool_layout(
+    p: &poolcast_model::scenario::Pool,
+    pp: &build::PoolPlan,
+    nodes: u32,
+    sized: bool,
+) -> PoolLayout {
+    let pricing = pricing_of(
+        p.os,
+        p.azure_hybrid_benefit,
+        matches!(p.vm_size, VmSize::Inline(_)),
+    );
+    let price = pp.price_per_hour;
+    let mut notes = Vec::new();
+    let z = u32::try_from(p.zones.len()).unwrap_or(1);
+    let counts: Vec<u32> = match p.autoscale {
+        Some(a) => vec![a.min, a.max],
+        None => vec![nodes],
+    };
+    if z > 1 && counts.iter().any(|n| n % z != 0) {
+        notes.push(format!(
+            "{} node(s) over {z} zones: the zones hold unequal shares, so losing one zone loses more than 1/{z} of the pool",
+            counts.iter().map(u32::to_string).collect::<Vec<_>>().join("-")
+        ));
+    }
+    if p.mode == PoolMode::System {
+        let least = p.autoscale.map_or(nodes, |a| a.min);
+        if least < aks::SYSTEM_POOL_MIN_NODES_HA {
+            notes.push(format!(
+                "a System pool of {least} node(s): AKS requires at least {} and recommends {} (use-system-pools.md); minNodes in the scenario chose this",
+                aks::SYSTEM_POOL_MIN_NODES_HA,
+                aks::SYSTEM_POOL_RECOMMENDED_NODES
+            ));
+        } else if least < aks::SYSTEM_POOL_RECOMMENDED_NODES {
+            notes.push(format!(
+                "AKS recommends {} nodes for a production System pool (use-system-pools.md)",
+                aks::SYSTEM_POOL_RECOMMENDED_NODES
+            ));
+        }
+    }
+    PoolLayout {
+        pool: p.name.clone(),
+        mode: format!("{:?}", p.mode),
+        os: p.os.label().to_owned(),
+        os_sku: format!("{:?}", pp.os_sku),
+        vm_size: pp.vm_size.clone(),
+        nodes,
+        autoscale: p.autoscale.map(|a| AutoscaleRange {
+            min: a.min,
+            max: a.max,
+        }),
+        max_pods: u32::try_from(pp.allocatable.pods).unwrap_or(u32::MAX),
+        sized,
+        existing: p.existing || !p.nodes.is_empty(),
+        current_vm_size: match &p.vm_size {
+            VmSize::Named(n) if p.existing || !p.nodes.is_empty() => Some(n.clone()),
+            _ => None,
+        },
+        zones: p.zones.clone(),
+        labels: p.labels.clone(),
+        taints: p.taints.iter().map(|t| t.to_string()).collect(),
+        os_disk_type: p.os_disk.and_then(|d| d.disk_type).map(|t| match t {
+            OsDiskType::Managed => "Managed".to_owned(),
+            OsDiskType::Ephemeral => "Ephemeral".to_owned(),
+        }),
+        os_disk_size_gib: p.os_disk.and_then(|d| d.size_gib),
+        azure_hybrid_benefit: p.azure_hybrid_benefit,
+        pricing,
+        price_per_hour: price.map(round4),
+        cost_per_month: price.map(|pr| round4(pr * f64::from(nodes) * HOURS_PER_MONTH)),
+        notes,
+    }
+}
+
+/// Every pool of `scenario` as it is written, for `poolcast emit`: the VM size and OS SKU
+/// it resolves to, its count (or autoscaler range), price and HA notes. Pools marked for
+/// sizing (`count: auto`, a `vmSize` list, `vmSize: auto`) are refused: `plan --emit`
+/// sizes them first.
+pub fn layout(scenario: &Scenario) -> Result<Vec<PoolLayout>, PlanError> {
+    for p in &scenario.pools {
+        let marked = p.count == Some(Count::Auto)
+            || matches!(p.vm_size, VmSize::Candidates(_) | VmSize::Auto(_));
+        if marked {
+            return Err(PlanError::Unsizable {
+                pool: p.name.clone(),
+                reason: "it is marked for sizing (count: auto or a vmSize list/auto); run `poolcast plan --emit` to size it first".into(),
+            });
+        }
+    }
+    let plan = build::build(scenario, scenario.sim.seed, scenario.sim.horizon.as_ms())?;
+    Ok(scenario
+        .pools
+        .iter()
+        .zip(&plan.pools)
+        .map(|(p, pp)| {
+            let nodes = match (p.count, p.autoscale) {
+                (Some(Count::Fixed(n)), _) => n,
+                (_, Some(a)) => a.min,
+                _ => u32::try_from(p.nodes.len()).unwrap_or(u32::MAX),
+            };
+            pool_layout(p, pp, nodes, false)
+        })
+        .collect())
+}
+
 /// A catalog size as a candidate for a pool, with the AKS rules and price it must pass.
 fn candidate(
     cat: &Catalog,
@@ -1173,10 +1482,14 @@ fn candidate(
         };
     };
     let price = sku.price(region, price_os(pricing));
-    let allowed = if aks_rules && !aks::vm_size_allowed(sku.vcpu, sku.memory, &sku.family, mode) {
+    let pool_ok = match mode {
+        PoolMode::User => sku.aks_user,
+        PoolMode::System => sku.aks_system,
+    };
+    let allowed = if aks_rules && !pool_ok {
         Err(match mode {
-            PoolMode::System => "below AKS's minimum for System pools (2 vCPU, 4 GiB, no B-series; quotas-skus-regions.md)".to_owned(),
-            PoolMode::User => "below AKS's minimum for User pools (2 vCPU, 2 GiB; quotas-skus-regions.md)".to_owned(),
+            PoolMode::System => "AKS does not take it for System pools (4 vCPU, 4 GB, no B-series; use-system-pools.md)".to_owned(),
+            PoolMode::User => "AKS does not take it for User pools (2 vCPU; quotas-skus-regions.md)".to_owned(),
         })
     } else if os == Os::Windows && sku.arch == Arch::Arm64 {
         Err("Arm64 sizes do not run Windows nodes".to_owned())
@@ -1197,6 +1510,17 @@ fn candidate(
         vm: VmSize::Named(sku.name.clone()),
         bound: unset,
         generous: 1,
+    }
+}
+
+/// The fewest nodes the planner gives a pool: `minNodes` when the scenario sets it (a
+/// System pool never under one node), else 2 for a System pool ("System pools must contain
+/// at least two nodes but the recommendation is three nodes", AKSDOCS
+/// `use-system-pools.md`; the report notes the recommendation), 0 for a User pool.
+fn min_nodes_of(p: &poolcast_model::scenario::Pool) -> u32 {
+    match p.mode {
+        PoolMode::System => p.min_nodes.unwrap_or(aks::SYSTEM_POOL_MIN_NODES_HA).max(1),
+        PoolMode::User => p.min_nodes.unwrap_or(0),
     }
 }
 

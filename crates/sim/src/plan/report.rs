@@ -162,8 +162,13 @@ pub struct PoolSizing {
     pub recommended: Option<String>,
     /// The chosen count.
     pub nodes: Option<u32>,
-    /// Every size considered, cheapest verdicts first as searched.
+    /// Every size considered, cheapest verdicts first as searched (for `vmSize: auto`,
+    /// the simulated ones and the ten closest of the rest).
     pub alternatives: Vec<Alternative>,
+    /// Sizes considered (the catalog sizes that met the requirements, for `auto`).
+    pub candidates: u32,
+    /// Sizes considered but not listed in `alternatives`.
+    pub omitted: u32,
     /// One node fewer than the recommendation, with the rest of the layout unchanged.
     /// None when the pool is at its smallest allowed count.
     pub minimality: Option<Minimality>,
@@ -191,6 +196,11 @@ pub struct PoolLayout {
     pub max_pods: u32,
     /// Sized by the planner.
     pub sized: bool,
+    /// The pool exists already (`existing: true`, or imported with its nodes): changed
+    /// with `az aks nodepool update`/`scale`, not created.
+    pub existing: bool,
+    /// For an existing pool, the VM size it has now (AKS cannot change it in place).
+    pub current_vm_size: Option<String>,
     /// Availability zones.
     pub zones: Vec<String>,
     /// Node labels given in the scenario.
@@ -209,6 +219,8 @@ pub struct PoolLayout {
     pub price_per_hour: Option<f64>,
     /// USD per month (730 h).
     pub cost_per_month: Option<f64>,
+    /// High-availability and sizing notes (zones, System pool size, rounding).
+    pub notes: Vec<String>,
 }
 
 /// A pool's cluster-autoscaler bounds.

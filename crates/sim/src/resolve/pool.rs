@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use poolcast_model::catalog::{self, Arch, Catalog, VmSku};
+use poolcast_model::catalog::{self, Arch, Catalog, PriceBasis, VmSku};
 use poolcast_model::scenario::{Os, OsSku, Pool, Provider, Scenario, VmSize};
 use poolcast_model::Bytes;
 
@@ -24,6 +24,10 @@ pub struct NodeShape {
     pub arch: &'static str,
     /// USD per hour.
     pub price_per_hour: Option<f64>,
+    /// Where the price comes from: `published`, `rule` (Windows = Linux + licence),
+    /// `linux rate (Azure Hybrid Benefit)` or `inline`, then any `cluster.pricing`
+    /// adjustment; `None` when unpriced.
+    pub price_basis: Option<String>,
     /// Allocatable.
     pub allocatable: Res,
     /// Kubelet parameters.
@@ -78,24 +82,51 @@ pub fn node_shape(
 ) -> Result<NodeShape, SimError> {
     let aks = scn.cluster.provider == Provider::Aks;
     let k8s = (1, minor);
-    // Azure Hybrid Benefit removes the Windows licence: Windows nodes at the Linux rate.
-    let price_os = if pool.azure_hybrid_benefit {
-        Os::Linux
-    } else {
-        pool.os
-    };
+    // Azure Hybrid Benefit removes the Windows licence: Windows nodes at the Linux rate
+    // (per pool, or for every Windows pool with `cluster.pricing.azureHybridBenefit`).
+    let pricing = scn.cluster.pricing.clone().unwrap_or_default();
+    let hybrid = pool.azure_hybrid_benefit || pricing.azure_hybrid_benefit;
+    let price_os = if hybrid { Os::Linux } else { pool.os };
     let owned;
-    let (sku, price): (&VmSku, Option<f64>) = match &pool.vm_size {
+    let (sku, price, price_basis): (&VmSku, Option<f64>, Option<String>) = match &pool.vm_size {
         VmSize::Inline(i) => {
             owned = inline_sku(i);
-            (&owned, i.price_per_hour)
+            (
+                &owned,
+                i.price_per_hour,
+                i.price_per_hour.map(|_| "inline".to_owned()),
+            )
         }
         v => {
-            let name = v.primary_name().unwrap_or_default();
-            let sku = cat
-                .vm_sku(name)
-                .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?;
-            (sku, sku.price(region, price_os))
+            let sku = match v {
+                VmSize::Auto(req) => {
+                    catalog::select::cheapest(cat, req, pool.os, pool.mode, region, price_os, aks)
+                        .ok_or_else(|| {
+                            SimError::Invalid(format!(
+                                "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
+                                pool.name
+                            ))
+                        })?
+                }
+                _ => {
+                    let name = v.primary_name().unwrap_or_default();
+                    cat.vm_sku(name)
+                        .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?
+                }
+            };
+            let list = sku.price(region, price_os);
+            let basis = match (pool.os, hybrid) {
+                _ if list.is_none() => None,
+                (Os::Windows, true) => Some("linux rate (Azure Hybrid Benefit)"),
+                (Os::Windows, false) => sku.windows_basis(region).map(PriceBasis::label),
+                (Os::Linux, _) => Some(PriceBasis::Published.label()),
+            };
+            let (price, adjusted) = adjust(list, &pricing);
+            let basis = basis.map(|b| match adjusted {
+                Some(a) => format!("{b}, {a}"),
+                None => b.to_owned(),
+            });
+            (sku, price, basis)
         }
     };
     let disk = catalog::disks::os_disk_for(sku, pool.os_disk.as_ref())
@@ -168,6 +199,7 @@ pub fn node_shape(
         vm_size: sku.name.clone(),
         arch: sku.arch.label(),
         price_per_hour: price,
+        price_basis,
         allocatable,
         kubelet: KubeletParams {
             os: pool.os,
@@ -209,6 +241,39 @@ pub fn node_shape(
         },
         provision_ms: provision.as_ms(),
     })
+}
+
+/// A catalog list price after `cluster.pricing`: the commitment's rate on compute, then
+/// the negotiated discount; with a description of what was applied. Inline sizes keep
+/// their `pricePerHour` as given.
+fn adjust(
+    list: Option<f64>,
+    pricing: &poolcast_model::scenario::Pricing,
+) -> (Option<f64>, Option<String>) {
+    use poolcast_model::scenario::{CommitmentKind, CommitmentTerm};
+    let mut notes = Vec::new();
+    let mut factor = 1.0;
+    if let Some(c) = &pricing.commitment {
+        factor *= c.rate_percent / 100.0;
+        let kind = match c.kind {
+            CommitmentKind::Reservation => "reservation",
+            CommitmentKind::SavingsPlan => "savings plan",
+        };
+        let term = match c.term {
+            CommitmentTerm::OneYear => "1y",
+            CommitmentTerm::ThreeYears => "3y",
+        };
+        notes.push(format!("{kind} {term} at {}%", c.rate_percent));
+    }
+    if let Some(d) = pricing.discount_percent.filter(|d| *d > 0.0) {
+        factor *= 1.0 - d / 100.0;
+        notes.push(format!("{d}% discount"));
+    }
+    if notes.is_empty() {
+        (list, None)
+    } else {
+        (list.map(|p| p * factor), Some(notes.join(", ")))
+    }
 }
 
 /// The approximations behind node shapes, for `Outcome::assumptions`.
@@ -254,12 +319,17 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
             "Linux node image takes 30 GB of the OS disk, Windows 35 GB (WS2022) / 45 GB (WS2025)",
             "AgentBaker windows_settings.json; Linux [U]",
         ),
+        a(
+            "cost",
+            "pay-as-you-go list prices of the region (Linux 2026-06-18, Windows and Spot 2026-08-01; Windows by Linux + licence per vCPU where no meter is published, as each pool's price basis says); a node is billed from its add request (join minus provisioning time) to its deletion or the horizon; OS disks, egress and load balancers are not priced",
+            "Azure Retail Prices API via karpenter-provider-azure and djtools-azure-vm-sku-locator snapshots (crates/model/data/README.md)",
+        ),
     ];
     if aks {
         v.push(a(
             "allocatable",
             "AKS kube-reserved CPU brackets and memory rules on nominal MiB; Linux capacity 3% below nominal",
-            "AKSDOCS node-resource-reservations.md",
+            "AKSDOCS node-resource-reservations.md (2026-06-11); published node descriptions Azure/AKS#3525, MicrosoftDocs/azure-docs#56773; the 3% Linux capacity shortfall [U]",
         ));
         v.push(a(
             "provisioning",

@@ -47,6 +47,7 @@ impl Engine<'_> {
                 pending: &pending,
                 failed_since: &failed,
                 pdb_blocked: &pdb_blocked,
+                jitter: &mut self.jitter,
             },
         );
         self.plan.cluster = cluster;
@@ -60,8 +61,13 @@ impl Engine<'_> {
                     ready_in_ms,
                 } => {
                     for _ in 0..count {
-                        self.q
-                            .schedule_in(ready_in_ms, Event::AutoscaledNodeJoin { pool });
+                        self.q.schedule_in(
+                            ready_in_ms,
+                            Event::AutoscaledNodeJoin {
+                                pool,
+                                requested: now,
+                            },
+                        );
                     }
                 }
                 Action::Delete { node } => self.delete_node(node),
@@ -93,9 +99,10 @@ impl Engine<'_> {
     }
 
     /// A node the autoscaler requested joins Ready; pending pods get another chance.
-    pub(super) fn autoscaled_node_join(&mut self, pool: PoolId) {
+    pub(super) fn autoscaled_node_join(&mut self, pool: PoolId, requested: SimTime) {
         let now = self.now();
         let id = self.create_node(pool, None, None, &BTreeMap::new());
+        self.nodes[id.idx()].requested = Some(requested);
         let name = self.plan.cluster.nodes[id.idx()].name.clone();
         if let Some(a) = self.autoscaler.as_mut() {
             a.node_joined(pool, &name, now);

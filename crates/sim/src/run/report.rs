@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Engine, Phase};
+use super::{Engine, Phase, PodPull};
 use crate::cluster::Res;
 use crate::engine::SimTime;
 use crate::outcome::{
     percentile, round4, Assumption, Cost, FailureRecord, NodeRecord, Outcome, Percentiles,
-    PodCounts, PodRecord, PoolSummary, Reason, ResourceRecord, Summary, TargetResult, TopFailure,
-    Utilisation, WorkloadSummary, SCHEMA,
+    PodCounts, PodRecord, PoolSummary, PullRecord, Reason, ResourceRecord, Summary, TargetResult,
+    TopFailure, Utilisation, WorkloadSummary, SCHEMA,
 };
 
 /// A pod bound this long before the horizon without becoming ready is reported as
@@ -92,6 +92,28 @@ impl Engine<'_> {
         )
     }
 
+    fn pull_record(&self, x: &PodPull) -> PullRecord {
+        let total_ms = x.done.since(x.asked);
+        let (source, f) = match x.pull {
+            None => ("present", None),
+            Some(f) if x.joined => ("joined", Some(f)),
+            Some(f) => ("pulled", Some(f)),
+        };
+        PullRecord {
+            image: self.plan.cluster.images[x.image.idx()].name.clone(),
+            source,
+            bytes: f.map_or(0, |f| f.bytes),
+            unpacked_bytes: f.map_or(0, |f| f.unpacked),
+            download_ms: f.map_or(0, |f| f.download_ms),
+            extraction_ms: f.map_or(0, |f| f.extraction_ms),
+            waiting_ms: total_ms.saturating_sub(f.map_or(0, |f| f.active_ms)),
+            pull_ms: f.map_or(0, |f| x.done.since(f.started)),
+            total_ms,
+            requested_ms: x.asked.ms(),
+            done_ms: x.done.ms(),
+        }
+    }
+
     /// The report of the run.
     pub(crate) fn outcome(&self) -> Outcome {
         let horizon = self.horizon;
@@ -165,6 +187,7 @@ impl Engine<'_> {
                 ended_ms: p.ended.map(SimTime::ms),
                 attempts: p.attempts,
                 priority: cluster.specs[cp.spec.idx()].priority,
+                pulls: p.pulls.iter().map(|x| self.pull_record(x)).collect(),
             });
 
             let c = if wp.system {
@@ -268,6 +291,9 @@ impl Engine<'_> {
                     nodes: 0,
                     price_per_node_hour: p.price_per_hour.map(round4),
                     cost_per_hour: None,
+                    price_basis: p.price_basis.clone(),
+                    node_hours: 0.0,
+                    run_cost: None,
                 },
             );
         }
@@ -275,10 +301,22 @@ impl Engine<'_> {
             let rt = &self.nodes[i];
             let k = &self.kubelets[i];
             let pool = &self.plan.pools[n.pool.idx()];
-            if n.live {
-                if let Some(ps) = by_pool.get_mut(&pool.name) {
+            if let Some(ps) = by_pool.get_mut(&pool.name) {
+                if n.live {
                     ps.nodes += 1;
                 }
+                // Billed from the add request (join minus provisioning) or time zero, to
+                // deletion or the horizon.
+                let start = if rt.created.ms() > 0 {
+                    rt.created.ms().saturating_sub(pool.provision_ms)
+                } else {
+                    0
+                };
+                let end = rt
+                    .removed
+                    .map_or(horizon.ms(), SimTime::ms)
+                    .min(horizon.ms());
+                ps.node_hours += end.saturating_sub(start) as f64 / 3_600_000.0;
             }
             let state = if rt.removed.is_some() {
                 "Deleted"
@@ -315,18 +353,28 @@ impl Engine<'_> {
             });
         }
         let mut per_hour = 0.0;
-        let mut complete = true;
-        for ps in by_pool.values_mut() {
+        let mut run_cost = 0.0;
+        let mut node_hours = 0.0;
+        let mut unpriced_pools = Vec::new();
+        for (name, ps) in by_pool.iter_mut() {
+            node_hours += ps.node_hours;
             match ps.price_per_node_hour {
                 Some(p) => {
                     let c = p * f64::from(ps.nodes);
                     ps.cost_per_hour = Some(round4(c));
                     per_hour += c;
+                    ps.run_cost = Some(round4(p * ps.node_hours));
+                    run_cost += p * ps.node_hours;
                 }
-                None if ps.nodes > 0 => complete = false,
+                None if ps.nodes > 0 || ps.node_hours > 0.0 => unpriced_pools.push(name.clone()),
                 None => {}
             }
+            ps.node_hours = round4(ps.node_hours);
         }
+        let complete = unpriced_pools.is_empty();
+        let run_hours = horizon.ms() as f64 / 3_600_000.0;
+        per_hour += self.plan.tier_fee_per_hour;
+        run_cost += self.plan.tier_fee_per_hour * run_hours;
 
         // Peaks.
         let mut peak = BTreeMap::new();
@@ -437,6 +485,9 @@ impl Engine<'_> {
 
         let mut assumptions = self.plan.assumptions.clone();
         assumptions.extend(engine_assumptions());
+        assumptions.extend(crate::variability::assumptions(
+            self.scenario.sim.variability,
+        ));
         if self.autoscaler.is_some() {
             assumptions.extend(crate::autoscaler::assumptions());
         }
@@ -454,9 +505,15 @@ impl Engine<'_> {
                 nodes_by_pool: by_pool,
                 cost: Cost {
                     currency: "USD",
+                    tier: self.plan.tier,
+                    tier_fee_per_hour: round4(self.plan.tier_fee_per_hour),
                     per_hour: round4(per_hour),
                     per_month: round4(per_hour * HOURS_PER_MONTH),
                     complete,
+                    unpriced_pools,
+                    run_hours: round4(run_hours),
+                    node_hours: round4(node_hours),
+                    run_cost: round4(run_cost),
                 },
                 peak_utilisation: peak,
                 time_to_ready,

@@ -4,7 +4,7 @@
 //! whose image is on the node, `sum += size * nodesWithImage / totalNodes`; the sum is
 //! clamped to [23 MiB, 1000 MiB x containers] and scaled to 0-100.
 
-use crate::cluster::{Cluster, NodeId, PodId};
+use crate::cluster::{Cluster, ImageId, NodeId, PodId};
 use crate::scheduler::framework::{NodeScore, ScorePlugin, MAX_NODE_SCORE};
 
 /// Plugin name.
@@ -65,9 +65,31 @@ impl ScorePlugin for ImageLocality {
             out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
             return;
         }
-        out.extend(nodes.iter().map(|&node| NodeScore {
-            node,
-            score: self.score(cluster, pod, node),
+        // An image's scaled score does not depend on the node: computed once per attempt,
+        // summed in the pod's image order as `score` does.
+        let scaled: Vec<(ImageId, i64)> = spec
+            .images
+            .iter()
+            .map(|&i| {
+                let score = scaled_image_score(
+                    cluster.images[i.idx()].size,
+                    cluster.image_node_count[i.idx()],
+                    cluster.live_nodes,
+                );
+                (i, score)
+            })
+            .collect();
+        out.extend(nodes.iter().map(|&node| {
+            let n = &cluster.nodes[node.idx()];
+            let sum: i64 = scaled
+                .iter()
+                .filter(|(i, _)| n.has_image(*i))
+                .map(|&(_, s)| s)
+                .sum();
+            NodeScore {
+                node,
+                score: calculate_priority(sum, spec.images.len()),
+            }
         }));
     }
 

@@ -19,6 +19,8 @@
 //! node labels or taints change; per-node hostname counts come from `placements` directly.
 //! An attempt thus costs O(changes since the template's last attempt + feasible nodes).
 
+use std::collections::BTreeMap;
+
 use poolcast_model::scenario::{NodeInclusionPolicy, UnsatisfiableConstraintAction};
 
 use super::helper::{
@@ -216,11 +218,13 @@ struct SpecSpread {
     /// Scoring ignores nodes lacking a key unless only system defaults apply.
     require_all_soft: bool,
     affinity: RequiredNodeAffinity,
-    bits: AffinityBits,
+    /// Index of the template's node-affinity matches in `PodTopologySpread::bits`, shared
+    /// by every template with the same `nodeSelector` and required terms.
+    bits: usize,
 }
 
 impl SpecSpread {
-    fn new(spec: &PodSpec) -> SpecSpread {
+    fn new(spec: &PodSpec, bits: usize) -> SpecSpread {
         let mut hard = Vec::new();
         let mut soft = Vec::new();
         if !spec.topology_spread.is_empty() {
@@ -258,7 +262,7 @@ impl SpecSpread {
             soft,
             require_all_soft: !spec.topology_spread.is_empty(),
             affinity: RequiredNodeAffinity::of_spec(spec),
-            bits: AffinityBits::default(),
+            bits,
         }
     }
 }
@@ -270,6 +274,7 @@ struct Inclusion<'a> {
     cluster: &'a Cluster,
     domains: &'a DomainCache,
     sp: &'a SpecSpread,
+    bits: &'a AffinityBits,
     pinned: Option<NodeId>,
     pod: PodId,
     keys: &'a [usize],
@@ -296,7 +301,7 @@ impl Inclusion<'_> {
                             .affinity
                             .selector_matches(&self.cluster.nodes[node.idx()])
                 }
-                None => self.sp.bits.get(node),
+                None => self.bits.get(node),
             };
             if !ok {
                 return false;
@@ -350,6 +355,12 @@ impl Tally {
 #[derive(Debug, Default)]
 pub struct PodTopologySpread {
     specs: Vec<Option<SpecSpread>>,
+    /// Node-affinity matches, one per distinct `nodeSelector` + required terms (thousands
+    /// of small workloads share a few), so they are evaluated per node once, not per
+    /// template and node.
+    bits: Vec<AffinityBits>,
+    /// Index into `bits` by the rendered `nodeSelector` and required terms.
+    bits_by_affinity: BTreeMap<String, usize>,
     domains: DomainCache,
     current: usize,
     pinned: Option<NodeId>,
@@ -369,7 +380,21 @@ impl PodTopologySpread {
         if self.specs.len() <= s {
             self.specs.resize_with(s + 1, || None);
         }
-        let sp = self.specs[s].get_or_insert_with(|| SpecSpread::new(&cluster.specs[s]));
+        if self.specs[s].is_none() {
+            let spec = &cluster.specs[s];
+            // Plain data with derived `Debug` over ordered maps: equal renderings, equal
+            // affinity.
+            let key = format!("{:?}|{:?}", spec.node_selector, spec.required_node_affinity);
+            let next = self.bits.len();
+            let b = *self.bits_by_affinity.entry(key).or_insert(next);
+            if b == next {
+                self.bits.push(AffinityBits::default());
+            }
+            self.specs[s] = Some(SpecSpread::new(spec, b));
+        }
+        let Some(sp) = self.specs[s].as_mut() else {
+            return s;
+        };
         for c in sp.hard.iter_mut().chain(sp.soft.iter_mut()) {
             c.sync_matching(cluster, spec_id);
             c.key_idx = self.domains.sync_key(cluster, &c.key);
@@ -380,7 +405,7 @@ impl PodTopologySpread {
             .chain(sp.soft.iter())
             .any(|c| c.affinity_honor)
         {
-            sp.bits.sync(cluster, &sp.affinity);
+            self.bits[sp.bits].sync(cluster, &sp.affinity);
         }
         self.current = s;
         self.pinned = cluster.pods[pod.idx()].pinned_node;
@@ -409,6 +434,7 @@ impl PodTopologySpread {
             cluster,
             domains: &self.domains,
             sp,
+            bits: &self.bits[sp.bits],
             pinned: self.pinned,
             pod,
             keys: &self.keys,
@@ -473,6 +499,7 @@ impl FilterPlugin for PodTopologySpread {
             cluster,
             domains: &self.domains,
             sp,
+            bits: &self.bits[sp.bits],
             pinned: self.pinned,
             pod,
             keys: &self.keys,

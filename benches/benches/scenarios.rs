@@ -5,7 +5,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use poolcast_model::load::{parse_scenario, Format};
 use poolcast_sim::{simulate, RunOptions};
 
-const SCENARIOS: [(&str, &str); 5] = [
+const SCENARIOS: [(&str, &str); 8] = [
     (
         "hybrid-medchart",
         include_str!("../../scenarios/hybrid-medchart.yaml"),
@@ -25,6 +25,18 @@ const SCENARIOS: [(&str, &str); 5] = [
     (
         "windows-missing-selector",
         include_str!("../../scenarios/windows-missing-selector.yaml"),
+    ),
+    (
+        "upgrade-windows-node-image",
+        include_str!("../../scenarios/upgrade-windows-node-image.yaml"),
+    ),
+    (
+        "upgrade-pdb-blocks",
+        include_str!("../../scenarios/upgrade-pdb-blocks.yaml"),
+    ),
+    (
+        "windows2019-to-1.33",
+        include_str!("../../scenarios/windows2019-to-1.33.yaml"),
     ),
 ];
 

@@ -71,6 +71,15 @@ pub enum Command {
     Sweep(crate::sweep::SweepArgs),
     /// Join `sweep --shard` outputs into the result of one unsharded sweep.
     Merge(crate::sweep::MergeArgs),
+    /// What-if of an AKS node-pool upgrade, or of a Windows migration to a new OS SKU.
+    ///
+    /// `--to 1.33` or `--to node-image` adds an `upgrade` event at --at and prints the
+    /// upgrade: status or AKS's refusal, node timeline, batches, blockers, unavailable
+    /// replicas against each PodDisruptionBudget, pods that waited for pulls on new nodes
+    /// and surge cost (`--format json`: the whole run outcome). `--to Windows2022` adds a
+    /// pool of that SKU, widens selectors to it, drains the old pool and reports where
+    /// OS-build parity breaks (`--format json`: schema `poolcast.migration/v1`).
+    Upgrade(crate::upgrade::UpgradeArgs),
 }
 
 /// Parses a duration argument (`90s`, `10m`, `2h`).

@@ -658,9 +658,79 @@ pub fn plan_cost(plan: &PlanReport) -> ChartSpec {
     }
 }
 
+/// The chart id of the `i`-th upgrade's availability chart.
+pub fn upgrade_chart_id(i: usize) -> String {
+    format!("upgrade-{i}")
+}
+
+/// Unavailable replicas over an upgrade, one panel per workload that had pods on the
+/// pool, with what its PodDisruptionBudget tolerates as a dashed line; the shaded story of
+/// a drain: each step up is an eviction, each step down a replacement Ready on a new node.
+pub fn upgrade_availability(o: &Outcome, i: usize) -> Option<ChartSpec> {
+    let u = o.upgrades.get(i)?;
+    if u.availability.is_empty() {
+        return None;
+    }
+    let (unit, x_label) = time_axis(o);
+    let end = u.finished_ms.unwrap_or(o.horizon_ms);
+    let panels = u
+        .availability
+        .iter()
+        .map(|w| {
+            let mut pts: Vec<(f64, f64)> = w
+                .t_ms
+                .iter()
+                .zip(&w.unavailable)
+                .map(|(&t, &n)| (unit.of(t), f64::from(n)))
+                .collect();
+            // A little past the end, so the last recovery shows.
+            let last_t = (w.t_ms.last().copied().unwrap_or(u.started_ms).max(end) + 120_000)
+                .min(o.horizon_ms.max(end));
+            if let Some(&(_, y)) = pts.last() {
+                pts.push((unit.of(last_t), y));
+            }
+            let mut series = vec![Series {
+                step: true,
+                ..Series::line("unavailable replicas", pts)
+            }];
+            if let Some(a) = w.pdb_allows_unavailable {
+                series.push(Series {
+                    dashed: true,
+                    ..Series::line(
+                        "PDB allows",
+                        vec![
+                            (unit.of(u.started_ms), f64::from(a)),
+                            (unit.of(last_t), f64::from(a)),
+                        ],
+                    )
+                });
+            }
+            Panel {
+                title: Some(w.workload.clone()),
+                series,
+                marks: Vec::new(),
+            }
+        })
+        .collect();
+    Some(ChartSpec {
+        id: upgrade_chart_id(i),
+        title: format!("Upgrade of pool {} to {}: unavailable replicas", u.pool, u.to),
+        caption: format!(
+            "Replicas desired but not Ready during the {} upgrade of pool {}, per workload with pods on it, against what its PodDisruptionBudget allows (dashed).",
+            u.to, u.pool
+        ),
+        body: Body::Lines(LineChart {
+            x_label,
+            y_label: "replicas".to_owned(),
+            panels,
+            ..LineChart::default()
+        }),
+    })
+}
+
 /// Every run figure of the report, in page order.
 pub fn run_figures(o: &Outcome, costs: &[ImagePullCost]) -> Vec<ChartSpec> {
-    vec![
+    let mut v = vec![
         pods_by_phase(o),
         nodes_per_pool(o),
         requested_vs_allocatable(o, Resource::Cpu),
@@ -668,7 +738,9 @@ pub fn run_figures(o: &Outcome, costs: &[ImagePullCost]) -> Vec<ChartSpec> {
         time_to_ready_cdf(o),
         pull_split(o, costs),
         failures_by_workload(o),
-    ]
+    ];
+    v.extend((0..o.upgrades.len()).filter_map(|i| upgrade_availability(o, i)));
+    v
 }
 
 #[cfg(test)]

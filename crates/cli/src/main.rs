@@ -22,6 +22,7 @@ mod report;
 mod run;
 mod sweep;
 mod table;
+mod upgrade;
 mod validate;
 
 use std::process::ExitCode;
@@ -66,5 +67,6 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Report(a) => report::run(&a),
         Command::Sweep(a) => sweep::run(&a),
         Command::Merge(a) => sweep::run_merge(&a),
+        Command::Upgrade(a) => upgrade::run(&a),
     }
 }

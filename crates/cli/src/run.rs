@@ -169,6 +169,9 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
     if !o.node_events.is_empty() {
         let _ = write!(out, "\nCluster autoscaler:\n{}", node_events_table(o));
     }
+    for u in &o.upgrades {
+        let _ = write!(out, "\n{}", crate::upgrade::upgrade_text(u));
+    }
     if !o.targets.is_empty() {
         let mut t = Table::new(&["TARGET", "WANTED", "ACTUAL", "RESULT"]);
         for tr in &o.targets {

@@ -17,4 +17,5 @@ mod report_cmd;
 mod scenarios;
 mod sources;
 mod sweep_cmd;
+mod upgrade_cmd;
 mod validate_cmd;

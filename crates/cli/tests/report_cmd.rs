@@ -243,3 +243,25 @@ fn a_scenario_with_pools_to_size_gets_the_plan_and_its_chart() {
     assert!(html.contains("Recommended layout") && html.contains("data-chart=\"plan-cost\""));
     assert!(!json["plan"]["sizing"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn an_upgrade_gets_its_section_and_availability_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    report(&scenario("upgrade-pdb-blocks.yaml"), &out, &[]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Upgrades"), "{md}");
+    assert!(
+        md.contains("### Pool apps from 1.32 to 1.33: Failed"),
+        "{md}"
+    );
+    assert!(md.contains("blocked by pdb ledger-pdb"), "{md}");
+    assert!(out.join("charts/upgrade-0.svg").exists());
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<section id=\"upgrades\">"));
+    assert!(html.contains("data-chart=\"upgrade-0\""));
+    assert_self_contained(&html);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["run"]["upgrades"][0]["status"], "Failed");
+}

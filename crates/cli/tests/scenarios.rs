@@ -61,6 +61,9 @@ fn every_bundled_scenario_validates_with_exactly_its_intended_warnings() {
             &["placement.os-selector-missing"],
         ),
         ("ltsc2019-on-ws2022.yaml", &["placement.os-build-mismatch"]),
+        ("upgrade-windows-node-image.yaml", &[]),
+        ("upgrade-pdb-blocks.yaml", &[]),
+        ("windows2019-to-1.33.yaml", &[]),
     ]
     .into_iter()
     .collect();
@@ -219,5 +222,20 @@ fn the_morning_burst_scales_the_windows_pool_within_its_bounds() {
     assert!(
         late_windows.iter().any(|t| *t > 7 * 60_000),
         "{late_windows:?}"
+    );
+}
+
+#[test]
+fn upgrade_scenarios_show_their_outcome() {
+    let o = run_json("upgrade-windows-node-image.yaml");
+    assert_eq!(o["upgrades"][0]["status"], "Succeeded");
+    let o = run_json("upgrade-pdb-blocks.yaml");
+    assert_eq!(o["upgrades"][0]["status"], "Failed");
+    assert_eq!(o["upgrades"][0]["blockers"][0]["pdb"], "ledger-pdb");
+    let o = run_json("windows2019-to-1.33.yaml");
+    assert_eq!(o["upgrades"][0]["status"], "Refused");
+    assert_eq!(
+        o["upgrades"][0]["blockers"][0]["code"],
+        "Windows2019NotSupportedWithOrchestratorVersion"
     );
 }

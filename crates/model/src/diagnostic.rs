@@ -280,6 +280,9 @@ pub mod codes {
     pub const AKS_KUBERNETES_VERSION: &str = "aks.kubernetes-version";
     /// A Windows OS SKU not offered on the cluster's Kubernetes version.
     pub const AKS_WINDOWS_VERSION: &str = "aks.windows-version";
+    /// A pool's Kubernetes version newer than the control plane's or more than three
+    /// minors behind it.
+    pub const AKS_VERSION_SKEW: &str = "aks.version-skew";
     /// A fixed count outside the autoscaler's min/max.
     pub const AKS_COUNT_RANGE: &str = "aks.count-range";
     /// A VM size below AKS's minimum for the pool's mode.

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalog::{aks, Catalog};
 use crate::diagnostic::{codes, Diagnostic, FieldPath};
 use crate::scenario::{
-    Count, Event, Image, IntOrPercent, Os, Pool, PoolMode, Provider, Resources, Scenario, VmSize,
-    Workload, WorkloadKind,
+    Count, Event, Image, IntOrPercent, Os, Pool, PoolMode, Provider, Resources, Scenario,
+    UpgradeEvent, VmSize, Workload, WorkloadKind, UPGRADE_TO_NODE_IMAGE,
 };
 use crate::units::{Bytes, Cpu, Duration};
 
@@ -343,6 +343,7 @@ impl Validator<'_> {
         let at = root().key("pools").index(i);
         self.pool_count(&at, p);
         self.pool_size(&at, p);
+        self.pool_version(&at, p);
         self.pool_node_image(&at, p);
         if let Some(sku) = p.os_sku {
             if sku.os() != p.os {
@@ -390,6 +391,44 @@ impl Validator<'_> {
             return;
         }
         self.aks_pool(&at, p);
+    }
+
+    /// A pool's own `kubernetesVersion`: parseable, not newer than the control plane and
+    /// at most three minors behind it (AKS version skew, from Kubernetes 1.28:
+    /// MicrosoftDocs/SupportArticles-docs `error-codes/aks-upgrade-blocked.md`,
+    /// NodePoolMcVersionIncompatible).
+    fn pool_version(&mut self, at: &FieldPath, p: &Pool) {
+        let Some(text) = &p.kubernetes_version else {
+            return;
+        };
+        let at = at.key("kubernetesVersion");
+        let Some(v) = aks::parse_k8s_version(text) else {
+            self.push(
+                Diagnostic::error(
+                    codes::KUBERNETES_VERSION,
+                    at,
+                    format!("kubernetesVersion '{text}' is not MAJOR.MINOR, e.g. \"1.32\""),
+                )
+                .with_hint("write the version in quotes, e.g. kubernetesVersion: \"1.32\""),
+            );
+            return;
+        };
+        let Some(cp) = self.version else { return };
+        if let Some(msg) = aks::pool_skew_error(v, cp) {
+            self.push(
+                Diagnostic::error(codes::AKS_VERSION_SKEW, at, msg).with_hint(
+                    "a pool runs the control plane's minor or one of the three before it",
+                ),
+            );
+        }
+    }
+
+    /// The Kubernetes version a pool runs: its own, else the control plane's.
+    fn pool_k8s(&self, p: &Pool) -> Option<aks::K8sVersion> {
+        match &p.kubernetes_version {
+            Some(t) => aks::parse_k8s_version(t),
+            None => self.version,
+        }
     }
 
     fn pool_count(&mut self, at: &FieldPath, p: &Pool) {
@@ -605,7 +644,7 @@ impl Validator<'_> {
             ));
         }
         let sku = self
-            .version
+            .pool_k8s(p)
             .map(|v| p.os_sku.unwrap_or(aks::default_os_sku(p.os, v)))
             .filter(|s| s.os() == p.os);
         if !aks::plugin_supports_os(plugin, p.os) {
@@ -627,7 +666,7 @@ impl Validator<'_> {
                 format!("{sku:?} pools are not supported with network plugin {plugin:?}"),
             ));
         }
-        if let (Some(sku), Some(v)) = (p.os_sku, self.version) {
+        if let (Some(sku), Some(v)) = (p.os_sku, self.pool_k8s(p)) {
             let support = aks::os_sku_versions(sku);
             let show = |(a, b): (u32, u32)| format!("{a}.{b}");
             if let Some(u) = support.until.filter(|u| v >= *u) {
@@ -1202,8 +1241,9 @@ impl Validator<'_> {
             ("drain", &e.drain),
             ("addNodes", &e.add_nodes),
         ];
-        let actions =
-            usize::from(e.scale.is_some()) + selections.iter().filter(|(_, s)| s.is_some()).count();
+        let actions = usize::from(e.scale.is_some())
+            + usize::from(e.upgrade.is_some())
+            + selections.iter().filter(|(_, s)| s.is_some()).count();
         if actions != 1 {
             self.push(
                 Diagnostic::error(
@@ -1211,7 +1251,7 @@ impl Validator<'_> {
                     at.clone(),
                     format!("an event has exactly one action; this one has {actions}"),
                 )
-                .with_hint("actions: scale, failNodes, cordon, drain, addNodes; split it into several events at the same time"),
+                .with_hint("actions: scale, failNodes, cordon, drain, addNodes, upgrade; split it into several events at the same time"),
             );
         }
         if e.at > self.s.sim.horizon {
@@ -1250,6 +1290,9 @@ impl Validator<'_> {
                 self.push(replicas_limit(at.key("replicas"), sc.replicas));
             }
         }
+        if let Some(u) = &e.upgrade {
+            self.upgrade_event(&at.key("upgrade"), u, pools);
+        }
         for (key, sel) in selections {
             let Some(sel) = sel else { continue };
             let at = at.key(key);
@@ -1267,6 +1310,72 @@ impl Validator<'_> {
                     codes::VALUE_RANGE,
                     at.key("count"),
                     format!("count {c} is more nodes than a pool can have"),
+                ));
+            }
+        }
+    }
+
+    /// The `upgrade` event's own fields. Whether AKS accepts the upgrade (OS SKU on the
+    /// target version, version skew) is decided when it runs and reported as a blocker, as
+    /// AKS refuses the operation rather than the file.
+    fn upgrade_event(&mut self, at: &FieldPath, u: &UpgradeEvent, pools: &BTreeSet<&str>) {
+        if !pools.contains(u.pool.as_str()) {
+            self.push(self.unknown_pool(at.key("pool"), &u.pool));
+        }
+        if u.to != UPGRADE_TO_NODE_IMAGE && aks::parse_k8s_version(&u.to).is_none() {
+            self.push(
+                Diagnostic::error(
+                    codes::EVENT_SPEC,
+                    at.key("to"),
+                    format!(
+                        "upgrade to '{}' is neither MAJOR.MINOR nor node-image",
+                        u.to
+                    ),
+                )
+                .with_hint("write to: \"1.33\" or to: node-image"),
+            );
+        }
+        match &u.max_surge {
+            Some(IntOrPercent::Int(0)) => self.push(
+                Diagnostic::error(codes::VALUE_RANGE, at.key("maxSurge"), "maxSurge 0")
+                    .with_hint("AKS needs maxSurge above 0 when maxUnavailable is 0 (its default)"),
+            ),
+            Some(IntOrPercent::Percent(p)) => {
+                // AKS's API field is a string: a count ("5") or a percentage ("33%").
+                let ok = match p.strip_suffix('%') {
+                    Some(n) => n.parse::<u32>().is_ok_and(|n| (1..=100).contains(&n)),
+                    None => p.parse::<u32>().is_ok_and(|n| n >= 1),
+                };
+                if !ok {
+                    self.push(
+                        Diagnostic::error(
+                            codes::VALUE_RANGE,
+                            at.key("maxSurge"),
+                            format!("maxSurge '{p}' is neither a node count of 1 or more nor a percentage from 1% to 100%"),
+                        )
+                        .with_hint("write maxSurge: 1 or maxSurge: 33%"),
+                    );
+                }
+            }
+            _ => {}
+        }
+        // AKS bounds (MicrosoftDocs/azure-aks-docs `upgrade-aks-node-pools-rolling.md`,
+        // 2026-05-29): drain timeout 5 min to 24 h, soak 0 to 30 min.
+        if let Some(d) = u.drain_timeout {
+            if d < Duration::mins(5) || d > Duration::hours(24) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("drainTimeout"),
+                    format!("drainTimeout {d} is outside AKS's 5m to 24h"),
+                ));
+            }
+        }
+        if let Some(d) = u.node_soak_duration {
+            if d > Duration::mins(30) {
+                self.push(Diagnostic::error(
+                    codes::VALUE_RANGE,
+                    at.key("nodeSoakDuration"),
+                    format!("nodeSoakDuration {d} is over AKS's 30m"),
                 ));
             }
         }

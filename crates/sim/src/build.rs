@@ -126,6 +126,8 @@ pub struct PoolPlan {
     pub initial_count: u32,
     /// Imported nodes.
     pub imported: Vec<ImportedNode>,
+    /// The pool's Kubernetes minor (its own `kubernetesVersion`, else the cluster's).
+    pub k8s_minor: u32,
 }
 
 /// A node carried over from a cluster dump.
@@ -639,6 +641,7 @@ fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]
         name_prefix,
         initial_count: rp.initial_count,
         imported,
+        k8s_minor: rp.k8s_minor,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod engine;
 pub mod explain;
 pub mod kubelet;
+pub mod migration;
 pub mod nodecache;
 pub mod outcome;
 pub mod pdb;
@@ -20,6 +21,7 @@ pub mod resolve;
 pub mod run;
 pub mod scheduler;
 pub mod snapshot;
+pub mod upgrade;
 pub mod variability;
 
 use poolcast_model::{Duration, Scenario};

@@ -88,6 +88,162 @@ pub struct Outcome {
     pub assumptions: Vec<Assumption>,
     /// Cluster-autoscaler events in time order (empty when no pool autoscales).
     pub node_events: Vec<NodeEvent>,
+    /// Node-pool upgrades, one per `upgrade` event that ran (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upgrades: Vec<UpgradeRecord>,
+}
+
+/// One pool upgrade: what AKS did, node by node, and what it cost the workloads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeRecord {
+    /// Pool.
+    pub pool: String,
+    /// The pool's Kubernetes `MAJOR.MINOR` before the upgrade.
+    pub from: String,
+    /// Target: `MAJOR.MINOR`, or `node-image` (same version, the latest node image).
+    pub to: String,
+    /// `Succeeded`, `Failed` (UpgradeFailed), `Canceled`, `Refused` (never started) or
+    /// `Running` at the horizon.
+    pub status: String,
+    /// The event's time.
+    pub started_ms: u64,
+    /// When the last surge node was removed (or the upgrade stopped).
+    pub finished_ms: Option<u64>,
+    /// `finished - started`.
+    pub duration_ms: Option<u64>,
+    /// Surge nodes requested.
+    pub max_surge: u32,
+    /// Batches of nodes cordoned and drained together.
+    pub batches: Vec<UpgradeBatch>,
+    /// Every node the upgrade touched, in the order it touched them.
+    pub nodes: Vec<UpgradeNode>,
+    /// Why the upgrade was refused, stopped or slowed, in AKS's and Kubernetes' wording.
+    pub blockers: Vec<UpgradeBlocker>,
+    /// Per workload with pods on the pool: unavailable replicas over time against what its
+    /// PodDisruptionBudget allows.
+    pub availability: Vec<WorkloadAvailability>,
+    /// Pods that waited for an image pull on a node the upgrade created.
+    pub pull_waits: Vec<PullWait>,
+    /// Node-hours of surge nodes and their price (None when the VM size has no price).
+    pub surge_node_hours: f64,
+    /// USD.
+    pub surge_cost: Option<f64>,
+    /// AKS node events (`Surge`, `Drain`, `Upgrade`) as `kubectl get events` shows them.
+    pub events: Vec<UpgradeEventLine>,
+}
+
+/// One batch: nodes cordoned and drained at the same time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeBatch {
+    /// Nodes in the batch.
+    pub nodes: Vec<String>,
+    /// Cordon time.
+    pub started_ms: u64,
+    /// The last node of the batch was Ready again (or gave up).
+    pub finished_ms: Option<u64>,
+}
+
+/// The upgrade's timeline of one node (times in ms; absent = did not happen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeNode {
+    /// Node name.
+    pub node: String,
+    /// `upgraded`, `surge` or `quarantined`.
+    pub role: String,
+    /// Surge node requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_ms: Option<u64>,
+    /// Cordoned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cordoned_ms: Option<u64>,
+    /// Every pod but DaemonSet pods evicted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drained_ms: Option<u64>,
+    /// Reimage started (after the soak).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reimage_ms: Option<u64>,
+    /// Ready on the new version (surge node joined, or reimaged node back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_ms: Option<u64>,
+    /// Deleted (surge nodes at the end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_ms: Option<u64>,
+}
+
+/// Something that refused, stopped or held up the upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeBlocker {
+    /// AKS's error code (`UpgradeFailed`, `OperationNotAllowed`,
+    /// `NodePoolMcVersionIncompatible`, `Windows2019NotSupportedWithOrchestratorVersion`)
+    /// or `EvictionBlocked` for a refused eviction the drain retried.
+    pub code: String,
+    /// When.
+    pub at_ms: u64,
+    /// Node, when one is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// Pod, when one is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// PodDisruptionBudget, when one refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdb: Option<String>,
+    /// The message.
+    pub message: String,
+}
+
+/// Replicas of one workload over the upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadAvailability {
+    /// Workload.
+    pub workload: String,
+    /// Desired replicas.
+    pub desired: u32,
+    /// The covering budget, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdb: Option<String>,
+    /// Unavailable replicas the budget tolerates (`expected - desiredHealthy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdb_allows_unavailable: Option<u32>,
+    /// Most replicas unavailable at once.
+    pub max_unavailable: u32,
+    /// Sample times.
+    pub t_ms: Vec<u64>,
+    /// Unavailable (desired minus ready) at each sample.
+    pub unavailable: Vec<u32>,
+}
+
+/// A pod that waited for its images on a node the upgrade created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullWait {
+    /// Pod.
+    pub pod: String,
+    /// Workload.
+    pub workload: String,
+    /// Node.
+    pub node: String,
+    /// From bind to images present.
+    pub wait_ms: u64,
+}
+
+/// An AKS node event of the upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeEventLine {
+    /// When.
+    pub at_ms: u64,
+    /// `Surge`, `Drain` or `Upgrade` (AKS's event reasons).
+    pub reason: String,
+    /// Node.
+    pub node: String,
+    /// AKS's message.
+    pub message: String,
 }
 
 /// Pod counts at the end of the run.

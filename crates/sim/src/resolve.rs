@@ -103,6 +103,8 @@ pub struct ResolvedPool<'a> {
     pub imported_images: Vec<Vec<ImageId>>,
     /// Generated nodes at time zero (after the imported ones).
     pub initial_count: u32,
+    /// The pool's Kubernetes minor (its own `kubernetesVersion`, else the cluster's).
+    pub k8s_minor: u32,
 }
 
 /// Everything the engine is built from: the scenario and what it names in the catalog.
@@ -130,6 +132,14 @@ pub struct Resolved<'a> {
     pub tier_fee_per_hour: f64,
     /// The approximations behind the resolved values.
     pub assumptions: Vec<Assumption>,
+}
+
+/// The Kubernetes minor a pool runs: its own `kubernetesVersion`, else the cluster's.
+pub fn pool_minor(pool: &Pool, cluster_minor: u32) -> u32 {
+    pool.kubernetes_version
+        .as_deref()
+        .and_then(k8s_minor)
+        .unwrap_or(cluster_minor)
 }
 
 /// Parses `MAJOR.MINOR` into the minor number (`1.33` -> 33); Kubernetes 1.x only.
@@ -299,6 +309,7 @@ fn resolve_pool<'a>(
     let cat = images.cat;
     let aks = scn.cluster.provider == Provider::Aks;
     let region = scn.cluster.region.as_deref().unwrap_or("eastus");
+    let minor = pool_minor(pool, minor);
     let os_sku = os_sku_of(pool, minor);
     let windows_build = os_sku.windows_build().filter(|_| pool.os == Os::Windows);
     let shape = pool::node_shape(cat, scn, pool, os_sku, minor, region)?;
@@ -387,6 +398,7 @@ fn resolve_pool<'a>(
         system_daemonsets,
         imported_images,
         initial_count,
+        k8s_minor: minor,
     })
 }
 

@@ -28,6 +28,7 @@ use crate::scheduler::{FitError, NodeVerdict, ScheduleResult, Scheduler};
 
 mod autoscale;
 mod report;
+pub(crate) mod upgrade;
 
 /// Kubelet eviction manager's monitoring interval (`housekeeping-interval` 10 s).
 const EVICTION_MONITOR_MS: u64 = 10_000;
@@ -93,6 +94,8 @@ pub(crate) enum Event {
     AutoscalerScan,
     /// A node requested by the cluster-autoscaler joins Ready.
     AutoscaledNodeJoin { pool: PoolId, requested: SimTime },
+    /// A step of a node-pool upgrade (`run::upgrade`).
+    Upgrade(upgrade::Step),
 }
 
 /// A pod's lifecycle phase as reported.
@@ -286,10 +289,13 @@ pub(crate) struct Engine<'s> {
     pub preemptions: Vec<(SimTime, PodId, NodeId, Vec<PodId>)>,
     /// Spread in provisioning, pulls and container starts (`sim.variability`).
     pub jitter: crate::variability::Jitter,
+    /// The scenario's node-pool upgrades, in event order.
+    pub(crate) upgrades: Vec<upgrade::UpgradeRun>,
 }
 
 impl<'s> Engine<'s> {
-    pub fn new(plan: Plan, scenario: &'s poolcast_model::Scenario) -> Engine<'s> {
+    pub fn new(mut plan: Plan, scenario: &'s poolcast_model::Scenario) -> Engine<'s> {
+        let upgrades = upgrade::prepare(&mut plan, scenario);
         let sched = Scheduler::new(plan.scheduler.clone());
         let horizon = SimTime(plan.horizon_ms);
         let n_w = plan.workloads.len();
@@ -306,6 +312,7 @@ impl<'s> Engine<'s> {
                 .collect(),
             preemptions: Vec::new(),
             jitter: crate::variability::Jitter::new(plan.seed, scenario.sim.variability),
+            upgrades,
             arrivals: rng_for(plan.seed, Stream::Arrivals),
             q: EventQueue::new(),
             sched,
@@ -572,6 +579,7 @@ impl<'s> Engine<'s> {
             Event::AutoscaledNodeJoin { pool, requested } => {
                 self.autoscaled_node_join(pool, requested)
             }
+            Event::Upgrade(step) => self.upgrade_step(step),
         }
     }
 
@@ -1397,6 +1405,9 @@ impl<'s> Engine<'s> {
                 self.plan.cluster.set_node_unschedulable(n, true);
                 self.drain_node(n);
             }
+        }
+        if e.upgrade.is_some() {
+            self.upgrade_start(i);
         }
         if let Some(sel) = &e.add_nodes {
             if let Some(pi) = self.plan.pools.iter().position(|p| p.name == sel.pool) {

@@ -16,4 +16,5 @@ mod plan;
 mod platforms;
 mod preemption;
 mod scheduler;
+mod upgrade;
 mod variability;

@@ -320,10 +320,16 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         if reps == 1 { "" } else { "s" },
         esc(&doc.generator)
     );
-    h.push_str(
+    let _ = writeln!(
+        h,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#layout\">Layout and cost</a><a href=\"#failures\">Failures</a>\
-         <a href=\"#ttr\">Time to ready</a><a href=\"#pulls\">Image pulls</a><a href=\"#timeline\">Over time</a>\
-         <a href=\"#assumptions\">Assumptions and sources</a></nav></header>\n",
+         <a href=\"#ttr\">Time to ready</a><a href=\"#pulls\">Image pulls</a>{}<a href=\"#timeline\">Over time</a>\
+         <a href=\"#assumptions\">Assumptions and sources</a></nav></header>",
+        if o.upgrades.is_empty() {
+            ""
+        } else {
+            "<a href=\"#upgrades\">Upgrades</a>"
+        }
     );
 
     // Summary.
@@ -761,6 +767,109 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
     }
     h.push_str("</section>\n");
 
+    // Upgrades.
+    if !o.upgrades.is_empty() {
+        h.push_str("<section id=\"upgrades\"><h2>Upgrades</h2>");
+        for (i, u) in o.upgrades.iter().enumerate() {
+            let _ = write!(
+                h,
+                "<h3>Pool {} from {} to {}: <span class=\"{}\">{}</span></h3><p>Started at {}, {}; maxSurge {}, {} batch(es); surge {:.2} node-hours{}.</p>",
+                esc(&u.pool),
+                esc(&u.from),
+                esc(&u.to),
+                if u.status == "Succeeded" { "ok" } else { "bad" },
+                esc(&u.status),
+                fmt_ms(u.started_ms),
+                u.duration_ms.map_or_else(
+                    || "not finished by the horizon".to_owned(),
+                    |d| format!("took {}", fmt_ms(d))
+                ),
+                u.max_surge,
+                u.batches.len(),
+                u.surge_node_hours,
+                u.surge_cost
+                    .map_or_else(String::new, |c| format!(", {}", usd(c)))
+            );
+            if !u.blockers.is_empty() {
+                h.push_str("<ul>");
+                for b in &u.blockers {
+                    let _ = write!(
+                        h,
+                        "<li><code>{}</code> <span class=\"msg\">{}</span></li>",
+                        esc(&b.code),
+                        esc(&b.message)
+                    );
+                }
+                h.push_str("</ul>");
+            }
+            figure(&mut h, charts, &crate::figures::upgrade_chart_id(i));
+            if !u.nodes.is_empty() {
+                let mut tb = Table::new(&[
+                    ("node", false),
+                    ("role", false),
+                    ("requested", true),
+                    ("cordoned", true),
+                    ("drained", true),
+                    ("reimage", true),
+                    ("ready", true),
+                    ("removed", true),
+                ]);
+                let f = |v: Option<u64>| n(v.map_or_else(|| "-".to_owned(), fmt_ms));
+                for r in &u.nodes {
+                    tb.row(
+                        &[
+                            t(&r.node),
+                            t(&r.role),
+                            f(r.requested_ms),
+                            f(r.cordoned_ms),
+                            f(r.drained_ms),
+                            f(r.reimage_ms),
+                            f(r.ready_ms),
+                            f(r.removed_ms),
+                        ],
+                        None,
+                    );
+                }
+                h.push_str(&tb.finish());
+            }
+            if !u.availability.is_empty() {
+                let mut tb = Table::new(&[
+                    ("workload", false),
+                    ("desired", true),
+                    ("PDB", false),
+                    ("PDB allows unavailable", true),
+                    ("max unavailable", true),
+                ]);
+                for w in &u.availability {
+                    tb.row(
+                        &[
+                            t(&w.workload),
+                            n(w.desired.to_string()),
+                            t(w.pdb.as_deref().unwrap_or("-")),
+                            n(w.pdb_allows_unavailable
+                                .map_or_else(|| "-".into(), |v| v.to_string())),
+                            n(w.max_unavailable.to_string()),
+                        ],
+                        None,
+                    );
+                }
+                h.push_str(&tb.finish());
+            }
+            if !u.pull_waits.is_empty() {
+                let mut tb = Table::new(&[
+                    ("pod", false),
+                    ("new node", false),
+                    ("waited for pulls", true),
+                ]);
+                for p in &u.pull_waits {
+                    tb.row(&[t(&p.pod), t(&p.node), n(fmt_ms(p.wait_ms))], None);
+                }
+                h.push_str(&tb.finish());
+            }
+        }
+        h.push_str("</section>\n");
+    }
+
     // Timeline.
     h.push_str("<section id=\"timeline\"><h2>Over time</h2>");
     for id in [
@@ -782,7 +891,10 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         "cpu-per-pool",
         "memory-per-pool",
     ];
-    for c in charts.iter().filter(|c| !placed.contains(&c.id.as_str())) {
+    for c in charts
+        .iter()
+        .filter(|c| !placed.contains(&c.id.as_str()) && !c.id.starts_with("upgrade-"))
+    {
         figure(&mut h, charts, &c.id);
     }
     h.push_str("</section>\n");

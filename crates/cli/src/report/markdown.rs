@@ -359,12 +359,115 @@ pub fn page(doc: &ReportDoc) -> String {
         &rows,
     );
 
+    if !o.upgrades.is_empty() {
+        m.push_str("## Upgrades\n\n");
+        for (i, u) in o.upgrades.iter().enumerate() {
+            let _ = writeln!(
+                m,
+                "### Pool {} from {} to {}: {}\n",
+                cell(&u.pool),
+                cell(&u.from),
+                cell(&u.to),
+                u.status
+            );
+            let _ = writeln!(
+                m,
+                "Started at {}, {}; maxSurge {}, {} batch(es); surge {:.2} node-hours{}.\n",
+                fmt_ms(u.started_ms),
+                u.duration_ms.map_or_else(
+                    || "not finished by the horizon".to_owned(),
+                    |d| format!("took {}", fmt_ms(d))
+                ),
+                u.max_surge,
+                u.batches.len(),
+                u.surge_node_hours,
+                u.surge_cost
+                    .map_or_else(String::new, |c| format!(", {}", usd(c)))
+            );
+            for b in &u.blockers {
+                let _ = writeln!(m, "- `{}`: {}", b.code, cell(&b.message));
+            }
+            if !u.blockers.is_empty() {
+                m.push('\n');
+            }
+            chart(&mut m, doc, &crate::figures::upgrade_chart_id(i));
+            let f = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), fmt_ms);
+            let rows: Vec<Vec<String>> = u
+                .nodes
+                .iter()
+                .map(|n| {
+                    vec![
+                        n.node.clone(),
+                        n.role.clone(),
+                        f(n.requested_ms),
+                        f(n.cordoned_ms),
+                        f(n.drained_ms),
+                        f(n.reimage_ms),
+                        f(n.ready_ms),
+                        f(n.removed_ms),
+                    ]
+                })
+                .collect();
+            if !rows.is_empty() {
+                table(
+                    &mut m,
+                    &[
+                        "node",
+                        "role",
+                        "requested",
+                        "cordoned",
+                        "drained",
+                        "reimage",
+                        "ready",
+                        "removed",
+                    ],
+                    &rows,
+                );
+            }
+            let rows: Vec<Vec<String>> = u
+                .availability
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.workload.clone(),
+                        w.desired.to_string(),
+                        w.pdb.clone().unwrap_or_else(|| "-".into()),
+                        w.pdb_allows_unavailable
+                            .map_or_else(|| "-".into(), |v| v.to_string()),
+                        w.max_unavailable.to_string(),
+                    ]
+                })
+                .collect();
+            if !rows.is_empty() {
+                table(
+                    &mut m,
+                    &[
+                        "workload",
+                        "desired",
+                        "PDB",
+                        "PDB allows unavailable",
+                        "max unavailable",
+                    ],
+                    &rows,
+                );
+            }
+            let rows: Vec<Vec<String>> = u
+                .pull_waits
+                .iter()
+                .map(|p| vec![p.pod.clone(), p.node.clone(), fmt_ms(p.wait_ms)])
+                .collect();
+            if !rows.is_empty() {
+                table(&mut m, &["pod", "new node", "waited for pulls"], &rows);
+            }
+        }
+    }
+
     m.push_str("## Over time\n\n");
     let placed = ["plan-cost", "failures", "time-to-ready", "image-pulls"];
     for c in doc
         .charts
         .iter()
-        .filter(|c| !placed.contains(&c.id.as_str()))
+        .filter(|c| !placed.contains(&c.id.as_str()) && !c.id.starts_with("upgrade-"))
     {
         chart(&mut m, doc, &c.id);
     }

@@ -437,6 +437,37 @@ pub fn parse_k8s_version(s: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// AKS's version-skew rule for a node pool against the control plane, from Kubernetes
+/// 1.28: the pool's minor between the control plane's minus three and the control plane's
+/// (MicrosoftDocs/SupportArticles-docs `error-codes/aks-upgrade-blocked.md`, 2025-08-22).
+/// `None` when allowed, else AKS's own NodePoolMcVersionIncompatible wording.
+pub fn pool_skew_error(pool: K8sVersion, control_plane: K8sVersion) -> Option<String> {
+    let behind = control_plane.1.checked_sub(pool.1);
+    if pool.0 == control_plane.0 && behind.is_some_and(|b| b <= MAX_POOL_MINORS_BEHIND) {
+        return None;
+    }
+    let show = |(a, b): K8sVersion| format!("{a}.{b}");
+    Some(if pool > control_plane {
+        format!(
+            "Node pool version {} and control plane version {} is incompatible. Node pool version cannot be greater than control plane version.",
+            show(pool),
+            show(control_plane)
+        )
+    } else {
+        format!(
+            "Node pool version {} and control plane version {} is incompatible. Minor version of node pool cannot be more than {MAX_POOL_MINORS_BEHIND} versions less than control plane's version. Minor version of node pool is {} and control plane is {}.",
+            show(pool),
+            show(control_plane),
+            pool.1,
+            control_plane.1
+        )
+    })
+}
+
+/// How many minors a node pool may lag the control plane (from Kubernetes 1.28; same
+/// source as [`pool_skew_error`]).
+pub const MAX_POOL_MINORS_BEHIND: u32 = 3;
+
 /// Whether the kubelet pulls one image at a time by default: yes before AKS 1.31, parallel
 /// from 1.31 (MicrosoftDocs/SupportArticles-docs `container-image-pull-performance.md`,
 /// 2026-08-19).

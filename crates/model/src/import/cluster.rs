@@ -1054,6 +1054,7 @@ fn build_pool(
         nodes: specs,
         existing: false,
         min_nodes: None,
+        kubernetes_version: None,
     }
 }
 
@@ -1321,6 +1322,7 @@ fn proposed_pool(name: &str, mode: PoolMode, os: Os, os_sku: Option<OsSku>) -> P
         nodes: Vec::new(),
         existing: false,
         min_nodes: None,
+        kubernetes_version: None,
     }
 }
 

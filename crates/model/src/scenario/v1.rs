@@ -767,6 +767,10 @@ pub struct Pool {
     /// Fewest nodes `plan` may give the pool (default: 2 for System pools, 0 for User).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_nodes: Option<u32>,
+    /// The pool's Kubernetes version (AKS `orchestratorVersion`), when it lags the control
+    /// plane (`cluster.kubernetesVersion`); at most three minors behind it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
 }
 
 /// A concrete node carried over from a cluster dump.
@@ -1440,6 +1444,50 @@ pub struct Event {
     /// Nodes added to a pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_nodes: Option<NodeSelection>,
+    /// A node pool upgrade (Kubernetes version or node image), AKS's rolling procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeEvent>,
+}
+
+/// What AKS does with a node whose drain did not finish within `drainTimeout`
+/// (`AgentPoolUpgradeSettings.undrainableNodeBehavior`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum UndrainableNodeBehavior {
+    /// The default: the blocked node is made schedulable again and not upgraded, surge
+    /// nodes are deleted, and the upgrade fails.
+    #[default]
+    Schedule,
+    /// The blocked node stays cordoned with the label
+    /// `kubernetes.azure.com/upgrade-status: Quarantined`, a surge node is kept in its
+    /// place, and the upgrade goes on with the other nodes.
+    Cordon,
+}
+
+/// The value of `upgrade.to` that asks for a node-image upgrade.
+pub const UPGRADE_TO_NODE_IMAGE: &str = "node-image";
+
+/// `upgrade` event: `az aks nodepool upgrade` of one pool, to a Kubernetes version
+/// (`"1.33"`; the control plane goes first when the version is newer than the cluster's) or
+/// to the latest node image (`node-image`), with the pool's upgrade settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpgradeEvent {
+    /// Pool name.
+    pub pool: String,
+    /// `MAJOR.MINOR` or `node-image`.
+    pub to: String,
+    /// Extra nodes during the upgrade: a count or a percentage of the pool (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<IntOrPercent>,
+    /// How long AKS waits for one node's drain (default 30m; 5m to 24h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain_timeout: Option<Duration>,
+    /// Wait after a node is drained before it is reimaged (default 0; at most 30m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_soak_duration: Option<Duration>,
+    /// What happens to a node whose drain times out (default `Schedule`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undrainable_node_behavior: Option<UndrainableNodeBehavior>,
 }
 
 /// `targets`.

@@ -491,6 +491,9 @@ impl Engine<'_> {
         if self.autoscaler.is_some() {
             assumptions.extend(crate::autoscaler::assumptions());
         }
+        if self.upgrades.iter().any(|u| u.started()) {
+            assumptions.extend(crate::upgrade::assumptions());
+        }
 
         Outcome {
             schema: SCHEMA,
@@ -530,6 +533,7 @@ impl Engine<'_> {
                 .as_ref()
                 .map(|a| a.events().to_vec())
                 .unwrap_or_default(),
+            upgrades: self.upgrade_records(),
         }
     }
 }

@@ -64,7 +64,14 @@ fn bundled_scenarios_run_json_is_pinned() {
         ("morning-burst.yaml", 409227, 0x336fa0d2d5b43bcf),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
         ("priority-preemption.yaml", 76439, 0x903966f888decbd4),
+        ("upgrade-pdb-blocks.yaml", 97680, 0xfbc346e7e506d0aa),
+        (
+            "upgrade-windows-node-image.yaml",
+            155081,
+            0xce64eb4ad4ac5b9c,
+        ),
         ("windows-missing-selector.yaml", 110548, 0xd0a294072f3489ef),
+        ("windows2019-to-1.33.yaml", 82657, 0x850e4550eb85cf3e),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)

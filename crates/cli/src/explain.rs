@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use poolcast_sim::{explain_with, Explanation, RunOptions};
 
 use crate::args::{ExplainArgs, OutputFormat};
-use crate::table::{fmt_ms, Table};
+use crate::table::{fmt_ms, SizeUnit, Table};
 
 /// Explains the attempt.
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
@@ -130,8 +130,12 @@ pub fn journey_text(e: &Explanation) -> String {
             };
             let _ = writeln!(
                 out,
-                "            {} {} ({} bytes): {}{}",
-                l.state, l.digest, l.size_bytes, times, l.why
+                "            {} {} ({} MiB): {}{}",
+                l.state,
+                l.digest,
+                SizeUnit::MiB.fmt(l.size_bytes),
+                times,
+                l.why
             );
         }
     }
@@ -222,7 +226,7 @@ mod tests {
                     JourneyStep {
                         at_ms: 1_500,
                         step: "Pulling",
-                        detail: "app:1: 1 of 2 layers to fetch (1000000000 bytes)".into(),
+                        detail: "app:1: 1 of 2 layers to fetch (953.7 MiB)".into(),
                     },
                     JourneyStep {
                         at_ms: 61_000,
@@ -246,17 +250,17 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("40x1 (raw 40)  40"), "{t}");
-        assert!(t.contains("\nTo Ready in 1m01s:\n"), "{t}");
+        assert!(t.contains("\nTo Ready in 1m01.0s:\n"), "{t}");
         assert!(
-            t.contains("       1.5s  Pulling           app:1: 1 of 2 layers"),
+            t.contains("      1.5s  Pulling           app:1: 1 of 2 layers"),
             "{t}"
         );
         assert!(
-            t.contains("cached sha256:base (10 bytes): cached by the node image"),
+            t.contains("cached sha256:base (0.0 MiB): cached by the node image"),
             "{t}"
         );
         assert!(
-            t.contains("fetched sha256:app (1000000000 bytes): download 1.5s-11.5s, extract 11.5s-41.5s: not on the node"),
+            t.contains("fetched sha256:app (953.7 MiB): download 1.5s-11.5s, extract 11.5s-41.5s: not on the node"),
             "{t}"
         );
     }

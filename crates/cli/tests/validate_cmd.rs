@@ -114,3 +114,23 @@ fn commands_that_run_print_every_error_as_validate_does() {
         assert!(!report_dir.exists());
     }
 }
+
+/// Each command's `--format` help names the schema that command prints, and no other.
+#[test]
+fn format_help_names_each_commands_schema() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["run", "--help"], "poolcast.run/v1"),
+        (&["plan", "--help"], "poolcast.plan/v1"),
+        (&["explain", "--help"], "poolcast.explain/v1"),
+        (&["validate", "--help"], "poolcast.validate/v1"),
+        (&["catalog", "images", "--help"], "JSON array"),
+    ];
+    for (args, want) in cases {
+        let out = poolcast(args);
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains(want), "{args:?}: {help}");
+        if args[0] != "validate" {
+            assert!(!help.contains("poolcast.validate/v1"), "{args:?}: {help}");
+        }
+    }
+}

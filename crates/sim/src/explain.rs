@@ -459,11 +459,11 @@ fn journey(engine: &Engine<'_>, pod: crate::cluster::PodId) -> Journey {
                     started.max(im.requested_ms),
                     "Pulling",
                     format!(
-                        "{}: {} of {} layers to fetch ({} bytes){}",
+                        "{}: {} of {} layers to fetch ({:.1} MiB){}",
                         im.image,
                         fetched,
                         im.layers.len(),
-                        bytes,
+                        bytes as f64 / (1u64 << 20) as f64,
                         if im.source == "joined" {
                             ", joining a pull already under way"
                         } else {

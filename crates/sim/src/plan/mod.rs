@@ -554,6 +554,8 @@ impl Ctx {
                 self.base.cluster.kubernetes_version
             ))
         })?;
+        // `k` indexes `self.sized` and the parallel per-pool vectors below alike.
+        #[allow(clippy::needless_range_loop)]
         for k in 0..self.sized.len() {
             let index = self.sized[k].index;
             // DaemonSets do not depend on the size: one template node per pool, and each

@@ -87,8 +87,6 @@ fn cited_notes_finds_note_names_and_nothing_else() {
 }
 
 #[test]
-#[ignore = "other branches still cite the notes in files they own (docs/catalogs.md, \
-            sim resolve/pool.rs); the lead removes this ignore once those have landed"]
 fn no_tracked_file_cites_the_internal_research_notes() {
     let root = workspace();
     let out = Command::new("git")

@@ -110,7 +110,8 @@ fn yaml_scaled(g: &Gen, k: u32) -> String {
     );
     s += &format!(
         "  - {{name: system, mode: System, os: linux, vmSize: {}, count: {}}}\n",
-        VM[g.lin.0],
+        // AKS System pools need 4 vCPUs (use-system-pools.md): never the 2-vCPU size.
+        VM[g.lin.0.max(1)],
         g.lin.1 * k
     );
     if let Some((vm, n)) = g.batch {

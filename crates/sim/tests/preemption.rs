@@ -289,7 +289,7 @@ fn yaml(nodes: u32, ws: &[W], seed: u64) -> String {
     let mut s = format!(
         "apiVersion: poolcast/v1\nkind: Scenario\nmetadata: {{name: gen}}\n\
          cluster: {{kubernetesVersion: \"1.33\"}}\npools:\n\
-         \x20 - {{name: system, mode: System, os: linux, vmSize: Standard_D2s_v5, count: 1, taints: [\"CriticalAddonsOnly=true:NoSchedule\"]}}\n\
+         \x20 - {{name: system, mode: System, os: linux, vmSize: Standard_D4s_v5, count: 1, taints: [\"CriticalAddonsOnly=true:NoSchedule\"]}}\n\
          \x20 - {{name: user, os: linux, vmSize: Standard_D4s_v5, count: {nodes}}}\n\
          images:\n  - {{name: \"nginx:1.31.3\", catalog: nginx-1.31}}\npriorityClasses:\n"
     );

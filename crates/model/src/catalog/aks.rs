@@ -601,7 +601,10 @@ mod tests {
             PoolMode::System
         ));
         assert!(!vm_size_allowed(2, Bytes::gib(2), "Dsv5", PoolMode::System));
-        assert!(vm_size_allowed(2, Bytes::gib(8), "Dsv5", PoolMode::System));
+        // use-system-pools.md (2026-04-30): 4 vCPUs for System pools.
+        assert!(!vm_size_allowed(2, Bytes::gib(8), "Dsv5", PoolMode::System));
+        assert!(vm_size_allowed(4, Bytes::gib(16), "Dsv5", PoolMode::System));
+        assert!(vm_size_allowed(2, Bytes::gib(8), "Dsv5", PoolMode::User));
         assert!(!vm_size_allowed(1, Bytes::gib(8), "Dsv5", PoolMode::User));
     }
 

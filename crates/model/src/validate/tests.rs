@@ -351,11 +351,16 @@ fn sizes_without_a_price_are_unpriced_warnings() {
     let priced = BASE.replacen(pool0, "vmSize: Standard_D4s_v5", 1);
     assert_eq!(run(&priced), vec![]);
     // A documented gap of the hand-checked table: no clean Linux price for D2as_v5 in
-    // eastus (both sources carried the Windows meter).
-    let gap = BASE.replacen(pool0, "vmSize: Standard_D2as_v5", 1);
+    // eastus (both sources carried the Windows meter). On the user pool: a 2-vCPU size is
+    // below the System pool minimum.
+    let gap = BASE.replacen(
+        "vmSize: {cpu: 8, memory: 32Gi, pricePerHour: 0.5}",
+        "vmSize: Standard_D2as_v5",
+        1,
+    );
     assert_eq!(
         run(&gap),
-        vec![(codes::PRICE_UNPRICED, "pools[0].vmSize".to_owned())]
+        vec![(codes::PRICE_UNPRICED, "pools[1].vmSize".to_owned())]
     );
     // A region where Azure publishes no price for the size.
     let nowhere = priced.replacen("cluster: {", "cluster: {region: mars, ", 1);

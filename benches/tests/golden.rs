@@ -58,10 +58,10 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 169859, 0x9dcb1208b3cd3d8d),
+        ("hybrid-medchart.yaml", 169853, 0x2d09df8ee2064376),
         ("large-estate.yaml", 36121799, 0xf725fcb6c55a527a),
         ("ltsc2019-on-ws2022.yaml", 84507, 0x1c8c61adac84b78c),
-        ("morning-burst.yaml", 409227, 0x336fa0d2d5b43bcf),
+        ("morning-burst.yaml", 409200, 0xc960a4e15a0d3b5e),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
         ("priority-preemption.yaml", 76439, 0x903966f888decbd4),
         ("upgrade-pdb-blocks.yaml", 97680, 0x5e5c3cd1f4c5e1fe),

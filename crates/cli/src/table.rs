@@ -48,17 +48,7 @@ impl Table {
 /// A millisecond span for people, to 0.1 s: `0.9s`, `12.3s`, `36m18.6s`, `1h02m05.0s`.
 /// The one duration format of every table, summary and report; JSON keeps milliseconds.
 pub fn fmt_ms(ms: u64) -> String {
-    let tenths = ms.saturating_add(50) / 100;
-    let (h, rest) = (tenths / 36_000, tenths % 36_000);
-    let (m, rest) = (rest / 600, rest % 600);
-    let (s, d) = (rest / 10, rest % 10);
-    if h > 0 {
-        format!("{h}h{m:02}m{s:02}.{d}s")
-    } else if m > 0 {
-        format!("{m}m{s:02}.{d}s")
-    } else {
-        format!("{s}.{d}s")
-    }
+    poolcast_model::Duration(ms).readable()
 }
 
 /// A duration written the scenario's way (`36m18s550ms`, the sim's target texts) shown

@@ -430,6 +430,25 @@ impl FromStr for Duration {
     }
 }
 
+impl Duration {
+    /// The span for people, to 0.1 s (`0.9s`, `12.3s`, `36m18.6s`, `1h02m05.0s`): the one
+    /// duration format of every table, summary, report and event message. `Display` keeps
+    /// the scenario spelling (`36m18s550ms`) that parses back.
+    pub fn readable(self) -> String {
+        let tenths = self.0.saturating_add(50) / 100;
+        let (h, rest) = (tenths / 36_000, tenths % 36_000);
+        let (m, rest) = (rest / 600, rest % 600);
+        let (s, d) = (rest / 10, rest % 10);
+        if h > 0 {
+            format!("{h}h{m:02}m{s:02}.{d}s")
+        } else if m > 0 {
+            format!("{m}m{s:02}.{d}s")
+        } else {
+            format!("{s}.{d}s")
+        }
+    }
+}
+
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let mut ms = self.0;

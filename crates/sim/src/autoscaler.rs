@@ -309,7 +309,7 @@ impl Autoscaler {
                 count: 1,
                 message: format!(
                     "node {node} joined Ready {} after the scale-up request",
-                    poolcast_model::Duration(now.since(u.requested))
+                    poolcast_model::Duration(now.since(u.requested)).readable()
                 ),
             });
         }
@@ -398,8 +398,8 @@ impl Autoscaler {
                 message: format!(
                     "{count} node(s) of pool {} did not become Ready within max-node-provision-time {}; pool backed off for {}",
                     g.name,
-                    poolcast_model::Duration(max),
-                    poolcast_model::Duration(g.backoff_ms)
+                    poolcast_model::Duration(max).readable(),
+                    poolcast_model::Duration(g.backoff_ms).readable()
                 ),
             });
         }
@@ -945,7 +945,7 @@ impl Autoscaler {
                     id,
                     format!(
                         "node NotReady for {}",
-                        poolcast_model::Duration(now.since(since))
+                        poolcast_model::Duration(now.since(since)).readable()
                     ),
                 ));
             }
@@ -997,7 +997,7 @@ impl Autoscaler {
                     c,
                     m,
                     self.settings.utilization_threshold,
-                    poolcast_model::Duration(now.since(self.unneeded[&node])),
+                    poolcast_model::Duration(now.since(self.unneeded[&node])).readable(),
                     if names.is_empty() {
                         "none".to_owned()
                     } else {

@@ -251,8 +251,8 @@ pub(crate) fn from_engine(
     })
 }
 
-fn dur(ms: u64) -> poolcast_model::Duration {
-    poolcast_model::Duration(ms)
+fn dur(ms: u64) -> String {
+    poolcast_model::Duration(ms).readable()
 }
 
 fn why_cached(engine: &Engine<'_>, origin: LayerOrigin) -> String {

@@ -57,7 +57,8 @@ fn none_keeps_point_values_and_on_draws_them() {
     for m in joined_after(&point, "win") {
         assert!(
             m.ends_with(&format!(
-                "joined Ready {windows} after the scale-up request"
+                "joined Ready {} after the scale-up request",
+                windows.readable()
             )),
             "{m}"
         );

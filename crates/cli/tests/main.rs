@@ -15,7 +15,6 @@ mod props;
 mod report_browser;
 mod report_cmd;
 mod scenarios;
-mod sources;
 mod sweep_cmd;
 mod upgrade_cmd;
 mod validate_cmd;

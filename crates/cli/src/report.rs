@@ -6,7 +6,7 @@
 //! the end, so a failed run never leaves a half-written report (and a previous report in
 //! DIR stays intact until the new one is complete).
 
-mod html;
+pub(crate) mod html;
 mod markdown;
 
 use std::path::{Path, PathBuf};

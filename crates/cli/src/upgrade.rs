@@ -73,6 +73,48 @@ pub struct UpgradeArgs {
 }
 
 /// A Windows OS SKU named by `--to`, if it names one.
+/// One row per node of an upgrade's timeline (name, role, then when it was requested,
+/// cordoned, drained, reimaged, Ready and removed; `-` where it never was): the `upgrade`
+/// and `run` text and the report's Markdown share it.
+pub fn node_timeline_rows(u: &UpgradeRecord) -> Vec<Vec<String>> {
+    let f = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), fmt_ms);
+    u.nodes
+        .iter()
+        .map(|n| {
+            vec![
+                n.node.clone(),
+                n.role.clone(),
+                f(n.requested_ms),
+                f(n.cordoned_ms),
+                f(n.drained_ms),
+                f(n.reimage_ms),
+                f(n.ready_ms),
+                f(n.removed_ms),
+            ]
+        })
+        .collect()
+}
+
+/// `Started at 5m00.0s, took 31m10.0s; maxSurge 1, 4 batch(es); surge 0.52 node-hours,
+/// 0.43 USD.`: the report's one-line summary of an upgrade, in HTML and Markdown alike.
+pub fn upgrade_summary(u: &UpgradeRecord) -> String {
+    format!(
+        "Started at {}, {}; maxSurge {}, {} batch(es); surge {:.2} node-hours{}.",
+        fmt_ms(u.started_ms),
+        u.duration_ms.map_or_else(
+            || "not finished by the horizon".to_owned(),
+            |d| format!("took {}", fmt_ms(d))
+        ),
+        u.max_surge,
+        u.batches.len(),
+        u.surge_node_hours,
+        u.surge_cost.map_or_else(String::new, |c| format!(
+            ", {}",
+            crate::report::html::usd(c)
+        ))
+    )
+}
+
 fn sku_of(to: &str) -> Option<OsSku> {
     match to {
         "Windows2019" => Some(OsSku::Windows2019),
@@ -328,18 +370,8 @@ pub fn upgrade_text(u: &UpgradeRecord) -> String {
             "READY",
             "REMOVED",
         ]);
-        let f = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), fmt_ms);
-        for n in &u.nodes {
-            t.row(vec![
-                n.node.clone(),
-                n.role.clone(),
-                f(n.requested_ms),
-                f(n.cordoned_ms),
-                f(n.drained_ms),
-                f(n.reimage_ms),
-                f(n.ready_ms),
-                f(n.removed_ms),
-            ]);
+        for row in node_timeline_rows(u) {
+            t.row(row);
         }
         let _ = writeln!(out, "\nNode timeline:\n{}", t.render(2));
     }

@@ -773,22 +773,13 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         for (i, u) in o.upgrades.iter().enumerate() {
             let _ = write!(
                 h,
-                "<h3>Pool {} from {} to {}: <span class=\"{}\">{}</span></h3><p>Started at {}, {}; maxSurge {}, {} batch(es); surge {:.2} node-hours{}.</p>",
+                "<h3>Pool {} from {} to {}: <span class=\"{}\">{}</span></h3><p>{}</p>",
                 esc(&u.pool),
                 esc(&u.from),
                 esc(&u.to),
                 if u.status == "Succeeded" { "ok" } else { "bad" },
                 esc(&u.status),
-                fmt_ms(u.started_ms),
-                u.duration_ms.map_or_else(
-                    || "not finished by the horizon".to_owned(),
-                    |d| format!("took {}", fmt_ms(d))
-                ),
-                u.max_surge,
-                u.batches.len(),
-                u.surge_node_hours,
-                u.surge_cost
-                    .map_or_else(String::new, |c| format!(", {}", usd(c)))
+                esc(&crate::upgrade::upgrade_summary(u))
             );
             if !u.blockers.is_empty() {
                 h.push_str("<ul>");

@@ -370,20 +370,7 @@ pub fn page(doc: &ReportDoc) -> String {
                 cell(&u.to),
                 u.status
             );
-            let _ = writeln!(
-                m,
-                "Started at {}, {}; maxSurge {}, {} batch(es); surge {:.2} node-hours{}.\n",
-                fmt_ms(u.started_ms),
-                u.duration_ms.map_or_else(
-                    || "not finished by the horizon".to_owned(),
-                    |d| format!("took {}", fmt_ms(d))
-                ),
-                u.max_surge,
-                u.batches.len(),
-                u.surge_node_hours,
-                u.surge_cost
-                    .map_or_else(String::new, |c| format!(", {}", usd(c)))
-            );
+            let _ = writeln!(m, "{}\n", crate::upgrade::upgrade_summary(u));
             for b in &u.blockers {
                 let _ = writeln!(m, "- `{}`: {}", b.code, cell(&b.message));
             }
@@ -391,23 +378,7 @@ pub fn page(doc: &ReportDoc) -> String {
                 m.push('\n');
             }
             chart(&mut m, doc, &crate::figures::upgrade_chart_id(i));
-            let f = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), fmt_ms);
-            let rows: Vec<Vec<String>> = u
-                .nodes
-                .iter()
-                .map(|n| {
-                    vec![
-                        n.node.clone(),
-                        n.role.clone(),
-                        f(n.requested_ms),
-                        f(n.cordoned_ms),
-                        f(n.drained_ms),
-                        f(n.reimage_ms),
-                        f(n.ready_ms),
-                        f(n.removed_ms),
-                    ]
-                })
-                .collect();
+            let rows = crate::upgrade::node_timeline_rows(u);
             if !rows.is_empty() {
                 table(
                     &mut m,

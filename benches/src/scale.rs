@@ -94,18 +94,39 @@ pub fn scale_scenario_yaml(nodes: u32, pods: u32) -> String {
         let cpu = [250, 400, 500][i % 3];
         let mem = [768, 1024, 1536][(i / 3) % 3];
         let at = (i * 131) % 1200;
-        let _ = writeln!(
-            y,
-            "  - name: win{i:03}\n    kind: Deployment\n    replicas: {r}\n    \
-             image: contoso.azurecr.io/win{i:03}/web:4.0\n    \
-             requests: {{cpu: {cpu}m, memory: {mem}Mi}}\n    \
-             nodeSelector: {{kubernetes.io/os: windows}}\n    \
-             tolerations: [{{key: os, operator: Equal, value: windows, effect: NoSchedule}}]\n    \
-             startup: 15s\n    arrival: {{at: {at}s}}"
+        windows_deployment(
+            &mut y,
+            &format!("win{i:03}"),
+            *r,
+            &format!("contoso.azurecr.io/win{i:03}/web:4.0"),
+            (cpu, mem),
+            at,
         );
     }
     y.push_str("sim: {seed: 1, horizon: 1h, sampleEvery: 1m}\n");
     y
+}
+
+/// One Windows Deployment entry of the generated scenarios: an OS selector and the
+/// `os=windows:NoSchedule` toleration, requests of `cpu` millicores and `mem` MiB, created
+/// `at` seconds in.
+fn windows_deployment(
+    y: &mut String,
+    name: &str,
+    replicas: impl std::fmt::Display,
+    image: &str,
+    (cpu, mem): (impl std::fmt::Display, impl std::fmt::Display),
+    at: impl std::fmt::Display,
+) {
+    let _ = writeln!(
+        y,
+        "  - name: {name}\n    kind: Deployment\n    replicas: {replicas}\n    \
+         image: {image}\n    \
+         requests: {{cpu: {cpu}m, memory: {mem}Mi}}\n    \
+         nodeSelector: {{kubernetes.io/os: windows}}\n    \
+         tolerations: [{{key: os, operator: Equal, value: windows, effect: NoSchedule}}]\n    \
+         startup: 15s\n    arrival: {{at: {at}s}}"
+    );
 }
 
 /// The "many small workloads" shape: `nodes` nodes in all (a 3-node Linux system pool,
@@ -155,14 +176,13 @@ pub fn many_small_yaml(nodes: u32, workloads: u32, replicas: u32) -> String {
         } else {
             let cpu = [250, 400, 500][i as usize % 3];
             let mem = [512, 768, 1024][(i as usize / 3) % 3];
-            let _ = writeln!(
-                y,
-                "  - name: web{i:04}\n    kind: Deployment\n    replicas: {replicas}\n    \
-                 image: contoso.azurecr.io/shared/web:4.0\n    \
-                 requests: {{cpu: {cpu}m, memory: {mem}Mi}}\n    \
-                 nodeSelector: {{kubernetes.io/os: windows}}\n    \
-                 tolerations: [{{key: os, operator: Equal, value: windows, effect: NoSchedule}}]\n    \
-                 startup: 15s\n    arrival: {{at: {at}s}}"
+            windows_deployment(
+                &mut y,
+                &format!("web{i:04}"),
+                replicas,
+                "contoso.azurecr.io/shared/web:4.0",
+                (cpu, mem),
+                at,
             );
         }
     }

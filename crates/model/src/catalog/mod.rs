@@ -12,6 +12,7 @@ mod csv;
 mod estimate;
 
 pub mod aks;
+pub mod disk_prices;
 pub mod disks;
 pub mod images;
 pub mod provisioning;

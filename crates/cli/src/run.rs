@@ -99,6 +99,7 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
         "VM SIZE",
         "NODES",
         "USD/NODE-H",
+        "OF WHICH DISK",
         "PRICE",
         "USD/H",
         "NODE-H",
@@ -115,6 +116,11 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
             p.nodes.to_string(),
             p.price_per_node_hour
                 .map_or_else(|| "unpriced".into(), |v| format!("{v:.3}")),
+            match p.disk_per_node_hour {
+                None => "unpriced".into(),
+                Some(d) if p.disk_estimated => format!("{d:.3} estimated"),
+                Some(d) => format!("{d:.3}"),
+            },
             p.price_basis.clone().unwrap_or_else(|| "-".into()),
             p.cost_per_hour
                 .map_or_else(|| "unpriced".into(), |v| format!("{v:.2}")),
@@ -148,23 +154,31 @@ pub fn summary_text(o: &Outcome, region: &str) -> String {
             s.cost.unpriced_pools.join(", ")
         )
     };
+    let estimated = if s.cost.estimated {
+        format!(
+            "; OS disk prices ESTIMATED (East US price) or unpriced for: {}",
+            s.cost.estimated_pools.join(", ")
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "Cost, steady (nodes at the end{tier}): {:.2} {cur}/hour, {:.2} {cur}/month (730 h)\nCost over the run: {:.2} {cur} for {:.1} node-hours in {:.1} h\n(prices in {region}; price basis per pool above){unpriced}",
+        "Cost, steady (nodes at the end): {:.2} {cur}/hour, {:.2} {cur}/month (730 h) = VMs {:.2} + OS disks {:.2} + AKS {} tier {:.2} per hour\nCost over the run: {:.2} {cur} for {:.1} node-hours in {:.1} h = VMs {:.2} + OS disks {:.2} + AKS tier {:.2}\n(prices in {region}, {}; basis per pool above){unpriced}{estimated}",
         s.cost.per_hour,
         s.cost.per_month,
+        s.cost.vms_per_hour,
+        s.cost.disks_per_hour,
+        s.cost.tier,
+        s.cost.tier_fee_per_hour,
         s.cost.run_cost,
         s.cost.node_hours,
         s.cost.run_hours,
+        s.cost.run_vms,
+        s.cost.run_disks,
+        s.cost.run_tier_fee,
+        s.cost.basis,
         cur = s.cost.currency,
-        tier = if s.cost.tier_fee_per_hour > 0.0 {
-            format!(
-                " + AKS {} tier {:.2}/hour",
-                s.cost.tier, s.cost.tier_fee_per_hour
-            )
-        } else {
-            String::new()
-        },
     );
     if !o.node_events.is_empty() {
         let _ = write!(out, "\nCluster autoscaler:\n{}", node_events_table(o));

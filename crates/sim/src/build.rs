@@ -101,6 +101,14 @@ pub struct PoolPlan {
     pub price_per_hour: Option<f64>,
     /// Where that price comes from (`published`, `rule`, ...; `resolve::NodeShape`).
     pub price_basis: Option<String>,
+    /// The VM part of `price_per_hour`.
+    pub vm_price_per_hour: Option<f64>,
+    /// The OS disk part (`None`: the disk tier is unpriced).
+    pub disk_price_per_hour: Option<f64>,
+    /// The OS disk's SKU, tier and price source.
+    pub disk_basis: String,
+    /// The disk price is borrowed from East US.
+    pub disk_estimated: bool,
     /// Labels every node carries (hostname and zone are added per node).
     pub labels: BTreeMap<String, String>,
     /// Node taints.
@@ -176,6 +184,8 @@ pub struct Plan {
     pub tier: &'static str,
     /// Cluster-management fee, USD per cluster-hour.
     pub tier_fee_per_hour: f64,
+    /// What the prices are (`resolve::pool::pricing_basis`).
+    pub pricing_basis: String,
     /// Assumptions to report.
     pub assumptions: Vec<Assumption>,
 }
@@ -362,6 +372,7 @@ pub fn build_from(r: &Resolved<'_>, seed: u64, horizon_ms: u64) -> Plan {
         provider: scn.cluster.provider,
         tier: r.tier,
         tier_fee_per_hour: r.tier_fee_per_hour,
+        pricing_basis: r.pricing_basis.clone(),
         assumptions: r.assumptions.clone(),
     }
 }
@@ -629,6 +640,10 @@ fn pool_plan(r: &Resolved<'_>, rp: &ResolvedPool<'_>, workloads: &[WorkloadPlan]
         vm_size: shape.vm_size.clone(),
         price_per_hour: shape.price_per_hour,
         price_basis: shape.price_basis.clone(),
+        vm_price_per_hour: shape.vm_price_per_hour,
+        disk_price_per_hour: shape.disk_price_per_hour,
+        disk_basis: shape.disk_basis.clone(),
+        disk_estimated: shape.disk_estimated,
         labels: pool_labels(r, rp),
         taints: pool.taints.clone(),
         zones,

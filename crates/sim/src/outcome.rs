@@ -286,8 +286,17 @@ pub struct PoolSummary {
     pub vm_size: String,
     /// Nodes alive at the horizon.
     pub nodes: u32,
-    /// USD per node-hour used for cost (None when no price is known).
+    /// USD per node-hour the organisation pays: VM after `cluster.pricing` plus the OS
+    /// disk (None when the VM has no price).
     pub price_per_node_hour: Option<f64>,
+    /// The VM part of `price_per_node_hour`.
+    pub vm_per_node_hour: Option<f64>,
+    /// The OS disk part (monthly price / 730 h; 0 for ephemeral; None: disk unpriced).
+    pub disk_per_node_hour: Option<f64>,
+    /// The OS disk's SKU, tier and price source.
+    pub disk_basis: String,
+    /// The disk price is East US's, borrowed for this region.
+    pub disk_estimated: bool,
     /// Pool cost per hour at the horizon.
     pub cost_per_hour: Option<f64>,
     /// Where the price comes from: `published`, `rule` (Windows = Linux + the licence per
@@ -300,7 +309,8 @@ pub struct PoolSummary {
     pub run_cost: Option<f64>,
 }
 
-/// What the cluster's nodes cost, at list prices: the steady figure (the nodes alive at
+/// What the cluster costs the organisation (list prices after `cluster.pricing`, OS
+/// disks and the AKS tier fee included): the steady figure (the nodes alive at
 /// the horizon, per hour and per 730-hour month) and the cost over the run (node-hours
 /// actually used).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -312,6 +322,16 @@ pub struct Cost {
     pub tier: &'static str,
     /// Its cluster-management fee per hour (included in every sum below).
     pub tier_fee_per_hour: f64,
+    /// What the prices are: `list` (pay-as-you-go) or `paid after cluster.pricing: ...`.
+    pub basis: String,
+    /// Steady: the VMs' part of `per_hour`.
+    pub vms_per_hour: f64,
+    /// Steady: the OS disks' part of `per_hour` (`per_hour` = VMs + disks + tier fee).
+    pub disks_per_hour: f64,
+    /// Some OS disk price is East US's, borrowed for the region (`estimatedPools`).
+    pub estimated: bool,
+    /// Pools whose disk price is estimated or whose disk tier is unpriced.
+    pub estimated_pools: Vec<String>,
     /// Steady: USD per hour of the nodes alive at the horizon (priced pools only) plus the
     /// tier fee.
     pub per_hour: f64,
@@ -329,6 +349,12 @@ pub struct Cost {
     /// USD over the run: node-hours x price of the priced pools, plus the tier fee for
     /// the run's hours.
     pub run_cost: f64,
+    /// Over the run: the VMs' part of `run_cost`.
+    pub run_vms: f64,
+    /// Over the run: the OS disks' part.
+    pub run_disks: f64,
+    /// Over the run: the tier fee's part (`run_cost` = VMs + disks + fee).
+    pub run_tier_fee: f64,
 }
 
 /// Peak requested/allocatable fractions over the samples.

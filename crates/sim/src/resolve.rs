@@ -130,6 +130,8 @@ pub struct Resolved<'a> {
     pub tier: &'static str,
     /// Its cluster-management fee, USD per cluster-hour, after `cluster.pricing`'s discount.
     pub tier_fee_per_hour: f64,
+    /// What the prices are (`pool::pricing_basis`).
+    pub pricing_basis: String,
     /// The approximations behind the resolved values.
     pub assumptions: Vec<Assumption>,
 }
@@ -216,6 +218,7 @@ pub fn resolve<'a>(scn: &'a Scenario, cat: &'a Catalog) -> Result<Resolved<'a>, 
     Ok(Resolved {
         tier,
         tier_fee_per_hour,
+        pricing_basis: pool::pricing_basis(scn),
         scenario: scn,
         k8s_minor: minor,
         aks,

@@ -48,7 +48,22 @@ fn steady_and_run_costs_use_region_prices_with_their_basis() {
     assert!(c.complete && c.unpriced_pools.is_empty());
     assert_eq!(c.tier, "free");
     assert_eq!(c.tier_fee_per_hour, 0.0);
-    let per_hour = 2.0 * lin + 3.0 * win;
+    assert_eq!(c.basis, "list");
+    // Both 4-vCPU sizes get AKS's default managed P10 (their temp disks are under 128 GiB):
+    // 19.71 USD/month, the East US price, estimated for southcentralus.
+    let disk = 19.71 / 730.0;
+    assert!(c.estimated);
+    assert_eq!(c.estimated_pools, ["system", "win"]);
+    let w = &o.summary.nodes_by_pool["win"];
+    assert!((w.disk_per_node_hour.unwrap() - disk).abs() < 1e-4, "{w:?}");
+    assert!(w.disk_estimated && w.disk_basis.contains("P10"));
+    let per_hour = 2.0 * (lin + disk) + 3.0 * (win + disk);
+    assert!((c.vms_per_hour - (2.0 * lin + 3.0 * win)).abs() < 1e-3, "{c:?}");
+    assert!((c.disks_per_hour - 5.0 * disk).abs() < 1e-3, "{c:?}");
+    assert!(
+        (c.per_hour - (c.vms_per_hour + c.disks_per_hour + c.tier_fee_per_hour)).abs() < 1e-3
+    );
+    assert!((c.run_cost - (c.run_vms + c.run_disks + c.run_tier_fee)).abs() < 1e-3);
     assert!((c.per_hour - per_hour).abs() < 1e-3, "{c:?}");
     assert!((c.per_month - per_hour * 730.0).abs() < 1.0, "{c:?}");
     // Five nodes from time zero for two hours.
@@ -70,10 +85,14 @@ fn pricing_adjustments_and_tier_fee_apply() {
         .and_then(|s| s.price("southcentralus", Os::Linux))
         .unwrap();
     let w = &o.summary.nodes_by_pool["win"];
-    // Hybrid Benefit: the Linux rate, then 50% and 10% off.
+    // Hybrid Benefit: the Linux rate, then 50% and 10% off; the P10 OS disk gets the 10%
+    // discount but no commitment (commitments cover compute).
+    let disk = 19.71 / 730.0 * 0.9;
     let want = linux_rate * 0.5 * 0.9;
+    assert!((w.vm_per_node_hour.unwrap() - want).abs() < 1e-4, "{w:?}");
+    assert!((w.disk_per_node_hour.unwrap() - disk).abs() < 1e-4, "{w:?}");
     assert!(
-        (w.price_per_node_hour.unwrap() - want).abs() < 1e-4,
+        (w.price_per_node_hour.unwrap() - (want + disk)).abs() < 1e-4,
         "{w:?}"
     );
     let basis = w.price_basis.as_deref().unwrap();
@@ -90,6 +109,14 @@ fn pricing_adjustments_and_tier_fee_apply() {
         .filter_map(|p| p.cost_per_hour)
         .sum();
     assert!((c.per_hour - (nodes + 0.09)).abs() < 1e-3, "{c:?}");
+    // Totals = VMs + OS disks + tier fee, steady and over the run (2 h).
+    assert!((c.per_hour - (c.vms_per_hour + c.disks_per_hour + 0.09)).abs() < 1e-3);
+    assert!((c.run_tier_fee - 0.18).abs() < 1e-9, "{c:?}");
+    assert!((c.run_cost - (c.run_vms + c.run_disks + c.run_tier_fee)).abs() < 1e-3);
+    assert_eq!(
+        c.basis,
+        "paid after cluster.pricing: savings plan 3y at 50% on VMs, 10% discount, Azure Hybrid Benefit on Windows pools"
+    );
 }
 
 #[test]

@@ -112,16 +112,18 @@ fn windows_pool_is_never_sized_on_linux_prices() {
         let sku = cat.vm_sku(&a.vm_size).unwrap();
         let windows = sku.price("eastus", Os::Windows).unwrap();
         let linux = sku.price("eastus", Os::Linux).unwrap();
-        assert!((a.price_per_hour.unwrap() - windows).abs() < 1e-4, "{a:?}");
+        // The node-hour the organisation pays: the Windows VM plus its OS disk.
+        let disk = os_disk_hour(sku);
+        assert!(
+            (a.price_per_hour.unwrap() - (windows + disk)).abs() < 1e-4,
+            "{a:?}"
+        );
         assert!(windows > linux);
     }
     let l = r.layout.iter().find(|l| l.pool == "win22").unwrap();
-    let windows = cat
-        .vm_sku(&l.vm_size)
-        .unwrap()
-        .price("eastus", Os::Windows)
-        .unwrap();
-    let want = windows * f64::from(l.nodes) * 730.0;
+    let sku = cat.vm_sku(&l.vm_size).unwrap();
+    let windows = sku.price("eastus", Os::Windows).unwrap();
+    let want = (windows + os_disk_hour(sku)) * f64::from(l.nodes) * 730.0;
     assert!((l.cost_per_month.unwrap() - want).abs() < 0.01);
 
     // With Azure Hybrid Benefit the same pool is billed at the Linux rate.
@@ -139,12 +141,12 @@ fn windows_pool_is_never_sized_on_linux_prices() {
         .iter()
         .filter(|a| a.price_per_hour.is_some())
     {
-        let linux = cat
-            .vm_sku(&a.vm_size)
-            .unwrap()
-            .price("eastus", Os::Linux)
-            .unwrap();
-        assert!((a.price_per_hour.unwrap() - linux).abs() < 1e-4, "{a:?}");
+        let sku = cat.vm_sku(&a.vm_size).unwrap();
+        let linux = sku.price("eastus", Os::Linux).unwrap();
+        assert!(
+            (a.price_per_hour.unwrap() - (linux + os_disk_hour(sku))).abs() < 1e-4,
+            "{a:?}"
+        );
     }
 }
 
@@ -523,4 +525,110 @@ fn autoscaled_pools_get_min_for_the_steady_load_and_max_for_the_burst() {
     let applied = r.apply(&s);
     let p = applied.pools.iter().find(|p| p.name == "apps").unwrap();
     assert_eq!(p.autoscale.map(|x| (x.min, x.max)), Some((3, 12)));
+}
+
+/// The OS disk the win22 pool's nodes get on `sku`, USD per node-hour (East US list).
+fn os_disk_hour(sku: &poolcast_model::catalog::VmSku) -> f64 {
+    use poolcast_model::catalog::{disk_prices, disks};
+    let pool = estate().pools.into_iter().find(|p| p.name == "win22").unwrap();
+    let d = disks::os_disk_for(sku, pool.os_disk.as_ref()).unwrap();
+    disk_prices::os_disk_price(sku, &d, "eastus")
+        .per_hour()
+        .unwrap()
+}
+
+/// A Windows pool choosing between two 4-vCPU / 8-GiB sizes whose order flips with Azure
+/// Hybrid Benefit (East US, per node-hour, OS disk included): Standard_D4als_v6 is the
+/// cheaper Linux rate (0.161 + a P10 Premium SSD 19.71/730) but the dearer Windows one
+/// (0.345 + P10); Standard_A4_v2 takes no premium storage (Standard SSD E10 9.60/730) and
+/// carries a smaller Windows licence (Linux 0.191, Windows 0.286).
+fn ahb_flip(pricing: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+apiVersion: poolcast/v1
+kind: Scenario
+metadata: {{name: ahb-flip}}
+cluster:
+  kubernetesVersion: "1.33"
+  region: eastus
+{pricing}
+pools:
+  - name: system
+    mode: System
+    os: linux
+    vmSize: Standard_D4s_v5
+    count: 2
+  - name: win
+    os: windows
+    osSku: Windows2022
+    vmSize: [Standard_D4als_v6, Standard_A4_v2]
+    count: auto
+    taints: ["os=windows:NoSchedule"]
+workloads:
+  - name: app
+    kind: Deployment
+    replicas: 6
+    image: mcr.microsoft.com/windows/nanoserver:ltsc2022
+    requests: {{cpu: 1, memory: 1Gi}}
+    nodeSelector: {{kubernetes.io/os: windows}}
+    tolerations: [{{key: os, operator: Equal, value: windows, effect: NoSchedule}}]
+sim: {{seed: 1, horizon: 1h}}
+"#
+    ))
+}
+
+fn recommended(r: &PlanReport, pool: &str) -> String {
+    r.sizing
+        .iter()
+        .find(|s| s.pool == pool)
+        .and_then(|s| s.recommended.clone())
+        .unwrap()
+}
+
+#[test]
+fn azure_hybrid_benefit_flips_the_cheapest_windows_size() {
+    let list = planned(&ahb_flip(""));
+    assert!(list.feasible, "{:?}", list.infeasible_reason);
+    assert_eq!(recommended(&list, "win"), "Standard_A4_v2");
+    assert_eq!(list.cost.basis, "list");
+    let ahb = planned(&ahb_flip("  pricing: {azureHybridBenefit: true}"));
+    assert!(ahb.feasible, "{:?}", ahb.infeasible_reason);
+    assert_eq!(recommended(&ahb, "win"), "Standard_D4als_v6");
+    let win = ahb.sizing.iter().find(|s| s.pool == "win").unwrap();
+    assert_eq!(win.pricing, Pricing::WindowsHybridBenefit);
+    assert_eq!(
+        ahb.cost.basis,
+        "paid after cluster.pricing: Azure Hybrid Benefit on Windows pools"
+    );
+    // Each alternative is priced at what is paid: the Linux rate plus the OS disk.
+    let cat = Catalog::builtin();
+    for a in &win.alternatives {
+        let sku = cat.vm_sku(&a.vm_size).unwrap();
+        let linux = sku.price("eastus", Os::Linux).unwrap();
+        let disk = if a.vm_size == "Standard_A4_v2" { 9.60 } else { 19.71 } / 730.0;
+        assert!(
+            (a.price_per_hour.unwrap() - (linux + disk)).abs() < 1e-4,
+            "{a:?}"
+        );
+    }
+    assert!(ahb.cost.per_month < list.cost.per_month);
+}
+
+#[test]
+fn plan_cost_includes_the_tier_fee_and_discounts() {
+    let r = planned(&ahb_flip(
+        "  tier: standard\n  pricing: {discountPercent: 20}",
+    ));
+    assert_eq!(r.cost.tier, "standard");
+    // 0.10 per cluster-hour, 20% off.
+    assert!((r.cost.tier_fee_per_hour - 0.08).abs() < 1e-9);
+    let nodes: f64 = r.layout.iter().filter_map(|l| l.cost_per_month).sum();
+    assert!(
+        (r.cost.per_month - (nodes + 0.08 * 730.0)).abs() < 0.05,
+        "{} vs {nodes}",
+        r.cost.per_month
+    );
+    // The discount applies to every candidate alike, so the Windows choice stays.
+    assert_eq!(recommended(&r, "win"), "Standard_A4_v2");
+    assert!(!r.cost.estimated, "East US disk prices are sourced");
 }

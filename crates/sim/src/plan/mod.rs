@@ -33,7 +33,7 @@ pub mod report;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use poolcast_model::catalog::{aks, select, Arch, Catalog};
+use poolcast_model::catalog::{aks, disks as catalog_disks, select, Arch, Catalog};
 use poolcast_model::scenario::{
     Count, Os, OsDiskType, PoolMode, Provider, Scenario, Targets, VmSize,
 };
@@ -232,6 +232,17 @@ impl PlanReport {
     }
 }
 
+/// Azure Hybrid Benefit for a pool: its own `azureHybridBenefit` or
+/// `cluster.pricing.azureHybridBenefit` (every Windows pool).
+fn hybrid_benefit(scn: &Scenario, p: &poolcast_model::scenario::Pool) -> bool {
+    p.azure_hybrid_benefit
+        || scn
+            .cluster
+            .pricing
+            .as_ref()
+            .is_some_and(|x| x.azure_hybrid_benefit)
+}
+
 fn pricing_of(os: Os, ahb: bool, inline: bool) -> Pricing {
     match (inline, os, ahb) {
         (true, _, _) => Pricing::Inline,
@@ -418,7 +429,7 @@ impl Ctx {
             }
             let pricing = pricing_of(
                 p.os,
-                p.azure_hybrid_benefit,
+                hybrid_benefit(&base, p),
                 matches!(p.vm_size, VmSize::Inline(_)),
             );
             let mut cands = Vec::new();
@@ -455,7 +466,15 @@ impl Ctx {
                         name: x.name.clone().unwrap_or_else(|| "inline".into()),
                         vcpu: u32::try_from(x.cpu.millis().div_ceil(1000)).unwrap_or(u32::MAX),
                         memory: x.memory,
-                        price: x.price_per_hour,
+                        price: {
+                            let sku = crate::resolve::pool::inline_sku(&x);
+                            catalog_disks::os_disk_for(&sku, p.os_disk.as_ref())
+                                .ok()
+                                .and_then(|d| {
+                                    crate::resolve::pool::paid_price(&base, p, &sku, &d, &region)
+                                        .per_hour
+                                })
+                        },
                         allowed: Ok(()),
                         vm: VmSize::Inline(x),
                         bound: Bound::AtLeast {
@@ -465,7 +484,7 @@ impl Ctx {
                         generous: 1,
                     },
                     VmSize::Named(n) => {
-                        candidate(cat, &n, p.os, p.mode, pricing, &region, aks_rules)
+                        candidate(cat, &base, p, &n, pricing, &region, aks_rules)
                     }
                     // `names` holds single sizes only.
                     VmSize::Candidates(_) | VmSize::Auto(_) => continue,
@@ -1118,6 +1137,7 @@ impl Ctx {
         let mut pools = Vec::new();
         let mut per_hour = 0.0;
         let mut complete = true;
+        let mut estimated = false;
         for (i, p) in scn.pools.iter().enumerate() {
             let pp = &plan.pools[i];
             let k = self.sized.iter().position(|sp| sp.index == i);
@@ -1139,9 +1159,12 @@ impl Ctx {
                 None if nodes > 0 => complete = false,
                 None => {}
             }
+            if nodes > 0 && (pp.disk_estimated || pp.disk_price_per_hour.is_none()) {
+                estimated = true;
+            }
             let range = k.and_then(|k| fin.ranges.get(k).copied().flatten());
             let nodes = range.map_or(nodes, |r| r.min);
-            let mut l = pool_layout(p, pp, nodes, k.is_some());
+            let mut l = pool_layout(&scn, p, pp, nodes, k.is_some());
             if let Some(r) = range {
                 l.autoscale = Some(r);
             }
@@ -1339,9 +1362,13 @@ impl Ctx {
             sizing,
             cost: PlanCost {
                 currency: "USD",
-                per_hour: round4(per_hour),
-                per_month: round4(per_hour * HOURS_PER_MONTH),
+                basis: plan.pricing_basis.clone(),
+                tier: plan.tier,
+                tier_fee_per_hour: round4(plan.tier_fee_per_hour),
+                per_hour: round4(per_hour + plan.tier_fee_per_hour),
+                per_month: round4((per_hour + plan.tier_fee_per_hour) * HOURS_PER_MONTH),
                 complete,
+                estimated,
             },
             verification: eval.targets.clone(),
             runs: self.runs.load(Ordering::Relaxed),
@@ -1352,6 +1379,7 @@ impl Ctx {
 /// A pool as `az`/Bicep need it, from the scenario pool `p` and its built plan `pp`, at
 /// `nodes` (for an autoscaled pool, its `min`), with the HA notes the emitters print.
 fn pool_layout(
+    scn: &Scenario,
     p: &poolcast_model::scenario::Pool,
     pp: &build::PoolPlan,
     nodes: u32,
@@ -1359,11 +1387,14 @@ fn pool_layout(
 ) -> PoolLayout {
     let pricing = pricing_of(
         p.os,
-        p.azure_hybrid_benefit,
+        hybrid_benefit(scn, p),
         matches!(p.vm_size, VmSize::Inline(_)),
     );
     let price = pp.price_per_hour;
     let mut notes = Vec::new();
+    if pp.disk_estimated || pp.disk_price_per_hour.is_none() {
+        notes.push(format!("OS disk: {}", pp.disk_basis));
+    }
     let z = u32::try_from(p.zones.len()).unwrap_or(1);
     let counts: Vec<u32> = match p.autoscale {
         Some(a) => vec![a.min, a.max],
@@ -1416,7 +1447,7 @@ fn pool_layout(
             OsDiskType::Ephemeral => "Ephemeral".to_owned(),
         }),
         os_disk_size_gib: p.os_disk.and_then(|d| d.size_gib),
-        azure_hybrid_benefit: p.azure_hybrid_benefit,
+        azure_hybrid_benefit: hybrid_benefit(scn, p),
         pricing,
         price_per_hour: price.map(round4),
         cost_per_month: price.map(|pr| round4(pr * f64::from(nodes) * HOURS_PER_MONTH)),
@@ -1450,7 +1481,7 @@ pub fn layout(scenario: &Scenario) -> Result<Vec<PoolLayout>, PlanError> {
                 (_, Some(a)) => a.min,
                 _ => u32::try_from(p.nodes.len()).unwrap_or(u32::MAX),
             };
-            pool_layout(p, pp, nodes, false)
+            pool_layout(scenario, p, pp, nodes, false)
         })
         .collect())
 }
@@ -1458,13 +1489,14 @@ pub fn layout(scenario: &Scenario) -> Result<Vec<PoolLayout>, PlanError> {
 /// A catalog size as a candidate for a pool, with the AKS rules and price it must pass.
 fn candidate(
     cat: &Catalog,
+    scn: &Scenario,
+    pool: &poolcast_model::scenario::Pool,
     name: &str,
-    os: Os,
-    mode: PoolMode,
     pricing: Pricing,
     region: &str,
     aks_rules: bool,
 ) -> Cand {
+    let (os, mode) = (pool.os, pool.mode);
     let unset = Bound::AtLeast {
         nodes: 0,
         binding: None,
@@ -1481,7 +1513,12 @@ fn candidate(
             generous: 1,
         };
     };
-    let price = sku.price(region, price_os(pricing));
+    // What the organisation pays per node-hour: the VM after cluster.pricing (Hybrid
+    // Benefit, commitment, discount) plus the OS disk this size gets.
+    let disk = catalog_disks::os_disk_for(sku, pool.os_disk.as_ref());
+    let price = disk.as_ref().ok().and_then(|d| {
+        crate::resolve::pool::paid_price(scn, pool, sku, d, region).per_hour
+    });
     let pool_ok = match mode {
         PoolMode::User => sku.aks_user,
         PoolMode::System => sku.aks_system,
@@ -1493,6 +1530,8 @@ fn candidate(
         })
     } else if os == Os::Windows && sku.arch == Arch::Arm64 {
         Err("Arm64 sizes do not run Windows nodes".to_owned())
+    } else if let Err(e) = &disk {
+        Err(format!("its OS disk: {e}"))
     } else if price.is_none() {
         Err(format!(
             "no {} price for {region} in the catalog",

@@ -238,12 +238,22 @@ pub struct AutoscaleRange {
 pub struct PlanCost {
     /// Currency.
     pub currency: &'static str,
-    /// USD per hour.
+    /// What the prices are: `list` or `paid after cluster.pricing: ...` (candidates are
+    /// ranked on the same basis, OS disks included).
+    pub basis: String,
+    /// AKS pricing tier (`free`, `standard`, `premium`; `none` for provider generic).
+    pub tier: &'static str,
+    /// Its fee per cluster-hour, included in `per_hour` and `per_month`.
+    pub tier_fee_per_hour: f64,
+    /// USD per hour: the layout's nodes (VM + OS disk) plus the tier fee.
     pub per_hour: f64,
     /// USD per month (730 h).
     pub per_month: f64,
     /// False when a pool has no price.
     pub complete: bool,
+    /// Some pool's OS disk price is borrowed from East US or unpriced (the layout's
+    /// notes say which).
+    pub estimated: bool,
 }
 
 /// The targets the plan was held to, as written.

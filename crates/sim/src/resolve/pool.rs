@@ -22,12 +22,22 @@ pub struct NodeShape {
     pub vm_size: String,
     /// `kubernetes.io/arch`.
     pub arch: &'static str,
-    /// USD per hour.
+    /// USD per node-hour the organisation pays: the VM after `cluster.pricing` plus its
+    /// OS disk (monthly price / 730 h, after the discount); `None` when the VM is unpriced.
     pub price_per_hour: Option<f64>,
     /// Where the price comes from: `published`, `rule` (Windows = Linux + licence),
     /// `linux rate (Azure Hybrid Benefit)` or `inline`, then any `cluster.pricing`
     /// adjustment; `None` when unpriced.
     pub price_basis: Option<String>,
+    /// The VM part of `price_per_hour`.
+    pub vm_price_per_hour: Option<f64>,
+    /// The OS disk part of `price_per_hour` (0 for ephemeral; `None`: the disk tier has no
+    /// price, left out of `price_per_hour` and named in `disk_basis`).
+    pub disk_price_per_hour: Option<f64>,
+    /// The OS disk's SKU, tier and price source (`estimated` outside East US).
+    pub disk_basis: String,
+    /// The disk price is East US's, borrowed for this region.
+    pub disk_estimated: bool,
     /// Allocatable.
     pub allocatable: Res,
     /// Kubelet parameters.
@@ -47,7 +57,7 @@ pub fn default_uncompressed(_os: Os, compressed: u64) -> u64 {
 }
 
 /// An inline VM size as a catalog record, so the same disk and reservation rules apply.
-fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
+pub fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
     let temp = i.temp_disk.unwrap_or_default();
     VmSku {
         name: i.name.clone().unwrap_or_else(|| "inline".to_owned()),
@@ -88,49 +98,29 @@ pub fn node_shape(
     let hybrid = pool.azure_hybrid_benefit || pricing.azure_hybrid_benefit;
     let price_os = if hybrid { Os::Linux } else { pool.os };
     let owned;
-    let (sku, price, price_basis): (&VmSku, Option<f64>, Option<String>) = match &pool.vm_size {
+    let sku: &VmSku = match &pool.vm_size {
         VmSize::Inline(i) => {
             owned = inline_sku(i);
-            (
-                &owned,
-                i.price_per_hour,
-                i.price_per_hour.map(|_| "inline".to_owned()),
-            )
+            &owned
+        }
+        VmSize::Auto(req) => {
+            catalog::select::cheapest(cat, req, pool.os, pool.mode, region, price_os, aks)
+                .ok_or_else(|| {
+                    SimError::Invalid(format!(
+                        "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
+                        pool.name
+                    ))
+                })?
         }
         v => {
-            let sku = match v {
-                VmSize::Auto(req) => {
-                    catalog::select::cheapest(cat, req, pool.os, pool.mode, region, price_os, aks)
-                        .ok_or_else(|| {
-                            SimError::Invalid(format!(
-                                "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
-                                pool.name
-                            ))
-                        })?
-                }
-                _ => {
-                    let name = v.primary_name().unwrap_or_default();
-                    cat.vm_sku(name)
-                        .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?
-                }
-            };
-            let list = sku.price(region, price_os);
-            let basis = match (pool.os, hybrid) {
-                _ if list.is_none() => None,
-                (Os::Windows, true) => Some("linux rate (Azure Hybrid Benefit)"),
-                (Os::Windows, false) => sku.windows_basis(region).map(PriceBasis::label),
-                (Os::Linux, _) => Some(PriceBasis::Published.label()),
-            };
-            let (price, adjusted) = adjust(list, &pricing);
-            let basis = basis.map(|b| match adjusted {
-                Some(a) => format!("{b}, {a}"),
-                None => b.to_owned(),
-            });
-            (sku, price, basis)
+            let name = v.primary_name().unwrap_or_default();
+            cat.vm_sku(name)
+                .ok_or_else(|| SimError::UnknownVmSize(name.to_owned()))?
         }
     };
     let disk = catalog::disks::os_disk_for(sku, pool.os_disk.as_ref())
         .map_err(|e| SimError::Invalid(format!("pool {}: {e}", pool.name)))?;
+    let paid = paid_price(scn, pool, sku, &disk, region);
     let max_pods = pool.max_pods.unwrap_or_else(|| {
         if aks {
             catalog::aks::default_max_pods(scn.cluster.network_plugin)
@@ -198,8 +188,12 @@ pub fn node_shape(
     Ok(NodeShape {
         vm_size: sku.name.clone(),
         arch: sku.arch.label(),
-        price_per_hour: price,
-        price_basis,
+        price_per_hour: paid.per_hour,
+        price_basis: paid.basis,
+        vm_price_per_hour: paid.vm,
+        disk_price_per_hour: paid.disk,
+        disk_basis: paid.disk_basis,
+        disk_estimated: paid.disk_estimated,
         allocatable,
         kubelet: KubeletParams {
             os: pool.os,
@@ -241,6 +235,112 @@ pub fn node_shape(
         },
         provision_ms: provision.as_ms(),
     })
+}
+
+/// What the outputs' prices are: `list` (pay-as-you-go list prices) or `paid after
+/// cluster.pricing: <what applies>`.
+pub fn pricing_basis(scn: &Scenario) -> String {
+    use poolcast_model::scenario::{CommitmentKind, CommitmentTerm};
+    let Some(p) = &scn.cluster.pricing else {
+        return "list".to_owned();
+    };
+    let mut v = Vec::new();
+    if let Some(c) = &p.commitment {
+        v.push(format!(
+            "{} {} at {}% on VMs",
+            match c.kind {
+                CommitmentKind::Reservation => "reservation",
+                CommitmentKind::SavingsPlan => "savings plan",
+            },
+            match c.term {
+                CommitmentTerm::OneYear => "1y",
+                CommitmentTerm::ThreeYears => "3y",
+            },
+            c.rate_percent
+        ));
+    }
+    if let Some(d) = p.discount_percent.filter(|d| *d > 0.0) {
+        v.push(format!("{d}% discount"));
+    }
+    if p.azure_hybrid_benefit {
+        v.push("Azure Hybrid Benefit on Windows pools".to_owned());
+    }
+    if v.is_empty() {
+        "list".to_owned()
+    } else {
+        format!("paid after cluster.pricing: {}", v.join(", "))
+    }
+}
+
+/// What one node of a pool costs the organisation per hour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaidPrice {
+    /// VM + OS disk, USD per node-hour; `None` when the VM is unpriced.
+    pub per_hour: Option<f64>,
+    /// VM, after Azure Hybrid Benefit, the commitment and the discount.
+    pub vm: Option<f64>,
+    /// OS disk (monthly / 730 h, after the discount; commitments cover compute only).
+    pub disk: Option<f64>,
+    /// The VM price's basis (`published`, `rule`, AHB, `inline`, then adjustments).
+    pub basis: Option<String>,
+    /// The disk's SKU, tier and source.
+    pub disk_basis: String,
+    /// The disk price is borrowed from East US.
+    pub disk_estimated: bool,
+}
+
+/// What a node of `pool` on `sku` with OS disk `disk` costs in `region` after the
+/// scenario's `cluster.pricing`: the one price `run`, `plan` and `report` use.
+pub fn paid_price(
+    scn: &Scenario,
+    pool: &Pool,
+    sku: &VmSku,
+    disk: &catalog::disks::NodeOsDisk,
+    region: &str,
+) -> PaidPrice {
+    let pricing = scn.cluster.pricing.clone().unwrap_or_default();
+    let hybrid = pool.azure_hybrid_benefit || pricing.azure_hybrid_benefit;
+    let price_os = if hybrid { Os::Linux } else { pool.os };
+    let (vm, basis) = match &pool.vm_size {
+        // An inline price is what the user pays, as given.
+        VmSize::Inline(i) => (i.price_per_hour, i.price_per_hour.map(|_| "inline".to_owned())),
+        _ => {
+            let list = sku.price(region, price_os);
+            let basis = match (pool.os, hybrid) {
+                _ if list.is_none() => None,
+                (Os::Windows, true) => Some("linux rate (Azure Hybrid Benefit)"),
+                (Os::Windows, false) => sku.windows_basis(region).map(PriceBasis::label),
+                (Os::Linux, _) => Some(PriceBasis::Published.label()),
+            };
+            let (price, adjusted) = adjust(list, &pricing);
+            let basis = basis.map(|b| match adjusted {
+                Some(a) => format!("{b}, {a}"),
+                None => b.to_owned(),
+            });
+            (price, basis)
+        }
+    };
+    let dp = catalog::disk_prices::os_disk_price(sku, disk, region);
+    let discount = pricing
+        .discount_percent
+        .filter(|d| *d > 0.0)
+        .map_or(1.0, |d| 1.0 - d / 100.0);
+    let disk_hour = dp.per_hour().map(|h| h * discount);
+    let mut disk_basis = dp.basis;
+    if discount < 1.0 && dp.usd_per_month.is_some_and(|m| m > 0.0) {
+        disk_basis.push_str(&format!(
+            ", {}% discount",
+            pricing.discount_percent.unwrap_or(0.0)
+        ));
+    }
+    PaidPrice {
+        per_hour: vm.map(|v| v + disk_hour.unwrap_or(0.0)),
+        vm,
+        disk: disk_hour,
+        basis,
+        disk_basis,
+        disk_estimated: dp.estimated,
+    }
 }
 
 /// A catalog list price after `cluster.pricing`: the commitment's rate on compute, then
@@ -321,8 +421,8 @@ pub fn assumptions(aks: bool) -> Vec<Assumption> {
         ),
         a(
             "cost",
-            "pay-as-you-go list prices of the region (Linux 2026-06-18, Windows and Spot 2026-08-01; Windows by Linux + licence per vCPU where no meter is published, as each pool's price basis says); a node is billed from its add request (join minus provisioning time) to its deletion or the horizon; OS disks, egress and load balancers are not priced",
-            "Azure Retail Prices API via karpenter-provider-azure and djtools-azure-vm-sku-locator snapshots (crates/model/data/README.md)",
+            "pay-as-you-go list prices of the region (Linux 2026-06-18, Windows and Spot 2026-08-01; Windows by Linux + licence per vCPU where no meter is published, as each pool's price basis says); a node is billed from its add request (join minus provisioning time) to its deletion or the horizon; a managed OS disk adds its monthly list price / 730 h per node-hour (Premium SSD on premium-capable sizes, Standard SSD otherwise [U]; East US prices, estimated elsewhere), an ephemeral one nothing; cluster.pricing's discount applies to VMs, disks and the tier fee, its commitment to VMs only; egress and load balancers are not priced",
+            "Azure Retail Prices API via karpenter-provider-azure and djtools-azure-vm-sku-locator snapshots (crates/model/data/README.md); OS disk prices: catalog::disk_prices",
         ),
     ];
     if aks {

@@ -290,6 +290,10 @@ impl Engine<'_> {
                     vm_size: p.vm_size.clone(),
                     nodes: 0,
                     price_per_node_hour: p.price_per_hour.map(round4),
+                    vm_per_node_hour: p.vm_price_per_hour.map(round4),
+                    disk_per_node_hour: p.disk_price_per_hour.map(round4),
+                    disk_basis: p.disk_basis.clone(),
+                    disk_estimated: p.disk_estimated,
                     cost_per_hour: None,
                     price_basis: p.price_basis.clone(),
                     node_hours: 0.0,
@@ -354,10 +358,16 @@ impl Engine<'_> {
         }
         let mut per_hour = 0.0;
         let mut run_cost = 0.0;
+        let (mut vms_hour, mut disks_hour, mut run_vms, mut run_disks) = (0.0, 0.0, 0.0, 0.0);
         let mut node_hours = 0.0;
         let mut unpriced_pools = Vec::new();
+        let mut estimated_pools = Vec::new();
         for (name, ps) in by_pool.iter_mut() {
             node_hours += ps.node_hours;
+            let pp = self.plan.pools.iter().find(|p| &p.name == name);
+            let vm = pp.and_then(|p| p.vm_price_per_hour);
+            let disk = pp.and_then(|p| p.disk_price_per_hour);
+            let used = ps.nodes > 0 || ps.node_hours > 0.0;
             match ps.price_per_node_hour {
                 Some(p) => {
                     let c = p * f64::from(ps.nodes);
@@ -365,9 +375,18 @@ impl Engine<'_> {
                     per_hour += c;
                     ps.run_cost = Some(round4(p * ps.node_hours));
                     run_cost += p * ps.node_hours;
+                    let d = disk.unwrap_or(0.0);
+                    let v = vm.unwrap_or(p - d);
+                    vms_hour += v * f64::from(ps.nodes);
+                    disks_hour += d * f64::from(ps.nodes);
+                    run_vms += v * ps.node_hours;
+                    run_disks += d * ps.node_hours;
                 }
-                None if ps.nodes > 0 || ps.node_hours > 0.0 => unpriced_pools.push(name.clone()),
+                None if used => unpriced_pools.push(name.clone()),
                 None => {}
+            }
+            if used && (ps.disk_estimated || disk.is_none()) {
+                estimated_pools.push(name.clone());
             }
             ps.node_hours = round4(ps.node_hours);
         }
@@ -510,6 +529,11 @@ impl Engine<'_> {
                     currency: "USD",
                     tier: self.plan.tier,
                     tier_fee_per_hour: round4(self.plan.tier_fee_per_hour),
+                    basis: self.plan.pricing_basis.clone(),
+                    vms_per_hour: round4(vms_hour),
+                    disks_per_hour: round4(disks_hour),
+                    estimated: !estimated_pools.is_empty(),
+                    estimated_pools,
                     per_hour: round4(per_hour),
                     per_month: round4(per_hour * HOURS_PER_MONTH),
                     complete,
@@ -517,6 +541,9 @@ impl Engine<'_> {
                     run_hours: round4(run_hours),
                     node_hours: round4(node_hours),
                     run_cost: round4(run_cost),
+                    run_vms: round4(run_vms),
+                    run_disks: round4(run_disks),
+                    run_tier_fee: round4(self.plan.tier_fee_per_hour * run_hours),
                 },
                 peak_utilisation: peak,
                 time_to_ready,

@@ -58,20 +58,20 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 169853, 0x2d09df8ee2064376),
-        ("large-estate.yaml", 36121799, 0xf725fcb6c55a527a),
-        ("ltsc2019-on-ws2022.yaml", 84507, 0x1c8c61adac84b78c),
-        ("morning-burst.yaml", 409200, 0xc960a4e15a0d3b5e),
+        ("hybrid-medchart.yaml", 171084, 0x28c564a6009a46b4),
+        ("large-estate.yaml", 36124077, 0xf819b46657834881),
+        ("ltsc2019-on-ws2022.yaml", 85510, 0xedc23c7beaeb0b7d),
+        ("morning-burst.yaml", 410240, 0xb9d96460e1bdf75d),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 76439, 0x903966f888decbd4),
-        ("upgrade-pdb-blocks.yaml", 97680, 0x5e5c3cd1f4c5e1fe),
+        ("priority-preemption.yaml", 77442, 0xf09cac1a9b99488f),
+        ("upgrade-pdb-blocks.yaml", 98547, 0x7862705cb7e61afc),
         (
             "upgrade-windows-node-image.yaml",
-            155084,
-            0x013fef66649fd282,
+            155950,
+            0x2dcf63b3a8461cfe,
         ),
-        ("windows-missing-selector.yaml", 110548, 0xd0a294072f3489ef),
-        ("windows2019-to-1.33.yaml", 82657, 0x850e4550eb85cf3e),
+        ("windows-missing-selector.yaml", 111593, 0x0e7da0073f322f93),
+        ("windows2019-to-1.33.yaml", 83660, 0xa5b8f9e2ad1bf745),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -98,26 +98,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            4210689,
-            0x4b49d60b7d478ce0,
+            4211746,
+            0x7789dda69829effc,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            3331312,
-            0x5c32af4951344057,
+            3332367,
+            0x1d4eecf51c7b204f,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1654242,
-            0xbe1be1e02d9e1aa2,
+            1655120,
+            0xb32f76f990f1a56e,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            743319,
-            0x838407f8f9424b7b,
+            744198,
+            0x57f87c9decd36900,
         ),
     ]);
 }

@@ -128,15 +128,23 @@ pub fn report_text(r: &PlanReport) -> String {
         }
         let _ = writeln!(
             out,
-            "  Cluster cost: {:.2} {}/hour, {:.2} {}/month (730 h){}",
+            "  Cluster cost: {:.2} {}/hour, {:.2} {}/month (730 h), nodes with their OS disks + AKS {} tier {:.2}/hour; prices: {} (sizes are ranked on the same basis){}{}",
             r.cost.per_hour,
             r.cost.currency,
             r.cost.per_month,
             r.cost.currency,
+            r.cost.tier,
+            r.cost.tier_fee_per_hour,
+            r.cost.basis,
             if r.cost.complete {
                 ""
             } else {
                 "; some pools are UNPRICED and not included"
+            },
+            if r.cost.estimated {
+                "; some OS disk prices are ESTIMATED (East US price), see the notes"
+            } else {
+                ""
             }
         );
     }

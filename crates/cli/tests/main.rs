@@ -7,6 +7,7 @@
 mod catalog_cmd;
 mod common;
 mod corpus;
+mod costs_cmd;
 mod emit_cmd;
 mod formats;
 mod import;

@@ -58,11 +58,12 @@ fn steady_and_run_costs_use_region_prices_with_their_basis() {
     assert!((w.disk_per_node_hour.unwrap() - disk).abs() < 1e-4, "{w:?}");
     assert!(w.disk_estimated && w.disk_basis.contains("P10"));
     let per_hour = 2.0 * (lin + disk) + 3.0 * (win + disk);
-    assert!((c.vms_per_hour - (2.0 * lin + 3.0 * win)).abs() < 1e-3, "{c:?}");
-    assert!((c.disks_per_hour - 5.0 * disk).abs() < 1e-3, "{c:?}");
     assert!(
-        (c.per_hour - (c.vms_per_hour + c.disks_per_hour + c.tier_fee_per_hour)).abs() < 1e-3
+        (c.vms_per_hour - (2.0 * lin + 3.0 * win)).abs() < 1e-3,
+        "{c:?}"
     );
+    assert!((c.disks_per_hour - 5.0 * disk).abs() < 1e-3, "{c:?}");
+    assert!((c.per_hour - (c.vms_per_hour + c.disks_per_hour + c.tier_fee_per_hour)).abs() < 1e-3);
     assert!((c.run_cost - (c.run_vms + c.run_disks + c.run_tier_fee)).abs() < 1e-3);
     assert!((c.per_hour - per_hour).abs() < 1e-3, "{c:?}");
     assert!((c.per_month - per_hour * 730.0).abs() < 1.0, "{c:?}");

@@ -530,7 +530,11 @@ fn autoscaled_pools_get_min_for_the_steady_load_and_max_for_the_burst() {
 /// The OS disk the win22 pool's nodes get on `sku`, USD per node-hour (East US list).
 fn os_disk_hour(sku: &poolcast_model::catalog::VmSku) -> f64 {
     use poolcast_model::catalog::{disk_prices, disks};
-    let pool = estate().pools.into_iter().find(|p| p.name == "win22").unwrap();
+    let pool = estate()
+        .pools
+        .into_iter()
+        .find(|p| p.name == "win22")
+        .unwrap();
     let d = disks::os_disk_for(sku, pool.os_disk.as_ref()).unwrap();
     disk_prices::os_disk_price(sku, &d, "eastus")
         .per_hour()
@@ -605,7 +609,11 @@ fn azure_hybrid_benefit_flips_the_cheapest_windows_size() {
     for a in &win.alternatives {
         let sku = cat.vm_sku(&a.vm_size).unwrap();
         let linux = sku.price("eastus", Os::Linux).unwrap();
-        let disk = if a.vm_size == "Standard_A4_v2" { 9.60 } else { 19.71 } / 730.0;
+        let disk = if a.vm_size == "Standard_A4_v2" {
+            9.60
+        } else {
+            19.71
+        } / 730.0;
         assert!(
             (a.price_per_hour.unwrap() - (linux + disk)).abs() < 1e-4,
             "{a:?}"

@@ -30,6 +30,45 @@ pub fn esc(s: &str) -> String {
 }
 
 /// US dollars with thousands separators and cents.
+/// The run's cost in two labelled lines, the same in HTML and Markdown: the steady figure
+/// (nodes alive at the end, per hour and per 730-hour month) and the cost over the run
+/// (node-hours actually used), each split into VMs + OS disks + the AKS tier fee, with the
+/// price basis and any estimated or unpriced part.
+pub fn cost_lines(c: &poolcast_sim::outcome::Cost) -> [String; 2] {
+    let mut steady = format!(
+        "Cost, steady (nodes alive at the end): {} per hour, {} per month (730 h) = VMs {} + OS disks {} + AKS {} tier {} per hour; prices: {}",
+        usd(c.per_hour),
+        usd(c.per_month),
+        usd(c.vms_per_hour),
+        usd(c.disks_per_hour),
+        c.tier,
+        usd(c.tier_fee_per_hour),
+        c.basis
+    );
+    if !c.complete {
+        steady.push_str(&format!(
+            "; UNPRICED, not included: {}",
+            c.unpriced_pools.join(", ")
+        ));
+    }
+    if c.estimated {
+        steady.push_str(&format!(
+            "; OS disk price ESTIMATED (East US) or unpriced: {}",
+            c.estimated_pools.join(", ")
+        ));
+    }
+    let run = format!(
+        "Cost over the run: {} for {:.1} node-hours in {:.1} h = VMs {} + OS disks {} + AKS tier {}",
+        usd(c.run_cost),
+        c.node_hours,
+        c.run_hours,
+        usd(c.run_vms),
+        usd(c.run_disks),
+        usd(c.run_tier_fee)
+    );
+    [steady, run]
+}
+
 pub fn usd(v: f64) -> String {
     let cents = (v * 100.0).round() as i64;
     let whole = crate::charts::fmt_num((cents / 100) as f64);
@@ -474,16 +513,9 @@ pub fn page(doc: &ReportDoc, charts: &[Chart]) -> String {
         Some("total"),
     );
     h.push_str(&tb.finish());
-    let _ = write!(
-        h,
-        "<p class=\"meta\">Cost of the nodes alive at the end of the run, {} per hour, 730 hours a month{}.</p>",
-        usd(s.cost.per_hour),
-        if s.cost.complete {
-            ""
-        } else {
-            "; some pools have no known price: UNPRICED, not included"
-        }
-    );
+    for line in cost_lines(&s.cost) {
+        let _ = write!(h, "<p class=\"meta\">{}.</p>", esc(&line));
+    }
     if let Some(r) = &doc.replications {
         let _ = write!(h, "<h3>Over {} replications</h3>", r.replications);
         let mut tb = Table::new(&[

@@ -60,23 +60,16 @@ pub fn page(doc: &ReportDoc) -> String {
 
     m.push_str("## Summary\n\n");
     let nodes: u32 = s.nodes_by_pool.values().map(|p| p.nodes).sum();
+    let cost = super::html::cost_lines(&s.cost);
     let _ = writeln!(
         m,
-        "- Workload pods: {} total, {} ready, {} pending, {} failed\n- Nodes at the end: {nodes}\n- Cost: {} per hour, {} per month{}\n- `--check`: {}\n",
+        "- Workload pods: {} total, {} ready, {} pending, {} failed\n- Nodes at the end: {nodes}\n- {}\n- {}\n- `--check`: {}\n",
         s.pods.total,
         s.pods.ready,
         s.pods.pending,
         s.pods.failed,
-        usd(s.cost.per_hour),
-        usd(s.cost.per_month),
-        if s.cost.complete {
-            String::new()
-        } else {
-            format!(
-                " (UNPRICED, not included: {})",
-                s.cost.unpriced_pools.join(", ")
-            )
-        },
+        cost[0],
+        cost[1],
         if o.passes_check() { "passes" } else { "fails" }
     );
     if !o.targets.is_empty() {

@@ -483,9 +483,7 @@ impl Ctx {
                         },
                         generous: 1,
                     },
-                    VmSize::Named(n) => {
-                        candidate(cat, &base, p, &n, pricing, &region, aks_rules)
-                    }
+                    VmSize::Named(n) => candidate(cat, &base, p, &n, pricing, &region, aks_rules),
                     // `names` holds single sizes only.
                     VmSize::Candidates(_) | VmSize::Auto(_) => continue,
                 };
@@ -1516,9 +1514,10 @@ fn candidate(
     // What the organisation pays per node-hour: the VM after cluster.pricing (Hybrid
     // Benefit, commitment, discount) plus the OS disk this size gets.
     let disk = catalog_disks::os_disk_for(sku, pool.os_disk.as_ref());
-    let price = disk.as_ref().ok().and_then(|d| {
-        crate::resolve::pool::paid_price(scn, pool, sku, d, region).per_hour
-    });
+    let price = disk
+        .as_ref()
+        .ok()
+        .and_then(|d| crate::resolve::pool::paid_price(scn, pool, sku, d, region).per_hour);
     let pool_ok = match mode {
         PoolMode::User => sku.aks_user,
         PoolMode::System => sku.aks_system,

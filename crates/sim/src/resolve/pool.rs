@@ -107,9 +107,9 @@ pub fn node_shape(
             catalog::select::cheapest(cat, req, pool.os, pool.mode, region, price_os, aks)
                 .ok_or_else(|| {
                     SimError::Invalid(format!(
-                        "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
-                        pool.name
-                    ))
+                "pool {}: no VM size of the catalog meets its vmSize requirements in {region}",
+                pool.name
+            ))
                 })?
         }
         v => {
@@ -303,7 +303,10 @@ pub fn paid_price(
     let price_os = if hybrid { Os::Linux } else { pool.os };
     let (vm, basis) = match &pool.vm_size {
         // An inline price is what the user pays, as given.
-        VmSize::Inline(i) => (i.price_per_hour, i.price_per_hour.map(|_| "inline".to_owned())),
+        VmSize::Inline(i) => (
+            i.price_per_hour,
+            i.price_per_hour.map(|_| "inline".to_owned()),
+        ),
         _ => {
             let list = sku.price(region, price_os);
             let basis = match (pool.os, hybrid) {

@@ -58,20 +58,20 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 169853, 0x2d09df8ee2064376),
-        ("large-estate.yaml", 36121799, 0xf725fcb6c55a527a),
-        ("ltsc2019-on-ws2022.yaml", 84507, 0x1c8c61adac84b78c),
-        ("morning-burst.yaml", 409200, 0xc960a4e15a0d3b5e),
+        ("hybrid-medchart.yaml", 169853, 0xdc0e83979d8e82f9),
+        ("large-estate.yaml", 36121865, 0xf04d91d7ee6d73c8),
+        ("ltsc2019-on-ws2022.yaml", 84446, 0x4246877d6cb796b4),
+        ("morning-burst.yaml", 409079, 0xec58364314d441bd),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 76439, 0x903966f888decbd4),
-        ("upgrade-pdb-blocks.yaml", 97680, 0x5e5c3cd1f4c5e1fe),
+        ("priority-preemption.yaml", 76348, 0x9273ebb4466cec8a),
+        ("upgrade-pdb-blocks.yaml", 97519, 0x13cc918ae988171c),
         (
             "upgrade-windows-node-image.yaml",
-            155084,
-            0x013fef66649fd282,
+            154723,
+            0xc9e028b4f2746d13,
         ),
-        ("windows-missing-selector.yaml", 110548, 0xd0a294072f3489ef),
-        ("windows2019-to-1.33.yaml", 82657, 0x850e4550eb85cf3e),
+        ("windows-missing-selector.yaml", 110487, 0xf5eda0bdd5ca5b61),
+        ("windows2019-to-1.33.yaml", 82536, 0xb074c0d481288469),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -98,26 +98,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            4210689,
-            0x4b49d60b7d478ce0,
+            4210629,
+            0x48391a9635772540,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            3331312,
-            0x5c32af4951344057,
+            3331843,
+            0xfced9b7b926486ea,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1654242,
-            0xbe1be1e02d9e1aa2,
+            1654243,
+            0x265da38033b7a161,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            743319,
-            0x838407f8f9424b7b,
+            743320,
+            0x46c42af5637f9678,
         ),
     ]);
 }

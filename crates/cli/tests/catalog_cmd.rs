@@ -76,6 +76,31 @@ fn skus_carry_region_prices() {
     assert_eq!(d4["windowsUsdHour"], 0.376);
 }
 
+/// Issue 13: a cluster in southcentralus must not price at $0; the catalog lists at
+/// least 500 sizes with a Linux price there (and every row it lists has a price).
+#[test]
+fn southcentralus_lists_at_least_500_priced_sizes() {
+    let v = json(&[
+        "catalog",
+        "skus",
+        "--region",
+        "southcentralus",
+        "--format",
+        "json",
+    ]);
+    let rows = v.as_array().unwrap();
+    let priced = rows
+        .iter()
+        .filter(|r| r["linuxUsdHour"].as_f64().is_some_and(|p| p > 0.0))
+        .count();
+    assert!(priced >= 500, "{priced} priced sizes of {}", rows.len());
+    let d2s = rows
+        .iter()
+        .find(|r| r["name"] == "Standard_D2s_v3")
+        .expect("D2s_v3 in southcentralus");
+    assert_eq!(d2s["linuxUsdHour"], 0.11);
+}
+
 #[test]
 fn bad_arguments_are_usage_errors() {
     assert_eq!(code(&poolcast(&["catalog", "skus", "--region", "mars"])), 2);

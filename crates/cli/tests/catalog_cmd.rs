@@ -11,8 +11,9 @@ fn json(args: &[&str]) -> serde_json::Value {
 #[test]
 fn windows_d4s_v5_allocatable_matches_the_worked_example() {
     // AKSDOCS node-resource-reservations.md with AgentBaker's Windows kubelet flags:
-    // Windows D4s_v5, 3860m and 16384Mi - 4710Mi = 11674Mi; AKS's Windows DaemonSets take
-    // 130m / 130Mi of it (docs/sources.md).
+    // Windows D4s_v5, 3860m and 16384Mi - 4710Mi = 11674Mi of nominal; the node reports
+    // 460Ki less than nominal (docs/catalogs.md), so 11953716Ki; AKS's Windows DaemonSets
+    // take 130m / 130Mi of it (docs/sources.md).
     let v = json(&[
         "catalog",
         "reservations",
@@ -25,9 +26,11 @@ fn windows_d4s_v5_allocatable_matches_the_worked_example() {
     ]);
     let row = &v[0];
     assert_eq!(row["allocatableCpu"], "3860m");
-    assert_eq!(row["allocatableMemory"], "11674Mi");
+    assert_eq!(row["capacityMemory"], "16776756Ki");
+    assert_eq!(row["kubeReservedMemory"], "4710Mi");
+    assert_eq!(row["allocatableMemory"], "11953716Ki");
     assert_eq!(row["daemonsetCpu"], "130m");
-    assert_eq!(row["freeMemory"], "11544Mi");
+    assert_eq!(row["freeMemory"], "11820596Ki");
 }
 
 #[test]

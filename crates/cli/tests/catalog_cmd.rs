@@ -11,8 +11,9 @@ fn json(args: &[&str]) -> serde_json::Value {
 #[test]
 fn windows_d4s_v5_allocatable_matches_the_worked_example() {
     // AKSDOCS node-resource-reservations.md with AgentBaker's Windows kubelet flags:
-    // Windows D4s_v5, 3860m and 16384Mi - 4710Mi = 11674Mi; AKS's Windows DaemonSets take
-    // 130m / 130Mi of it (docs/sources.md).
+    // Windows D4s_v5, 3860m and 16384Mi - 4710Mi = 11674Mi of nominal; the node reports
+    // 460Ki less than nominal (docs/catalogs.md), so 11953716Ki; AKS's Windows DaemonSets
+    // take 130m / 130Mi of it (docs/sources.md).
     let v = json(&[
         "catalog",
         "reservations",
@@ -25,9 +26,11 @@ fn windows_d4s_v5_allocatable_matches_the_worked_example() {
     ]);
     let row = &v[0];
     assert_eq!(row["allocatableCpu"], "3860m");
-    assert_eq!(row["allocatableMemory"], "11674Mi");
+    assert_eq!(row["capacityMemory"], "16776756Ki");
+    assert_eq!(row["kubeReservedMemory"], "4710Mi");
+    assert_eq!(row["allocatableMemory"], "11953716Ki");
     assert_eq!(row["daemonsetCpu"], "130m");
-    assert_eq!(row["freeMemory"], "11544Mi");
+    assert_eq!(row["freeMemory"], "11820596Ki");
 }
 
 #[test]
@@ -74,6 +77,31 @@ fn skus_carry_region_prices() {
         .expect("D4s_v5 in the catalog");
     assert_eq!(d4["linuxUsdHour"], 0.192);
     assert_eq!(d4["windowsUsdHour"], 0.376);
+}
+
+/// Issue 13: a cluster in southcentralus must not price at $0; the catalog lists at
+/// least 500 sizes with a Linux price there (and every row it lists has a price).
+#[test]
+fn southcentralus_lists_at_least_500_priced_sizes() {
+    let v = json(&[
+        "catalog",
+        "skus",
+        "--region",
+        "southcentralus",
+        "--format",
+        "json",
+    ]);
+    let rows = v.as_array().unwrap();
+    let priced = rows
+        .iter()
+        .filter(|r| r["linuxUsdHour"].as_f64().is_some_and(|p| p > 0.0))
+        .count();
+    assert!(priced >= 500, "{priced} priced sizes of {}", rows.len());
+    let d2s = rows
+        .iter()
+        .find(|r| r["name"] == "Standard_D2s_v3")
+        .expect("D2s_v3 in southcentralus");
+    assert_eq!(d2s["linuxUsdHour"], 0.11);
 }
 
 #[test]

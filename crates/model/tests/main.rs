@@ -1,3 +1,4 @@
 //! Integration tests of poolcast-model, one module per area.
 
+mod allocatable;
 mod import;

@@ -330,9 +330,12 @@ fn measured_pulls_and_provisioning_are_within_2x_and_the_page_is_current() {
         "- Node-image cache by layer identity: WS2022 nodes hold servercore/nanoserver/iis ltsc2022 \
          of the node image's patch build and the one before it; WS2019 nodes hold no ltsc2019 base.\n\
          - Linux node provisioning: log-normal, median 108 s, sigma 0.37.\n\
-         - Stand-ins: Standard_D8_v5 (measured) is not in the catalog; Standard_D8s_v5 (same vCPU, \
-         memory and NIC) stands in. The `.NET 3.5` and ISO layers of the benchmark's own images are \
-         described in `tests/calibration.rs`.\n\n\
+         - Stand-ins: the measured nodes are Standard_D8_v5. The catalog now holds that size, but \
+         without Premium SSD support (Resource SKUs `PremiumIO` false) or VM disk limits, so AKS \
+         gives it a Standard-tier OS disk, which the disk model does not describe; \
+         Standard_D8s_v5 (same vCPU, memory and NIC, Premium SSD, 8 vCPU -> P15) stands in. \
+         The `.NET 3.5` and ISO layers of the benchmark's own images are described in \
+         `tests/calibration.rs`.\n\n\
          ## Every row\n\n\
          | line | kind | image / what | measured s | predicted s | ratio | status |\n\
          |---:|---|---|---:|---:|---:|---|\n",

@@ -22,7 +22,7 @@ pub mod select;
 pub mod skus;
 pub mod system_pods;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 pub use estimate::{lognormal_quantile, Dist, Estimate};
@@ -73,6 +73,9 @@ pub struct Catalog {
     skus: BTreeMap<String, VmSku>,
     /// Sizes known by name only (no specs), by lower-case name.
     names_only: BTreeMap<String, String>,
+    /// Regions with a full-table price row for a size with specs (hand-table regions are
+    /// in the sizes' eager rows).
+    price_regions: BTreeSet<String>,
     images: Vec<CatalogImage>,
     /// Catalog key -> index into `images`.
     image_keys: BTreeMap<String, usize>,
@@ -96,10 +99,18 @@ impl Catalog {
     }
 
     /// Parses the embedded tables afresh, without the cache [`Catalog::builtin`] keeps
-    /// (the parse-time benchmark, `benches/catalog.rs`).
+    /// (the parse-time benchmark, `benches/catalog.rs`). The full price table is split
+    /// into one block per size; a size's price rows are parsed when first read
+    /// ([`skus::SkuPrices`]), so a process pays only for the sizes it prices.
     pub fn parse_embedded() -> Result<Catalog, CatalogError> {
-        Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)?
-            .with_full_vm_tables(SIZES_CSV, PRICES_CSV)
+        let full = skus::parse_full_lazy(SIZES_CSV, PRICES_CSV)?;
+        Ok(Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)?.merge_full(full))
+    }
+
+    /// Parses every size's price rows now, reporting the first bad row (the lazy rows of
+    /// [`Catalog::parse_embedded`] are otherwise parsed on first read).
+    pub fn check_prices(&self) -> Result<(), CatalogError> {
+        self.skus.values().try_for_each(|s| s.prices.check())
     }
 
     /// Builds a catalog from table texts in the embedded formats (the SKU CSV, the image
@@ -125,6 +136,7 @@ impl Catalog {
         let mut catalog = Catalog {
             skus,
             names_only: BTreeMap::new(),
+            price_regions: BTreeSet::new(),
             images,
             image_keys,
             image_refs,
@@ -139,17 +151,18 @@ impl Catalog {
     /// wins: a size it holds keeps its specs and its prices in its regions; the full table
     /// adds that size's other regions, and every size it lacks.
     pub fn with_full_vm_tables(
-        mut self,
+        self,
         sizes_csv: &str,
         prices_csv: &str,
     ) -> Result<Catalog, CatalogError> {
-        let full = skus::parse_full(sizes_csv, prices_csv)?;
+        Ok(self.merge_full(skus::parse_full(sizes_csv, prices_csv)?))
+    }
+
+    fn merge_full(mut self, full: skus::FullTables) -> Catalog {
         for (key, sku) in full.skus {
             match self.skus.get_mut(&key) {
                 Some(hand) => {
-                    for (region, price) in sku.prices {
-                        hand.prices.entry(region).or_insert(price);
-                    }
+                    hand.prices.fill_from(sku.prices);
                     hand.premium_io = hand.premium_io.or(sku.premium_io);
                     hand.gpus = hand.gpus.or(sku.gpus);
                 }
@@ -163,7 +176,8 @@ impl Catalog {
                 self.names_only.insert(key, name);
             }
         }
-        Ok(self)
+        self.price_regions.extend(full.regions);
+        self
     }
 
     /// A size the catalog knows by name only (no specs), with its canonical spelling.
@@ -185,10 +199,9 @@ impl Catalog {
 
     /// Region names that have prices, sorted.
     pub fn regions(&self) -> Vec<&str> {
-        let mut r: Vec<&str> = self.skus.values().flat_map(VmSku::regions).collect();
-        r.sort_unstable();
-        r.dedup();
-        r
+        let mut r: BTreeSet<&str> = self.price_regions.iter().map(String::as_str).collect();
+        r.extend(self.skus.values().flat_map(|s| s.prices.eager_regions()));
+        r.into_iter().collect()
     }
 
     /// An image by catalog key (`aspnet-4.8-ltsc2019`) or by reference
@@ -264,6 +277,50 @@ mod tests {
         // Every size with specs (1,468), every region with prices (57).
         assert_eq!(c.vm_skus().count(), 1468);
         assert_eq!(c.regions().len(), 57);
+        // Every lazy price block parses.
+        if let Err(e) = c.check_prices() {
+            panic!("{e}");
+        }
+    }
+
+    #[test]
+    fn lazy_prices_equal_the_eager_parse() {
+        let lazy = Catalog::parse_embedded().unwrap();
+        // Regions are known before any price is read.
+        let regions: Vec<String> = lazy.regions().into_iter().map(str::to_owned).collect();
+        let eager = Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)
+            .unwrap()
+            .with_full_vm_tables(SIZES_CSV, PRICES_CSV)
+            .unwrap();
+        assert_eq!(regions, eager.regions());
+        assert_eq!(lazy.vm_skus().count(), eager.vm_skus().count());
+        for (a, b) in lazy.vm_skus().zip(eager.vm_skus()) {
+            assert_eq!(a, b, "{}", a.name);
+        }
+        // A bad row is found by the eager parse and by check_prices, at its line.
+        let bad = PRICES_CSV.replacen(
+            "Standard_D2s_v3,southcentralus,0.11,",
+            "Standard_D2s_v3,southcentralus,-1,",
+            1,
+        );
+        let e = Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)
+            .unwrap()
+            .with_full_vm_tables(SIZES_CSV, &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("positive price") && e.contains("line 8446"),
+            "{e}"
+        );
+        let leaked: &'static str = Box::leak(bad.into_boxed_str());
+        let lazy_bad = Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)
+            .unwrap()
+            .merge_full(skus::parse_full_lazy(SIZES_CSV, leaked).unwrap());
+        assert_eq!(lazy_bad.check_prices().unwrap_err().to_string(), e);
+        // Rows of a size that come back after another size's are refused.
+        let split = format!("{PRICES_CSV}Standard_D2s_v3,eastus,0.1,0.2,p,\n");
+        let e = skus::parse_full(SIZES_CSV, &split).unwrap_err().to_string();
+        assert!(e.contains("consecutive"), "{e}");
     }
 
     #[test]

@@ -14,7 +14,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +92,99 @@ pub struct SkuPrice {
     pub source: Arc<str>,
 }
 
+/// A size's prices by region name, read like a `BTreeMap<String, SkuPrice>` (it
+/// dereferences to one). For the embedded full price table the size's rows are parsed on
+/// first use, not when the catalog loads (`docs/performance.md`, "Parsing the embedded
+/// catalog"); rows given up front (the hand-checked table) win over them.
+#[derive(Clone, Default)]
+pub struct SkuPrices {
+    /// Rows known up front; they win over `lazy` rows of the same region.
+    eager: BTreeMap<String, SkuPrice>,
+    /// This size's rows of the embedded full price table, unparsed, and the line number
+    /// of the first (for errors).
+    lazy: Option<(&'static str, usize)>,
+    /// `eager` merged over the parsed `lazy` rows, on first use.
+    merged: OnceLock<BTreeMap<String, SkuPrice>>,
+}
+
+impl SkuPrices {
+    /// Adds a region's row known up front; returns the row it replaces.
+    pub fn insert(&mut self, region: String, price: SkuPrice) -> Option<SkuPrice> {
+        self.merged = OnceLock::new();
+        self.eager.insert(region, price)
+    }
+
+    /// Adds `other`'s rows for the regions this one lacks (its lazy block included).
+    pub(crate) fn fill_from(&mut self, other: SkuPrices) {
+        self.merged = OnceLock::new();
+        if self.lazy.is_none() {
+            self.lazy = other.lazy;
+        }
+        for (region, price) in other.eager {
+            self.eager.entry(region).or_insert(price);
+        }
+    }
+
+    /// Regions of the rows known up front (not those of the lazy block).
+    pub(crate) fn eager_regions(&self) -> impl Iterator<Item = &str> {
+        self.eager.keys().map(String::as_str)
+    }
+
+    /// Parses the lazy rows now; an error names the line of the embedded table.
+    pub(crate) fn check(&self) -> Result<(), CatalogError> {
+        match self.lazy {
+            Some((block, line)) => parse_price_block(block, line).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    fn map(&self) -> &BTreeMap<String, SkuPrice> {
+        let Some((block, line)) = self.lazy else {
+            return &self.eager;
+        };
+        self.merged.get_or_init(|| {
+            let mut rows = match parse_price_block(block, line) {
+                Ok(rows) => rows,
+                // The block was split by `parse_full_lazy`; `Catalog::check_prices` (run by
+                // the unit tests) parses every block, so this never ships.
+                Err(e) => panic!("poolcast's embedded price table is invalid (a bug): {e}"),
+            };
+            for (region, price) in &self.eager {
+                rows.insert(region.clone(), price.clone());
+            }
+            rows
+        })
+    }
+}
+
+impl Deref for SkuPrices {
+    type Target = BTreeMap<String, SkuPrice>;
+    fn deref(&self) -> &Self::Target {
+        self.map()
+    }
+}
+
+impl PartialEq for SkuPrices {
+    fn eq(&self, other: &Self) -> bool {
+        self.map() == other.map()
+    }
+}
+
+impl fmt::Debug for SkuPrices {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        fmt::Debug::fmt(self.map(), f)
+    }
+}
+
+impl FromIterator<(String, SkuPrice)> for SkuPrices {
+    fn from_iter<I: IntoIterator<Item = (String, SkuPrice)>>(iter: I) -> Self {
+        SkuPrices {
+            eager: iter.into_iter().collect(),
+            ..SkuPrices::default()
+        }
+    }
+}
+
 /// An Azure VM size and its prices by region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VmSku {
@@ -128,7 +222,7 @@ pub struct VmSku {
     /// AKS accepts the size for a System pool (>= 4 vCPUs, >= 4 GiB, not B-series).
     pub aks_system: bool,
     /// Prices by region name (`eastus`, `westeurope`, ...).
-    pub prices: BTreeMap<String, SkuPrice>,
+    pub prices: SkuPrices,
     /// The spec source: docs page, commit and page date.
     pub source: String,
 }
@@ -361,7 +455,7 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
         gpus: None,
         aks_user,
         aks_system,
-        prices: BTreeMap::new(),
+        prices: SkuPrices::default(),
         source: spec_source.to_owned(),
     };
     Ok((sku, region, price))
@@ -404,22 +498,67 @@ pub const FULL_PRICE_SOURCE: &str = "Linux: Azure/karpenter-provider-azure@35264
 /// Capture date of the full price table's Linux prices.
 pub const FULL_PRICE_DATE: &str = "2026-06-18";
 
-/// The full size and price tables: sizes with specs keyed by lower-case name, and the
-/// names of sizes known only by name (no specs; not usable without an inline size).
+/// The full size and price tables: sizes with specs keyed by lower-case name, the names
+/// of sizes known only by name (no specs; not usable without an inline size), and the
+/// regions with a price row for a size with specs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FullTables {
     pub skus: BTreeMap<String, VmSku>,
     pub names_only: BTreeMap<String, String>,
+    pub regions: std::collections::BTreeSet<String>,
+}
+
+fn bad(file: &'static str, line: usize, message: String) -> CatalogError {
+    CatalogError::Invalid {
+        file,
+        location: format!("line {line}"),
+        message,
+    }
 }
 
 /// Parses `data/vm-sizes.csv` and `data/vm-prices.csv` (plain comma-separated, no quoting;
-/// columns in `crates/model/data/README.md`).
+/// columns in `crates/model/data/README.md`), every price row now.
 pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, CatalogError> {
-    let bad = |file: &'static str, line: usize, m: String| CatalogError::Invalid {
-        file,
-        location: format!("line {line}"),
-        message: m,
-    };
+    let mut out = parse_sizes(sizes)?;
+    for block in price_blocks(prices)? {
+        if let Some(sku) = out.skus.get_mut(&block.name.to_ascii_lowercase()) {
+            let rows = parse_price_block(block.text, block.line)?;
+            out.regions.extend(rows.keys().cloned());
+            sku.prices = rows.into_iter().collect();
+        }
+    }
+    Ok(out)
+}
+
+/// [`parse_full`] for the embedded tables: the price table is only split into one block
+/// per size (and its regions noted); a size's rows are parsed when its prices are first
+/// read ([`SkuPrices`]). [`SkuPrices::check`] parses a block now.
+pub(crate) fn parse_full_lazy(
+    sizes: &str,
+    prices: &'static str,
+) -> Result<FullTables, CatalogError> {
+    let mut out = parse_sizes(sizes)?;
+    let mut regions: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for block in price_blocks(prices)? {
+        if let Some(sku) = out.skus.get_mut(&block.name.to_ascii_lowercase()) {
+            for line in block.text.lines() {
+                if let Some(region) = line.split(',').nth(1) {
+                    if !regions.contains(region) {
+                        regions.insert(region);
+                    }
+                }
+            }
+            sku.prices = SkuPrices {
+                lazy: Some((block.text, block.line)),
+                ..SkuPrices::default()
+            };
+        }
+    }
+    out.regions = regions.into_iter().map(str::to_owned).collect();
+    Ok(out)
+}
+
+fn parse_sizes(sizes: &str) -> Result<FullTables, CatalogError> {
     let mut out = FullTables::default();
     let mut lines = sizes.lines().enumerate();
     match lines.next() {
@@ -455,44 +594,95 @@ pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, Catalo
             return Err(bad(SIZES_FILE, i + 1, format!("{} listed twice", f[0])));
         }
     }
-    let date: Arc<str> = FULL_PRICE_DATE.into();
-    let source: Arc<str> = FULL_PRICE_SOURCE.into();
-    let mut lines = prices.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h.trim_end() == PRICE_COLUMNS => {}
-        _ => {
+    Ok(out)
+}
+
+/// One size's consecutive rows of the price table.
+struct PriceBlock<'a> {
+    name: &'a str,
+    text: &'a str,
+    /// Line number of the block's first line.
+    line: usize,
+}
+
+/// Splits the price table into one block per size (rows are grouped by size), checking
+/// the header and that no size comes back after another's rows.
+fn price_blocks(prices: &str) -> Result<Vec<PriceBlock<'_>>, CatalogError> {
+    let mut blocks: Vec<PriceBlock<'_>> = Vec::with_capacity(2048);
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut offset = 0;
+    let mut start = 0;
+    let mut current: Option<(&str, usize)> = None;
+    for (i, raw) in prices.split_inclusive('\n').enumerate() {
+        let here = offset;
+        offset += raw.len();
+        if i == 0 {
+            if raw.trim_end() != PRICE_COLUMNS {
+                return Err(bad(
+                    PRICES_FILE,
+                    1,
+                    format!("unexpected header; expected {PRICE_COLUMNS}"),
+                ));
+            }
+            start = offset;
+            continue;
+        }
+        let line = raw.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let name = line.split(',').next().unwrap_or_default();
+        if current.is_some_and(|(n, _)| n == name) {
+            continue;
+        }
+        if let Some((n, first)) = current {
+            blocks.push(PriceBlock {
+                name: n,
+                text: &prices[start..here],
+                line: first,
+            });
+        }
+        if !seen.insert(name) {
             return Err(bad(
                 PRICES_FILE,
-                1,
-                format!("unexpected header; expected {PRICE_COLUMNS}"),
-            ))
+                i + 1,
+                format!("{name}: rows of one size must be consecutive"),
+            ));
         }
+        current = Some((name, i + 1));
+        start = here;
     }
-    // Rows are sorted by size: collect one size's regions, then hand them over at once.
-    let mut current: Option<(&str, Vec<(String, SkuPrice)>)> = None;
-    let flush = |out: &mut FullTables, cur: Option<(&str, Vec<(String, SkuPrice)>)>| {
-        if let Some((name, rows)) = cur {
-            if let Some(sku) = out.skus.get_mut(&name.to_ascii_lowercase()) {
-                sku.prices = rows.into_iter().collect();
-            }
-        }
-    };
-    for (i, line) in lines {
+    if let Some((n, first)) = current {
+        blocks.push(PriceBlock {
+            name: n,
+            text: &prices[start..],
+            line: first,
+        });
+    }
+    Ok(blocks)
+}
+
+/// Parses one size's block of price rows, `first_line` being the line number of its first.
+fn parse_price_block(
+    block: &str,
+    first_line: usize,
+) -> Result<BTreeMap<String, SkuPrice>, CatalogError> {
+    let date: Arc<str> = FULL_PRICE_DATE.into();
+    let source: Arc<str> = FULL_PRICE_SOURCE.into();
+    let mut rows: Vec<(String, SkuPrice)> = Vec::with_capacity(64);
+    for (i, line) in block.lines().enumerate() {
         let line = line.trim_end();
         if line.is_empty() {
             continue;
         }
+        let n = first_line + i;
         let f: Vec<&str> = line.split(',').collect();
         if f.len() != 6 {
             return Err(bad(
                 PRICES_FILE,
-                i + 1,
+                n,
                 format!("{} fields, expected 6", f.len()),
             ));
-        }
-        if current.as_ref().is_none_or(|(name, _)| *name != f[0]) {
-            flush(&mut out, current.take());
-            current = Some((f[0], Vec::with_capacity(64)));
         }
         let row = || -> Result<SkuPrice, String> {
             let windows = parse_price(f[3], "windows")?;
@@ -517,21 +707,18 @@ pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, Catalo
                 source: source.clone(),
             })
         };
-        let price = row().map_err(|m| bad(PRICES_FILE, i + 1, format!("{}: {m}", f[0])))?;
-        if let Some((_, rows)) = current.as_mut() {
-            // Regions are sorted within a size; a repeat is adjacent.
-            if rows.last().is_some_and(|(r, _)| r.as_str() >= f[1]) {
-                return Err(bad(
-                    PRICES_FILE,
-                    i + 1,
-                    format!("{}: region {} repeated or out of order", f[0], f[1]),
-                ));
-            }
-            rows.push((f[1].to_owned(), price));
+        let price = row().map_err(|m| bad(PRICES_FILE, n, format!("{}: {m}", f[0])))?;
+        // Regions are sorted within a size; a repeat is adjacent.
+        if rows.last().is_some_and(|(r, _)| r.as_str() >= f[1]) {
+            return Err(bad(
+                PRICES_FILE,
+                n,
+                format!("{}: region {} repeated or out of order", f[0], f[1]),
+            ));
         }
+        rows.push((f[1].to_owned(), price));
     }
-    flush(&mut out, current.take());
-    Ok(out)
+    Ok(rows.into_iter().collect())
 }
 
 fn full_size(f: &[&str]) -> Result<VmSku, String> {
@@ -599,7 +786,7 @@ fn full_size(f: &[&str]) -> Result<VmSku, String> {
         gpus: opt(f[10]).map(|v| parse_u32(v, "gpus")).transpose()?,
         aks_user: flag(f[13], "aks")?.unwrap_or(false),
         aks_system: flag(f[14], "aks_system")?.unwrap_or(false),
-        prices: BTreeMap::new(),
+        prices: SkuPrices::default(),
         source: source.to_owned(),
     })
 }

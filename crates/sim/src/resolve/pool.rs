@@ -4,8 +4,6 @@
 //! (reservations, disks, provisioning, aks); this module only combines them for one pool
 //! and applies the scenario's overrides.
 
-use std::collections::BTreeMap;
-
 use poolcast_model::catalog::{self, Arch, Catalog, PriceBasis, VmSku};
 use poolcast_model::scenario::{Os, OsSku, Pool, Provider, Scenario, VmSize};
 use poolcast_model::Bytes;
@@ -76,7 +74,7 @@ pub fn inline_sku(i: &poolcast_model::scenario::InlineVmSize) -> VmSku {
         gpus: None,
         aks_user: true,
         aks_system: true,
-        prices: BTreeMap::new(),
+        prices: Default::default(),
         source: "inline in the scenario".to_owned(),
     }
 }

@@ -655,6 +655,9 @@ impl SchedulingQueue {
 }
 
 #[cfg(test)]
+mod reference;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -799,5 +802,168 @@ mod tests {
         assert_eq!(q.state(p), Some(QueueState::Unschedulable));
         q.on_event(ClusterEvent::NodeDelete, t(5000));
         assert_eq!(q.state(p), Some(QueueState::Active));
+    }
+
+    /// The runs give exactly the order, states and wake-up times of one ordered set per
+    /// queue (the implementation before them), over random sequences of every call.
+    mod against_reference {
+        use super::*;
+        use crate::scheduler::queue::reference::ReferenceQueue;
+        use proptest::prelude::*;
+
+        const REJECTORS: [&[&str]; 4] = [
+            &[],
+            &[node_resources_fit::NAME],
+            &[node_resources_fit::NAME, taint_toleration::NAME],
+            &[pod_topology_spread::NAME],
+        ];
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Add { pod: u32, priority: i32 },
+            Pop,
+            Fail { which: usize, rejectors: usize },
+            Bind { which: usize },
+            Event(usize),
+            Flush,
+            Remove { pod: u32 },
+            Wait(u64),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                1 => (0u32..24, 0i32..3).prop_map(|(pod, priority)| Op::Add { pod, priority }),
+                3 => Just(Op::Pop),
+                3 => (0usize..8, 0usize..4).prop_map(|(which, rejectors)| Op::Fail { which, rejectors }),
+                1 => (0usize..8).prop_map(|which| Op::Bind { which }),
+                1 => (0usize..6).prop_map(Op::Event),
+                1 => Just(Op::Flush),
+                1 => (0u32..24).prop_map(|pod| Op::Remove { pod }),
+                2 => prop_oneof![0u64..1500, 0u64..400_000].prop_map(Op::Wait),
+            ]
+        }
+
+        fn check(ops: &[Op], pop_from_backoff: bool) {
+            let settings = QueueSettings {
+                pop_from_backoff,
+                ..QueueSettings::default()
+            };
+            let mut q = SchedulingQueue::new(settings);
+            let mut r = ReferenceQueue::new(settings);
+            let mut now = 0u64;
+            let mut in_flight: Vec<PodId> = Vec::new();
+            for (i, op) in ops.iter().enumerate() {
+                let t = SimTime(now);
+                match *op {
+                    Op::Add { pod, priority } => {
+                        assert_eq!(
+                            q.add(PodId(pod), priority, t),
+                            r.add(PodId(pod), priority, t)
+                        );
+                    }
+                    Op::Pop => {
+                        let p = q.pop(t);
+                        assert_eq!(p, r.pop(t), "pop at step {i}");
+                        in_flight.extend(p);
+                    }
+                    Op::Fail { which, rejectors } if !in_flight.is_empty() => {
+                        let p = in_flight.remove(which % in_flight.len());
+                        q.add_unschedulable_by(p, t, REJECTORS[rejectors]);
+                        r.add_unschedulable_by(p, t, REJECTORS[rejectors]);
+                    }
+                    Op::Bind { which } if !in_flight.is_empty() => {
+                        let p = in_flight.remove(which % in_flight.len());
+                        q.done(p);
+                        r.done(p);
+                    }
+                    Op::Fail { .. } | Op::Bind { .. } => {}
+                    Op::Event(e) => {
+                        q.on_event(ALL_EVENTS[e], t);
+                        r.on_event(ALL_EVENTS[e], t);
+                    }
+                    Op::Flush => {
+                        q.flush(t);
+                        r.flush(t);
+                    }
+                    Op::Remove { pod } => {
+                        in_flight.retain(|&p| p != PodId(pod));
+                        assert_eq!(q.remove(PodId(pod)), r.remove(PodId(pod)));
+                    }
+                    Op::Wait(ms) => now += ms,
+                }
+                assert_eq!(
+                    (
+                        q.len(),
+                        q.active_len(),
+                        q.backoff_len(),
+                        q.unschedulable_len()
+                    ),
+                    (
+                        r.len(),
+                        r.active_len(),
+                        r.backoff_len(),
+                        r.unschedulable_len()
+                    ),
+                    "sizes after step {i} ({op:?})"
+                );
+                assert_eq!(q.in_flight(), r.in_flight());
+                assert_eq!(q.next_backoff_expiry(), r.next_backoff_expiry());
+                assert_eq!(q.next_flush_due(), r.next_flush_due(), "after step {i}");
+                for p in 0..24 {
+                    let p = PodId(p);
+                    assert_eq!((q.state(p), q.attempts(p)), (r.state(p), r.attempts(p)));
+                }
+            }
+            // Drain both: the same order to the end.
+            let t = SimTime(now + 3_600_000);
+            q.flush(t);
+            r.flush(t);
+            loop {
+                let p = q.pop(t);
+                assert_eq!(p, r.pop(t));
+                if p.is_none() {
+                    break;
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+            #[test]
+            fn same_as_one_ordered_set_per_queue(
+                ops in proptest::collection::vec(op(), 1..160),
+                pop_from_backoff: bool,
+            ) {
+                check(&ops, pop_from_backoff);
+            }
+        }
+
+        #[test]
+        fn many_pods_failing_together_keep_their_order() {
+            // The pending shape in small: one run of pods failing at the same instant,
+            // flushed together, interleaved with a higher-priority pod and removals.
+            let mut ops = Vec::new();
+            for pod in 0..20 {
+                ops.push(Op::Add { pod, priority: 0 });
+            }
+            for round in 0..6 {
+                for _ in 0..20 {
+                    ops.push(Op::Pop);
+                    ops.push(Op::Fail {
+                        which: 0,
+                        rejectors: 1,
+                    });
+                }
+                ops.push(Op::Add {
+                    pod: 20 + round,
+                    priority: 2,
+                });
+                ops.push(Op::Remove { pod: round * 3 });
+                ops.push(Op::Wait(301_000));
+                ops.push(Op::Flush);
+            }
+            check(&ops, true);
+            check(&ops, false);
+        }
     }
 }

@@ -245,6 +245,9 @@ pub struct PreemptionCheck {
     pub non_breaking_existed: bool,
 }
 
+/// What a sample's pod counts depend on: pod-state generation, cluster version, pods.
+type SampleKey = (u64, u64, usize);
+
 /// The engine.
 pub(crate) struct Engine<'s> {
     pub plan: Plan,
@@ -256,7 +259,7 @@ pub(crate) struct Engine<'s> {
     pod_states_gen: u64,
     /// The last sample's pod counts with what they were computed from: the generation
     /// above, the cluster's version (binds and unbinds) and the number of pods.
-    sample_counts: Option<((u64, u64, usize), (u32, u32, u32))>,
+    sample_counts: Option<(SampleKey, (u32, u32, u32))>,
     tie: SimRng,
     arrivals: SimRng,
     pub kubelets: Vec<Kubelet>,

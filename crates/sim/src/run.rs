@@ -245,6 +245,9 @@ pub struct PreemptionCheck {
     pub non_breaking_existed: bool,
 }
 
+/// What a sample's pod counts depend on: pod-state generation, cluster version, pods.
+type SampleKey = (u64, u64, usize);
+
 /// The engine.
 pub(crate) struct Engine<'s> {
     pub plan: Plan,
@@ -252,6 +255,11 @@ pub(crate) struct Engine<'s> {
     pub q: EventQueue<Event>,
     pub sched: Scheduler,
     pub queue: SchedulingQueue,
+    /// Bumped whenever a pod's visibility, end or readiness changes (`sample`'s cache).
+    pod_states_gen: u64,
+    /// The last sample's pod counts with what they were computed from: the generation
+    /// above, the cluster's version (binds and unbinds) and the number of pods.
+    sample_counts: Option<(SampleKey, (u32, u32, u32))>,
     tie: SimRng,
     arrivals: SimRng,
     pub kubelets: Vec<Kubelet>,
@@ -317,6 +325,8 @@ impl<'s> Engine<'s> {
             q: EventQueue::new(),
             sched,
             queue: SchedulingQueue::new(QueueSettings::from_scheduler(&plan.scheduler)),
+            pod_states_gen: 0,
+            sample_counts: None,
             kubelets: Vec::new(),
             nodes: Vec::new(),
             pods: Vec::new(),
@@ -539,6 +549,7 @@ impl<'s> Engine<'s> {
                     let p = &mut self.pods[pod.idx()];
                     p.ready = Some(now);
                     p.is_ready = true;
+                    self.pod_states_gen += 1;
                     p.reason = None;
                     p.message = None;
                     if let Some(d) = self.plan.workloads[p.workload as usize].duration_ms {
@@ -743,6 +754,7 @@ impl<'s> Engine<'s> {
 
     fn hide_pod(&mut self, pod: PodId) {
         self.pods[pod.idx()].visible = false;
+        self.pod_states_gen += 1;
         self.pods[pod.idx()].phase = Phase::Deleted;
         self.plan.cluster.pods[pod.idx()].active = false;
         let w = self.pods[pod.idx()].workload as usize;
@@ -756,11 +768,26 @@ impl<'s> Engine<'s> {
     }
 
     fn record_failure(&mut self, pod: PodId, reason: Reason, message: String) {
-        let now = self.now();
-        let p = &mut self.pods[pod.idx()];
+        let p = &self.pods[pod.idx()];
         if p.reason == Some(reason) && p.message.as_deref() == Some(message.as_str()) {
             return;
         }
+        self.push_failure(pod, reason, message);
+    }
+
+    /// `record_failure` that copies the message only when it is new (a replayed retry
+    /// usually repeats the pod's last message).
+    fn record_failure_str(&mut self, pod: PodId, reason: Reason, message: &str) {
+        let p = &self.pods[pod.idx()];
+        if p.reason == Some(reason) && p.message.as_deref() == Some(message) {
+            return;
+        }
+        self.push_failure(pod, reason, message.to_owned());
+    }
+
+    fn push_failure(&mut self, pod: PodId, reason: Reason, message: String) {
+        let now = self.now();
+        let p = &mut self.pods[pod.idx()];
         p.reason = Some(reason);
         p.message = Some(message.clone());
         let cp = &self.plan.cluster.pods[pod.idx()];
@@ -786,6 +813,7 @@ impl<'s> Engine<'s> {
         p.phase = phase;
         p.ended = Some(now);
         p.is_ready = false;
+        self.pod_states_gen += 1;
         self.plan.cluster.pods[pod.idx()].active = false;
         let w = p.workload as usize;
         self.workloads[w].live.retain(|&x| x != pod);
@@ -867,8 +895,10 @@ impl<'s> Engine<'s> {
                 self.sched
                     .replay_failure(&self.plan.cluster, pod, &mut self.preempt_rng)
             {
-                self.note_attempt(pod, now, Err(r.message.clone()), verdicts.take());
-                self.record_failure(pod, Reason::Unschedulable, r.message);
+                if self.traced == Some(pod) {
+                    self.note_attempt(pod, now, Err(r.message.clone()), verdicts.take());
+                }
+                self.record_failure_str(pod, Reason::Unschedulable, &r.message);
                 self.queue.add_unschedulable_by(pod, now, &r.rejected);
                 continue;
             }
@@ -967,6 +997,7 @@ impl<'s> Engine<'s> {
         p.ready = Some(now);
         p.is_ready = true;
         p.phase = Phase::Running;
+        self.pod_states_gen += 1;
     }
 
     fn bind_record(&mut self, pod: PodId, node: NodeId) {
@@ -1477,6 +1508,7 @@ impl<'s> Engine<'s> {
             let p = self.plan.cluster.nodes[node.idx()].pods[i];
             self.pods[p.idx()].is_ready = false;
         }
+        self.pod_states_gen += 1;
         // Pods tolerate `unreachable:NoExecute` for 300 s (DefaultTolerationSeconds), then
         // the taint manager deletes them.
         self.q.schedule_in(
@@ -1693,8 +1725,8 @@ impl<'s> Engine<'s> {
 
     // ---- samples ----------------------------------------------------------------------
 
-    fn sample(&mut self) {
-        let now = self.now();
+    /// Pending, starting and ready pods of user workloads.
+    fn pod_counts(&self) -> (u32, u32, u32) {
         let (mut pending, mut starting, mut ready) = (0u32, 0u32, 0u32);
         for (i, p) in self.pods.iter().enumerate() {
             if !p.visible || p.ended.is_some() || self.plan.workloads[p.workload as usize].system {
@@ -1708,6 +1740,34 @@ impl<'s> Engine<'s> {
                 starting += 1;
             }
         }
+        (pending, starting, ready)
+    }
+
+    fn sample(&mut self) {
+        let now = self.now();
+        // Unchanged pods (hours of pending pods and nothing else) reuse the last counts.
+        let key = (
+            self.pod_states_gen,
+            self.plan.cluster.change_cursor(),
+            self.pods.len(),
+        );
+        let (pending, starting, ready) = match self.sample_counts {
+            Some((k, counts)) if k == key => {
+                if cfg!(debug_assertions) {
+                    assert_eq!(
+                        counts,
+                        self.pod_counts(),
+                        "sample cache: a pod state changed without pod_states_gen"
+                    );
+                }
+                counts
+            }
+            _ => {
+                let counts = self.pod_counts();
+                self.sample_counts = Some((key, counts));
+                counts
+            }
+        };
         let pulls = self.kubelets.iter().map(|k| k.active_pulls()).sum();
         self.series.t_ms.push(now.ms());
         self.series.pending.push(pending);

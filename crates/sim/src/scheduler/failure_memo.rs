@@ -16,6 +16,8 @@
 //! Pods pinned to a node (DaemonSet pods) or nominated by an earlier preemption are not
 //! memoised: their attempts differ per pod.
 
+use std::sync::Arc;
+
 use crate::cluster::{Cluster, PodId};
 
 /// What a replayed failure reports.
@@ -37,7 +39,8 @@ pub(super) struct Memo {
     /// What the attempt added to `nextStartNodeIndex`, modulo the live node count
     /// (the candidates its filter window processed; 0 when a PreFilter rejected the pod).
     pub advance: usize,
-    pub replay: FailureReplay,
+    /// Shared with every replay (a retry copies no string).
+    pub replay: Arc<FailureReplay>,
 }
 
 /// The last failed attempt's inputs, kept by `schedule_one` until the engine reports the

@@ -18,6 +18,7 @@ pub mod queue;
 mod score_cache;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use poolcast_model::scenario::{SchedulerConfig, ScoringStrategy};
 use rand::Rng;
@@ -528,11 +529,12 @@ impl Scheduler {
         cluster: &Cluster,
         pod: PodId,
         preempt_rng: &mut SimRng,
-    ) -> Option<FailureReplay> {
+    ) -> Option<Arc<FailureReplay>> {
         if !FailureMemo::eligible(cluster, pod) {
             return None;
         }
         let class = cluster.pods[pod.idx()].spec.idx();
+        // A cheap copy: the replay is shared.
         let memo = self.memo.get(class, cluster.change_cursor())?.clone();
         if cfg!(debug_assertions) {
             // Every other hit runs the real attempt and `remember_failure` compares.
@@ -542,15 +544,16 @@ impl Scheduler {
                 return None;
             }
         }
+        let (advance, draw, replay) = (memo.advance, memo.replay.preemption_draw, memo.replay);
         self.refresh_nodes(cluster);
         let n = self.nodes.len();
         if n > 0 {
-            self.next_start_node_index = (self.next_start_node_index + memo.advance) % n;
+            self.next_start_node_index = (self.next_start_node_index + advance) % n;
         }
-        if let Some(k) = memo.replay.preemption_draw {
+        if let Some(k) = draw {
             let _offset: usize = preempt_rng.random_range(0..k);
         }
-        Some(memo.replay)
+        Some(replay)
     }
 
     /// After the PostFilter of the failed attempt `schedule_one` just made for `pod`
@@ -571,11 +574,11 @@ impl Scheduler {
         let memo = Memo {
             version: a.version,
             advance: a.advance,
-            replay: FailureReplay {
+            replay: Arc::new(FailureReplay {
                 message: fit.message(),
                 rejected: fit.unschedulable_plugins(),
                 preemption_draw: preemption_draw(cluster, pod, fit),
-            },
+            }),
         };
         if let Some((class, m)) = expected {
             assert!(

@@ -23,7 +23,7 @@
 //! insertion sequence: deterministic.
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::plugins::{
     node_affinity, node_resources_fit, node_unschedulable, pod_topology_spread, taint_toleration,
@@ -146,22 +146,120 @@ struct Entry {
     seq: u64,
     attempts: u32,
     pop_cycle: u64,
-    rejectors: Vec<&'static str>,
+    /// Index into `RejectorSets`.
+    rejectors: u32,
     backoff_expiry: u64,
 }
 
-type ActiveKey = (Reverse<i32>, u64, u64, PodId);
+/// Every `ClusterEvent`, for the per-set event masks.
+const ALL_EVENTS: [ClusterEvent; 6] = [
+    ClusterEvent::NodeAdd,
+    ClusterEvent::NodeUpdate,
+    ClusterEvent::NodeDelete,
+    ClusterEvent::AssignedPodAdd,
+    ClusterEvent::AssignedPodDelete,
+    ClusterEvent::Wildcard,
+];
+
+impl ClusterEvent {
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// The distinct sets of rejecting plugins, each with the events that move its pods (one
+/// bit per `ClusterEvent`) and how many unschedulable pods hold it. Set 0 is the empty
+/// set (unknown rejectors: every event moves).
+#[derive(Debug, Clone)]
+struct RejectorSets {
+    sets: Vec<(Vec<&'static str>, u8)>,
+    waiting: Vec<usize>,
+}
+
+impl Default for RejectorSets {
+    fn default() -> Self {
+        let mut s = RejectorSets {
+            sets: Vec::new(),
+            waiting: Vec::new(),
+        };
+        s.intern(&[]);
+        s
+    }
+}
+
+impl RejectorSets {
+    fn intern(&mut self, rejectors: &[&'static str]) -> u32 {
+        if let Some(i) = self
+            .sets
+            .iter()
+            .position(|(s, _)| s.as_slice() == rejectors)
+        {
+            return i as u32;
+        }
+        let mask = ALL_EVENTS
+            .iter()
+            .filter(|e| e.moves(rejectors))
+            .fold(0u8, |m, e| m | e.bit());
+        self.sets.push((rejectors.to_vec(), mask));
+        self.waiting.push(0);
+        (self.sets.len() - 1) as u32
+    }
+
+    fn moves(&self, set: u32, event: ClusterEvent) -> bool {
+        self.sets[set as usize].1 & event.bit() != 0
+    }
+
+    /// Whether `event` moves any unschedulable pod.
+    fn any_waiting_for(&self, event: ClusterEvent) -> bool {
+        self.sets
+            .iter()
+            .zip(&self.waiting)
+            .any(|((_, m), &n)| n > 0 && m & event.bit() != 0)
+    }
+}
+
+/// Pods sharing an ordering prefix, as (insertion sequence, pod), ascending.
+type Run = VecDeque<(u64, PodId)>;
+
+/// Inserts keeping `run` sorted; appending (the usual case) is O(1).
+fn insert_sorted(run: &mut Run, seq: u64, pod: PodId) {
+    match run.back() {
+        Some(&(last, _)) if last > seq => {
+            let i = run.partition_point(|&(s, _)| s < seq);
+            run.insert(i, (seq, pod));
+        }
+        _ => run.push_back((seq, pod)),
+    }
+}
+
+/// Whether the queue item (`seq`, `pod`) is still `pod`'s place in `state` (removed pods
+/// are dropped lazily from the activeQ and the unschedulable pool).
+fn current(entries: &[Option<Entry>], pod: PodId, seq: u64, state: QueueState) -> bool {
+    entries
+        .get(pod.idx())
+        .and_then(Option::as_ref)
+        .is_some_and(|e| e.seq == seq && e.state == state)
+}
+
 type BackoffKey = (u64, Reverse<i32>, u64, u64, PodId);
-type UnschedKey = (u64, u64, PodId);
 
 /// The priority queue with its three parts.
+///
+/// The activeQ is kept as runs of pods per (priority, timestamp), each run by insertion
+/// sequence: popping and appending are O(1), and the order is exactly PrioritySort's
+/// (priority, timestamp, insertion order). The unschedulable pool is kept per failure
+/// timestamp. A retry of thousands of pending pods (all failing at the same instant, then
+/// flushed together) thus costs a few array operations per pod, not ordered-set inserts.
 #[derive(Debug, Clone, Default)]
 pub struct SchedulingQueue {
     settings: QueueSettings,
     entries: Vec<Option<Entry>>,
-    active: BTreeSet<ActiveKey>,
+    active: BTreeMap<(Reverse<i32>, u64), Run>,
+    active_len: usize,
     backoff: BTreeSet<BackoffKey>,
-    unschedulable: BTreeSet<UnschedKey>,
+    unschedulable: BTreeMap<u64, Vec<(u64, PodId)>>,
+    unschedulable_len: usize,
+    rejector_sets: RejectorSets,
     seq: u64,
     cycle: u64,
     in_flight: usize,
@@ -203,11 +301,10 @@ impl SchedulingQueue {
             seq: self.seq,
             attempts: 0,
             pop_cycle: 0,
-            rejectors: Vec::new(),
+            rejectors: 0,
             backoff_expiry: 0,
         };
-        self.active
-            .insert((Reverse(priority), e.timestamp, e.seq, pod));
+        self.insert_active(pod, priority, e.timestamp, e.seq);
         self.entries[pod.idx()] = Some(e);
         true
     }
@@ -216,8 +313,8 @@ impl SchedulingQueue {
     /// `pop_from_backoff` an empty activeQ yields the backoffQ's head.
     pub fn pop(&mut self, now: SimTime) -> Option<PodId> {
         self.flush_backoff_completed(now);
-        let pod = match self.active.pop_first() {
-            Some((_, _, _, pod)) => pod,
+        let pod = match self.pop_active() {
+            Some(pod) => pod,
             None if self.settings.pop_from_backoff => self.backoff.pop_first()?.4,
             None => return None,
         };
@@ -248,24 +345,25 @@ impl SchedulingQueue {
     /// unschedulable pool, or goes to the backoffQ if an event that interests one of the
     /// plugins arrived while it was in flight.
     pub fn add_unschedulable_by(&mut self, pod: PodId, now: SimTime, rejected_by: &[&'static str]) {
-        let Some(e) = self.entries.get_mut(pod.idx()).and_then(Option::as_mut) else {
-            return;
-        };
-        if e.state != QueueState::InFlight {
+        let in_flight = self
+            .entry(pod)
+            .is_some_and(|e| e.state == QueueState::InFlight);
+        if !in_flight {
             return;
         }
+        let set = self.rejector_sets.intern(rejected_by);
         self.in_flight -= 1;
+        let Some(e) = self.entries[pod.idx()].as_mut() else {
+            return;
+        };
         e.timestamp = now.ms();
-        e.rejectors = rejected_by.to_vec();
+        e.rejectors = set;
         let pop_cycle = e.pop_cycle;
-        let rejectors = std::mem::take(&mut e.rejectors);
+        let sets = &self.rejector_sets;
         let moved = self
             .events
             .iter()
-            .any(|&(c, ev)| c >= pop_cycle && ev.moves(&rejectors));
-        if let Some(e) = self.entries[pod.idx()].as_mut() {
-            e.rejectors = rejectors;
-        }
+            .any(|&(c, ev)| c >= pop_cycle && sets.moves(set, ev));
         if moved {
             self.requeue(pod, now);
         } else {
@@ -287,32 +385,47 @@ impl SchedulingQueue {
         if self.in_flight > 0 {
             self.events.push((self.cycle, event));
         }
-        let to_move: Vec<PodId> = self
-            .unschedulable
-            .iter()
-            .map(|&(_, _, p)| p)
-            .filter(|&p| self.entry(p).is_some_and(|e| event.moves(&e.rejectors)))
-            .collect();
-        for p in to_move {
-            self.take_unschedulable(p);
-            self.requeue(p, now);
+        if !self.rejector_sets.any_waiting_for(event) {
+            return;
         }
+        let mut to_move: Vec<(u64, PodId)> = Vec::new();
+        let entries = &self.entries;
+        let sets = &self.rejector_sets;
+        self.unschedulable.retain(|_, pods| {
+            pods.retain(|&(seq, pod)| {
+                if !current(entries, pod, seq, QueueState::Unschedulable) {
+                    return false;
+                }
+                let set = entries[pod.idx()].as_ref().map_or(0, |e| e.rejectors);
+                if sets.moves(set, event) {
+                    to_move.push((seq, pod));
+                    false
+                } else {
+                    true
+                }
+            });
+            !pods.is_empty()
+        });
+        self.requeue_all(to_move, now);
     }
 
     /// `flushUnschedulablePodsLeftover` (every 30 s in kube) and the backoff flush: pods
     /// unschedulable for longer than `max_in_unschedulable_ms` are moved.
     pub fn flush(&mut self, now: SimTime) {
         let limit = self.settings.max_in_unschedulable_ms;
-        let to_move: Vec<PodId> = self
-            .unschedulable
-            .iter()
-            .take_while(|&&(ts, _, _)| now.ms().saturating_sub(ts) > limit)
-            .map(|&(_, _, p)| p)
-            .collect();
-        for p in to_move {
-            self.take_unschedulable(p);
-            self.requeue(p, now);
+        let mut to_move: Vec<(u64, PodId)> = Vec::new();
+        while let Some(first) = self.unschedulable.first_entry() {
+            if now.ms().saturating_sub(*first.key()) <= limit {
+                break;
+            }
+            let pods = first.remove();
+            let entries = &self.entries;
+            to_move.extend(
+                pods.into_iter()
+                    .filter(|&(seq, p)| current(entries, p, seq, QueueState::Unschedulable)),
+            );
         }
+        self.requeue_all(to_move, now);
         self.flush_backoff_completed(now);
     }
 
@@ -331,8 +444,12 @@ impl SchedulingQueue {
     /// When the oldest unschedulable pod becomes due for `flush`, if any.
     pub fn next_flush_due(&self) -> Option<SimTime> {
         self.unschedulable
-            .first()
-            .map(|&(ts, _, _)| SimTime(ts + self.settings.max_in_unschedulable_ms + 1))
+            .iter()
+            .find(|(_, pods)| {
+                pods.iter()
+                    .any(|&(seq, p)| current(&self.entries, p, seq, QueueState::Unschedulable))
+            })
+            .map(|(&ts, _)| SimTime(ts + self.settings.max_in_unschedulable_ms + 1))
     }
 
     /// Forgets a pod wherever it is (deleted); false if unknown.
@@ -341,10 +458,8 @@ impl SchedulingQueue {
             return false;
         };
         match e.state {
-            QueueState::Active => {
-                self.active
-                    .remove(&(Reverse(e.priority), e.timestamp, e.seq, pod));
-            }
+            // Dropped lazily from the run that holds it.
+            QueueState::Active => self.active_len -= 1,
             QueueState::Backoff => {
                 self.backoff.remove(&(
                     e.backoff_expiry,
@@ -355,7 +470,8 @@ impl SchedulingQueue {
                 ));
             }
             QueueState::Unschedulable => {
-                self.unschedulable.remove(&(e.timestamp, e.seq, pod));
+                self.unschedulable_len -= 1;
+                self.rejector_sets.waiting[e.rejectors as usize] -= 1;
             }
             QueueState::InFlight => {
                 self.in_flight -= 1;
@@ -369,7 +485,7 @@ impl SchedulingQueue {
 
     /// Pending pods (active + backoff + unschedulable; in-flight pods excluded).
     pub fn len(&self) -> usize {
-        self.active.len() + self.backoff.len() + self.unschedulable.len()
+        self.active_len + self.backoff.len() + self.unschedulable_len
     }
 
     /// True when no pod is pending.
@@ -379,7 +495,7 @@ impl SchedulingQueue {
 
     /// Pods in the activeQ.
     pub fn active_len(&self) -> usize {
-        self.active.len()
+        self.active_len
     }
 
     /// Pods in the backoffQ.
@@ -389,7 +505,7 @@ impl SchedulingQueue {
 
     /// Pods in the unschedulable pool.
     pub fn unschedulable_len(&self) -> usize {
-        self.unschedulable.len()
+        self.unschedulable_len
     }
 
     /// Pods popped and not yet reported back.
@@ -440,6 +556,46 @@ impl SchedulingQueue {
         }
     }
 
+    fn insert_active(&mut self, pod: PodId, priority: i32, ts: u64, seq: u64) {
+        insert_sorted(
+            self.active.entry((Reverse(priority), ts)).or_default(),
+            seq,
+            pod,
+        );
+        self.active_len += 1;
+    }
+
+    /// The activeQ's head, skipping removed pods.
+    fn pop_active(&mut self) -> Option<PodId> {
+        loop {
+            let mut first = self.active.first_entry()?;
+            let run = first.get_mut();
+            while let Some((seq, pod)) = run.pop_front() {
+                if current(&self.entries, pod, seq, QueueState::Active) {
+                    if run.is_empty() {
+                        first.remove();
+                    }
+                    self.active_len -= 1;
+                    return Some(pod);
+                }
+            }
+            first.remove();
+        }
+    }
+
+    /// Requeues pods taken out of the unschedulable pool, in insertion order (so that runs
+    /// are appended to).
+    fn requeue_all(&mut self, mut pods: Vec<(u64, PodId)>, now: SimTime) {
+        pods.sort_unstable();
+        self.unschedulable_len -= pods.len();
+        for (_, p) in pods {
+            if let Some(e) = self.entries[p.idx()].as_ref() {
+                self.rejector_sets.waiting[e.rejectors as usize] -= 1;
+            }
+            self.requeue(p, now);
+        }
+    }
+
     /// `requeuePodWithQueueingStrategy(queueAfterBackoff)`: backoffQ while backing off,
     /// activeQ after.
     fn requeue(&mut self, pod: PodId, now: SimTime) {
@@ -462,7 +618,7 @@ impl SchedulingQueue {
             };
         }
         if done {
-            self.active.insert((Reverse(priority), ts, seq, pod));
+            self.insert_active(pod, priority, ts, seq);
         } else {
             self.backoff
                 .insert((expiry, Reverse(priority), ts, seq, pod));
@@ -472,19 +628,20 @@ impl SchedulingQueue {
     fn insert_unschedulable(&mut self, pod: PodId) {
         if let Some(e) = self.entries[pod.idx()].as_mut() {
             e.state = QueueState::Unschedulable;
-            self.unschedulable.insert((e.timestamp, e.seq, pod));
-        }
-    }
-
-    fn take_unschedulable(&mut self, pod: PodId) {
-        if let Some(e) = self.entries[pod.idx()].as_ref() {
-            self.unschedulable.remove(&(e.timestamp, e.seq, pod));
+            let item = (e.seq, pod);
+            let (ts, set) = (e.timestamp, e.rejectors);
+            match self.unschedulable.last_entry() {
+                Some(mut last) if *last.key() == ts => last.get_mut().push(item),
+                _ => self.unschedulable.entry(ts).or_default().push(item),
+            }
+            self.unschedulable_len += 1;
+            self.rejector_sets.waiting[set as usize] += 1;
         }
     }
 
     /// `flushBackoffQCompleted`.
     fn flush_backoff_completed(&mut self, now: SimTime) {
-        while let Some(&(expiry, prio, ts, seq, pod)) = self.backoff.first() {
+        while let Some(&(expiry, Reverse(prio), ts, seq, pod)) = self.backoff.first() {
             if !self.backoff_done(expiry, now) {
                 break;
             }
@@ -492,10 +649,13 @@ impl SchedulingQueue {
             if let Some(e) = self.entries[pod.idx()].as_mut() {
                 e.state = QueueState::Active;
             }
-            self.active.insert((prio, ts, seq, pod));
+            self.insert_active(pod, prio, ts, seq);
         }
     }
 }
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {
@@ -642,5 +802,168 @@ mod tests {
         assert_eq!(q.state(p), Some(QueueState::Unschedulable));
         q.on_event(ClusterEvent::NodeDelete, t(5000));
         assert_eq!(q.state(p), Some(QueueState::Active));
+    }
+
+    /// The runs give exactly the order, states and wake-up times of one ordered set per
+    /// queue (the implementation before them), over random sequences of every call.
+    mod against_reference {
+        use super::*;
+        use crate::scheduler::queue::reference::ReferenceQueue;
+        use proptest::prelude::*;
+
+        const REJECTORS: [&[&str]; 4] = [
+            &[],
+            &[node_resources_fit::NAME],
+            &[node_resources_fit::NAME, taint_toleration::NAME],
+            &[pod_topology_spread::NAME],
+        ];
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Add { pod: u32, priority: i32 },
+            Pop,
+            Fail { which: usize, rejectors: usize },
+            Bind { which: usize },
+            Event(usize),
+            Flush,
+            Remove { pod: u32 },
+            Wait(u64),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                1 => (0u32..24, 0i32..3).prop_map(|(pod, priority)| Op::Add { pod, priority }),
+                3 => Just(Op::Pop),
+                3 => (0usize..8, 0usize..4).prop_map(|(which, rejectors)| Op::Fail { which, rejectors }),
+                1 => (0usize..8).prop_map(|which| Op::Bind { which }),
+                1 => (0usize..6).prop_map(Op::Event),
+                1 => Just(Op::Flush),
+                1 => (0u32..24).prop_map(|pod| Op::Remove { pod }),
+                2 => prop_oneof![0u64..1500, 0u64..400_000].prop_map(Op::Wait),
+            ]
+        }
+
+        fn check(ops: &[Op], pop_from_backoff: bool) {
+            let settings = QueueSettings {
+                pop_from_backoff,
+                ..QueueSettings::default()
+            };
+            let mut q = SchedulingQueue::new(settings);
+            let mut r = ReferenceQueue::new(settings);
+            let mut now = 0u64;
+            let mut in_flight: Vec<PodId> = Vec::new();
+            for (i, op) in ops.iter().enumerate() {
+                let t = SimTime(now);
+                match *op {
+                    Op::Add { pod, priority } => {
+                        assert_eq!(
+                            q.add(PodId(pod), priority, t),
+                            r.add(PodId(pod), priority, t)
+                        );
+                    }
+                    Op::Pop => {
+                        let p = q.pop(t);
+                        assert_eq!(p, r.pop(t), "pop at step {i}");
+                        in_flight.extend(p);
+                    }
+                    Op::Fail { which, rejectors } if !in_flight.is_empty() => {
+                        let p = in_flight.remove(which % in_flight.len());
+                        q.add_unschedulable_by(p, t, REJECTORS[rejectors]);
+                        r.add_unschedulable_by(p, t, REJECTORS[rejectors]);
+                    }
+                    Op::Bind { which } if !in_flight.is_empty() => {
+                        let p = in_flight.remove(which % in_flight.len());
+                        q.done(p);
+                        r.done(p);
+                    }
+                    Op::Fail { .. } | Op::Bind { .. } => {}
+                    Op::Event(e) => {
+                        q.on_event(ALL_EVENTS[e], t);
+                        r.on_event(ALL_EVENTS[e], t);
+                    }
+                    Op::Flush => {
+                        q.flush(t);
+                        r.flush(t);
+                    }
+                    Op::Remove { pod } => {
+                        in_flight.retain(|&p| p != PodId(pod));
+                        assert_eq!(q.remove(PodId(pod)), r.remove(PodId(pod)));
+                    }
+                    Op::Wait(ms) => now += ms,
+                }
+                assert_eq!(
+                    (
+                        q.len(),
+                        q.active_len(),
+                        q.backoff_len(),
+                        q.unschedulable_len()
+                    ),
+                    (
+                        r.len(),
+                        r.active_len(),
+                        r.backoff_len(),
+                        r.unschedulable_len()
+                    ),
+                    "sizes after step {i} ({op:?})"
+                );
+                assert_eq!(q.in_flight(), r.in_flight());
+                assert_eq!(q.next_backoff_expiry(), r.next_backoff_expiry());
+                assert_eq!(q.next_flush_due(), r.next_flush_due(), "after step {i}");
+                for p in 0..24 {
+                    let p = PodId(p);
+                    assert_eq!((q.state(p), q.attempts(p)), (r.state(p), r.attempts(p)));
+                }
+            }
+            // Drain both: the same order to the end.
+            let t = SimTime(now + 3_600_000);
+            q.flush(t);
+            r.flush(t);
+            loop {
+                let p = q.pop(t);
+                assert_eq!(p, r.pop(t));
+                if p.is_none() {
+                    break;
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+            #[test]
+            fn same_as_one_ordered_set_per_queue(
+                ops in proptest::collection::vec(op(), 1..160),
+                pop_from_backoff: bool,
+            ) {
+                check(&ops, pop_from_backoff);
+            }
+        }
+
+        #[test]
+        fn many_pods_failing_together_keep_their_order() {
+            // The pending shape in small: one run of pods failing at the same instant,
+            // flushed together, interleaved with a higher-priority pod and removals.
+            let mut ops = Vec::new();
+            for pod in 0..20 {
+                ops.push(Op::Add { pod, priority: 0 });
+            }
+            for round in 0..6 {
+                for _ in 0..20 {
+                    ops.push(Op::Pop);
+                    ops.push(Op::Fail {
+                        which: 0,
+                        rejectors: 1,
+                    });
+                }
+                ops.push(Op::Add {
+                    pod: 20 + round,
+                    priority: 2,
+                });
+                ops.push(Op::Remove { pod: round * 3 });
+                ops.push(Op::Wait(301_000));
+                ops.push(Op::Flush);
+            }
+            check(&ops, true);
+            check(&ops, false);
+        }
     }
 }

@@ -66,17 +66,58 @@ pub struct FeasibilityCache {
 /// The node-local filters to evaluate, in order, with their indices.
 pub struct LocalFilters<'a> {
     /// The profile's filters.
-    pub filters: &'a [Box<dyn FilterPlugin + Send>],
+    filters: &'a [Box<dyn FilterPlugin + Send>],
     /// Indices of node-local filters that did not Skip this attempt.
-    pub active: &'a [usize],
+    active: &'a [usize],
+    /// Bit `i` set when filter `i` does not read the node's bound pods.
+    pod_blind: u64,
 }
 
-impl LocalFilters<'_> {
+impl<'a> LocalFilters<'a> {
+    /// The `active` filters of `filters` (at most 64 filters).
+    pub fn new(filters: &'a [Box<dyn FilterPlugin + Send>], active: &'a [usize]) -> Self {
+        let pod_blind = active
+            .iter()
+            .filter(|&&i| !filters[i].reads_bound_pods())
+            .fold(0u64, |m, &i| m | (1 << i));
+        LocalFilters {
+            filters,
+            active,
+            pod_blind,
+        }
+    }
+
     fn verdict(&self, cluster: &Cluster, pod: PodId, node: usize) -> u8 {
         if !cluster.nodes[node].live {
             return DEAD;
         }
         for &i in self.active {
+            if matches!(
+                self.filters[i].check(cluster, pod, NodeId(node as u32)),
+                Code::Unschedulable | Code::UnschedulableAndUnresolvable
+            ) {
+                return i as u8;
+            }
+        }
+        PASS
+    }
+
+    /// The verdict of a live node after a bind or unbind on it, given the verdict `old`
+    /// before: filters that do not read bound pods keep their results, so those ahead of
+    /// the old first failure still pass and the old failure, if one of them, still fails.
+    fn verdict_after_bind(&self, cluster: &Cluster, pod: PodId, node: usize, old: u8) -> u8 {
+        if old == DEAD || !cluster.nodes[node].live {
+            return self.verdict(cluster, pod, node);
+        }
+        for &i in self.active {
+            if self.pod_blind & (1 << i) != 0 {
+                if (i as u8) < old {
+                    continue;
+                }
+                if i as u8 == old {
+                    return old;
+                }
+            }
             if matches!(
                 self.filters[i].check(cluster, pod, NodeId(node as u32)),
                 Code::Unschedulable | Code::UnschedulableAndUnresolvable
@@ -115,7 +156,10 @@ impl FeasibilityCache {
                 for c in changes {
                     let n = c.node.idx();
                     if n < known {
-                        let v = local.verdict(cluster, pod, n);
+                        let v = match c.pod_delta {
+                            Some(_) => local.verdict_after_bind(cluster, pod, n, tv.verdict[n]),
+                            None => local.verdict(cluster, pod, n),
+                        };
                         tv.set(n, v);
                     }
                 }

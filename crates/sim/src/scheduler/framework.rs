@@ -133,6 +133,15 @@ pub trait FilterPlugin {
     fn node_local(&self) -> bool {
         false
     }
+
+    /// For a `node_local` plugin: whether `check` can change when a pod is bound to or
+    /// unbound from the node (NodeResourcesFit). A plugin answering `false` reads only the
+    /// node's labels, taints or `unschedulable` flag, and the verdict cache skips it when it
+    /// replays binds and unbinds (kube's queueing hints make the same distinction between
+    /// `Pod/Delete` and `Node/Update*` events).
+    fn reads_bound_pods(&self) -> bool {
+        true
+    }
 }
 
 /// A score plugin (`framework.PreScorePlugin` + `framework.ScorePlugin` + `ScoreExtensions`).
@@ -153,6 +162,12 @@ pub trait ScorePlugin {
     /// (template, node) and replays the cluster's node change log.
     fn node_local(&self) -> bool {
         false
+    }
+
+    /// For a `node_local` plugin: whether `score` can change when a pod is bound to or
+    /// unbound from the node (see `FilterPlugin::reads_bound_pods`).
+    fn reads_bound_pods(&self) -> bool {
+        true
     }
 
     /// Raw scores of all `nodes`, appended to `out` in order; plugins override it with a

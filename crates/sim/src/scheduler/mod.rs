@@ -648,10 +648,7 @@ impl Scheduler {
             };
             if let Some((local, globals, mask)) = plan {
                 let class = self.class_of(cluster, pod);
-                let lf = LocalFilters {
-                    filters: &self.filters,
-                    active: &local,
-                };
+                let lf = LocalFilters::new(&self.filters, &local);
                 let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                 processed = scan_cached(
                     tv,
@@ -698,10 +695,7 @@ impl Scheduler {
                     // Every candidate was processed: report them in scan order.
                     let class = self.class_of(cluster, pod);
                     let (local, _, mask) = self.cache_plan().unwrap_or_default();
-                    let lf = LocalFilters {
-                        filters: &self.filters,
-                        active: &local,
-                    };
+                    let lf = LocalFilters::new(&self.filters, &local);
                     let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                     for k in 0..len {
                         let node = self.nodes[(start + k) % len];

@@ -73,9 +73,10 @@ impl ScoreCache {
         for (i, &k) in plugins.iter().enumerate() {
             let (raw, fits) = (&mut ts.raw[i], &mut ts.fits[i]);
             let known = raw.len();
+            let blind = !scorers[k].0.reads_bound_pods();
             for c in replay.unwrap_or(&[]) {
                 let n = c.node.idx();
-                if n < known {
+                if n < known && !(blind && c.pod_delta.is_some()) {
                     put(&mut raw[n], score(k, n), fits);
                 }
             }

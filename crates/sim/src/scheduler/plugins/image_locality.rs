@@ -35,6 +35,9 @@ pub fn calculate_priority(sum: i64, containers: usize) -> i64 {
     MAX_NODE_SCORE * (s - MIN_THRESHOLD) / (max - MIN_THRESHOLD)
 }
 
+/// Pods with at most this many containers get their possible scores tabulated per attempt.
+const MAX_TABULATED_IMAGES: usize = 4;
+
 /// The plugin (stateless).
 #[derive(Debug, Default)]
 pub struct ImageLocality;
@@ -66,7 +69,9 @@ impl ScorePlugin for ImageLocality {
             return;
         }
         // An image's scaled score does not depend on the node: computed once per attempt,
-        // summed in the pod's image order as `score` does.
+        // summed in the pod's image order as `score` does. A node's score then depends only
+        // on which of the pod's images it holds (one bit each in the cluster's per-image
+        // bitsets), so with few images every possible score is tabulated up front.
         let scaled: Vec<(ImageId, i64)> = spec
             .images
             .iter()
@@ -79,16 +84,39 @@ impl ScorePlugin for ImageLocality {
                 (i, score)
             })
             .collect();
+        let containers = spec.images.len();
+        if containers <= MAX_TABULATED_IMAGES {
+            let table: Vec<i64> = (0..1usize << containers)
+                .map(|mask| {
+                    let sum: i64 = scaled
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| mask & (1 << k) != 0)
+                        .map(|(_, &(_, s))| s)
+                        .sum();
+                    calculate_priority(sum, containers)
+                })
+                .collect();
+            out.extend(nodes.iter().map(|&node| {
+                let mask = scaled.iter().enumerate().fold(0usize, |m, (k, &(i, _))| {
+                    m | (usize::from(cluster.node_has_image(node, i)) << k)
+                });
+                NodeScore {
+                    node,
+                    score: table[mask],
+                }
+            }));
+            return;
+        }
         out.extend(nodes.iter().map(|&node| {
-            let n = &cluster.nodes[node.idx()];
             let sum: i64 = scaled
                 .iter()
-                .filter(|(i, _)| n.has_image(*i))
+                .filter(|(i, _)| cluster.node_has_image(node, *i))
                 .map(|&(_, s)| s)
                 .sum();
             NodeScore {
                 node,
-                score: calculate_priority(sum, spec.images.len()),
+                score: calculate_priority(sum, containers),
             }
         }));
     }

@@ -182,6 +182,12 @@ pub trait ScorePlugin {
     /// Maps raw scores to 0..=MAX_NODE_SCORE where the plugin needs it.
     fn normalize(&self, _scores: &mut [NodeScore]) {}
 
+    /// False when `normalize` leaves scores unchanged (the plugin's raw scores are already
+    /// in range): the scheduler then adds cached raw scores to the totals directly.
+    fn normalizes(&self) -> bool {
+        true
+    }
+
     /// `Some(v)` when, after `pre_score`, every node is known to get the normalized score
     /// `v` (TaintToleration with no PreferNoSchedule taint in the cluster, ImageLocality with
     /// none of the pod's images on any node). A constant added to every total cannot change

@@ -241,6 +241,10 @@ pub struct Scheduler {
     verdicts: FeasibilityCache,
     score_cache: ScoreCache,
     feasible: Vec<NodeId>,
+    /// One plugin's scores over the feasible nodes (reused between attempts).
+    scores: Vec<NodeScore>,
+    /// Which scorers' PreScore succeeded this attempt (reused between attempts).
+    ran: Vec<bool>,
     /// Nodes that failed, with the index of the first failing filter.
     failed: Vec<(NodeId, usize)>,
     skip: Vec<bool>,
@@ -350,6 +354,8 @@ impl Scheduler {
             verdicts: FeasibilityCache::default(),
             score_cache: ScoreCache::default(),
             feasible: Vec::new(),
+            scores: Vec::new(),
+            ran: Vec::new(),
             failed: Vec::new(),
             skip: Vec::new(),
             memo: FailureMemo::default(),
@@ -784,18 +790,17 @@ impl Scheduler {
             d.resize(feasible.len(), Vec::new());
         }
         // `RunPreScorePlugins` first, then `RunScorePlugins`, as kube does.
-        let mut ran = Vec::with_capacity(self.scorers.len());
+        let mut ran = std::mem::take(&mut self.ran);
+        ran.clear();
         for (plugin, _) in self.scorers.iter_mut() {
-            let st = plugin.pre_score(cluster, pod, feasible);
-            ran.push(st.is_success());
+            ran.push(plugin.pre_score(cluster, pod, feasible).is_success());
         }
-        let cached: Vec<usize> = (0..self.scorers.len())
-            .filter(|&k| {
-                ran[k]
-                    && self.scorers[k].0.node_local()
-                    && self.scorers[k].0.constant_score(cluster, pod).is_none()
-            })
-            .collect();
+        let mut cached: Vec<usize> = Vec::new();
+        for (k, (plugin, _)) in self.scorers.iter().enumerate() {
+            if ran[k] && plugin.node_local() && plugin.constant_score(cluster, pod).is_none() {
+                cached.push(k);
+            }
+        }
         let templates = if cached.is_empty() {
             None
         } else {
@@ -805,8 +810,9 @@ impl Scheduler {
                     .sync(cluster, pod, class, &self.scorers, &cached),
             )
         };
-        let mut scores: Vec<NodeScore> = Vec::with_capacity(feasible.len());
+        let mut scores = std::mem::take(&mut self.scores);
         for (k, (plugin, weight)) in self.scorers.iter().enumerate() {
+            let weight = *weight;
             if !ran[k] {
                 continue;
             }
@@ -814,39 +820,73 @@ impl Scheduler {
             if detail.is_none() && plugin.constant_score(cluster, pod).is_some() {
                 continue;
             }
+            let raw = templates.and_then(|t| t.raw(k));
+            if cfg!(debug_assertions) {
+                if let Some(raw) = raw {
+                    for &node in feasible {
+                        assert_eq!(
+                            i64::from(raw[node.idx()]),
+                            plugin.score(cluster, pod, node),
+                            "stale {} score for node {}: a NodeInfo was edited without \
+                             Cluster::touch_node",
+                            plugin.name(),
+                            cluster.nodes[node.idx()].name
+                        );
+                    }
+                }
+            }
+            // Cached raw scores that need no normalising go straight into the totals.
+            if let (Some(raw), None, false) = (raw, detail.as_deref(), plugin.normalizes()) {
+                for t in totals.iter_mut() {
+                    t.score += i64::from(raw[t.node.idx()]) * weight;
+                }
+                continue;
+            }
             scores.clear();
-            match templates.and_then(|t| t.raw(k)) {
+            match raw {
                 Some(raw) => scores.extend(feasible.iter().map(|&node| NodeScore {
                     node,
                     score: i64::from(raw[node.idx()]),
                 })),
-                None => plugin.score_all(cluster, pod, feasible, &mut scores),
-            }
-            if cfg!(debug_assertions) && templates.is_some_and(|t| t.raw(k).is_some()) {
-                for s in &scores {
-                    assert_eq!(
-                        s.score,
-                        plugin.score(cluster, pod, s.node),
-                        "stale {} score for node {}: a NodeInfo was edited without \
-                         Cluster::touch_node",
-                        plugin.name(),
-                        cluster.nodes[s.node.idx()].name
-                    );
+                None => {
+                    plugin.score_all(cluster, pod, feasible, &mut scores);
+                    if cfg!(debug_assertions) {
+                        for s in &scores {
+                            assert_eq!(
+                                s.score,
+                                plugin.score(cluster, pod, s.node),
+                                "{}: score_all differs from score",
+                                plugin.name()
+                            );
+                        }
+                    }
                 }
             }
-            let raw: Vec<i64> = if detail.is_some() {
-                scores.iter().map(|s| s.score).collect()
-            } else {
-                Vec::new()
-            };
-            plugin.normalize(&mut scores);
-            for (i, s) in scores.iter().enumerate() {
-                totals[i].score += s.score * *weight;
-                if let Some(d) = detail.as_deref_mut() {
-                    d[i].push((plugin.name(), raw[i], s.score, *weight));
+            match detail.as_deref_mut() {
+                None => {
+                    if plugin.normalizes() {
+                        plugin.normalize(&mut scores);
+                    } else if cfg!(debug_assertions) {
+                        let before = scores.clone();
+                        plugin.normalize(&mut scores);
+                        assert_eq!(before, scores, "{} normalizes", plugin.name());
+                    }
+                    for (t, s) in totals.iter_mut().zip(&scores) {
+                        t.score += s.score * weight;
+                    }
+                }
+                Some(d) => {
+                    let raw: Vec<i64> = scores.iter().map(|s| s.score).collect();
+                    plugin.normalize(&mut scores);
+                    for (i, s) in scores.iter().enumerate() {
+                        totals[i].score += s.score * weight;
+                        d[i].push((plugin.name(), raw[i], s.score, weight));
+                    }
                 }
             }
         }
+        self.scores = scores;
+        self.ran = ran;
         totals
     }
 

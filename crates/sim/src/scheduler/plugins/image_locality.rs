@@ -47,6 +47,10 @@ impl ScorePlugin for ImageLocality {
         NAME
     }
 
+    fn normalizes(&self) -> bool {
+        false
+    }
+
     fn constant_score(&self, cluster: &Cluster, pod: PodId) -> Option<i64> {
         // None of the pod's images on any node: calculatePriority(0) = 0 everywhere.
         cluster

@@ -701,7 +701,7 @@ impl ScorePlugin for PodTopologySpread {
                 extra: (c.max_skew - 1) as f64,
             })
             .collect();
-        out.extend(nodes.iter().map(|&node| {
+        let eval = |node: NodeId| {
             let mut score = 0.0;
             for p in &parts {
                 let Some(d) = p.domains.of(node) else {
@@ -713,10 +713,47 @@ impl ScorePlugin for PodTopologySpread {
                 };
                 score += cnt as f64 * p.weight + p.extra;
             }
-            NodeScore {
-                node,
-                score: round_half_away(score),
-            }
+            round_half_away(score)
+        };
+        // With at most one domain (non-hostname) constraint, a node holding no matching pod
+        // and carrying the hostname label scores by its domain alone: memoised per domain
+        // (the same computation, so the same float result), which is most nodes of a
+        // window when workloads are small.
+        let domain_parts: Vec<&Part<'_>> = parts.iter().filter(|p| p.host.is_none()).collect();
+        if domain_parts.len() <= 1 {
+            let slots = domain_parts.first().map_or(0, |p| p.domains.len()) + 1;
+            let mut memo: Vec<Option<i64>> = vec![None; slots];
+            out.extend(nodes.iter().map(|&node| {
+                let empty_host = parts.iter().all(|p| match p.host {
+                    None => true,
+                    Some(pl) => {
+                        p.domains.of(node).is_some() && pl.is_none_or(|pl| pl.on(node) == 0)
+                    }
+                });
+                let score = if empty_host {
+                    let key = domain_parts
+                        .first()
+                        .map_or(0, |p| p.domains.of(node).map_or(0, |d| d as usize + 1));
+                    match memo.get(key).copied().flatten() {
+                        Some(v) => v,
+                        None => {
+                            let v = eval(node);
+                            if let Some(m) = memo.get_mut(key) {
+                                *m = Some(v);
+                            }
+                            v
+                        }
+                    }
+                } else {
+                    eval(node)
+                };
+                NodeScore { node, score }
+            }));
+            return;
+        }
+        out.extend(nodes.iter().map(|&node| NodeScore {
+            node,
+            score: eval(node),
         }));
     }
 

@@ -408,6 +408,12 @@ impl Cluster {
             .is_some_and(|w| w & (1 << (node.idx() % 64)) != 0)
     }
 
+    /// The bitset (by node id, 64 per word) of the nodes holding `image`; words past the
+    /// end are zero.
+    pub fn image_nodes(&self, image: ImageId) -> &[u64] {
+        self.image_nodes.get(image.idx()).map_or(&[], Vec::as_slice)
+    }
+
     fn set_image_bit(&mut self, node: NodeId, image: ImageId, on: bool) {
         let bits = &mut self.image_nodes[image.idx()];
         let w = node.idx() / 64;

@@ -182,6 +182,26 @@ pub trait ScorePlugin {
     /// Maps raw scores to 0..=MAX_NODE_SCORE where the plugin needs it.
     fn normalize(&self, _scores: &mut [NodeScore]) {}
 
+    /// Adds `weight` times the normalized scores of `nodes` to `totals` (same order), with
+    /// `scratch` as working space: `score_all`, `normalize`, then the weighted sum.
+    /// Plugins override it to fuse those passes; the result must be the same.
+    fn add_weighted(
+        &self,
+        cluster: &Cluster,
+        pod: PodId,
+        nodes: &[NodeId],
+        weight: i64,
+        scratch: &mut Vec<NodeScore>,
+        totals: &mut [NodeScore],
+    ) {
+        scratch.clear();
+        self.score_all(cluster, pod, nodes, scratch);
+        self.normalize(scratch);
+        for (t, s) in totals.iter_mut().zip(scratch.iter()) {
+            t.score += s.score * weight;
+        }
+    }
+
     /// False when `normalize` leaves scores unchanged (the plugin's raw scores are already
     /// in range): the scheduler then adds cached raw scores to the totals directly.
     fn normalizes(&self) -> bool {

@@ -781,10 +781,6 @@ impl Scheduler {
         feasible: &[NodeId],
         mut detail: Option<&mut Vec<Vec<PluginScore>>>,
     ) -> Vec<NodeScore> {
-        let mut totals: Vec<NodeScore> = feasible
-            .iter()
-            .map(|&node| NodeScore { node, score: 0 })
-            .collect();
         if let Some(d) = detail.as_deref_mut() {
             d.clear();
             d.resize(feasible.len(), Vec::new());
@@ -795,10 +791,16 @@ impl Scheduler {
         for (plugin, _) in self.scorers.iter_mut() {
             ran.push(plugin.pre_score(cluster, pod, feasible).is_success());
         }
+        // Node-local scorers read cached raw scores; those that do not normalize are also
+        // summed per node in the cache (not for explain, which shows each plugin).
         let mut cached: Vec<usize> = Vec::new();
+        let mut summed: Vec<usize> = Vec::new();
         for (k, (plugin, _)) in self.scorers.iter().enumerate() {
             if ran[k] && plugin.node_local() && plugin.constant_score(cluster, pod).is_none() {
                 cached.push(k);
+                if detail.is_none() && !plugin.normalizes() {
+                    summed.push(k);
+                }
             }
         }
         let templates = if cached.is_empty() {
@@ -807,13 +809,57 @@ impl Scheduler {
             let class = self.class_of(cluster, pod);
             Some(
                 self.score_cache
-                    .sync(cluster, pod, class, &self.scorers, &cached),
+                    .sync(cluster, pod, class, &self.scorers, &cached, &summed),
             )
         };
+        let sums = templates
+            .and_then(|t| t.summed())
+            .filter(|_| !summed.is_empty());
+        let mut totals: Vec<NodeScore> = match sums {
+            Some(sums) => feasible
+                .iter()
+                .map(|&node| NodeScore {
+                    node,
+                    score: sums[node.idx()],
+                })
+                .collect(),
+            None => feasible
+                .iter()
+                .map(|&node| NodeScore { node, score: 0 })
+                .collect(),
+        };
+        if cfg!(debug_assertions) && sums.is_some() {
+            for &k in &summed {
+                let plugin = &self.scorers[k].0;
+                let mut v: Vec<NodeScore> = feasible
+                    .iter()
+                    .map(|&node| NodeScore {
+                        node,
+                        score: plugin.score(cluster, pod, node),
+                    })
+                    .collect();
+                let before = v.clone();
+                plugin.normalize(&mut v);
+                assert_eq!(v, before, "{} normalizes", plugin.name());
+            }
+            for t in &totals {
+                let want: i64 = summed
+                    .iter()
+                    .map(|&k| self.scorers[k].0.score(cluster, pod, t.node) * self.scorers[k].1)
+                    .sum();
+                assert_eq!(
+                    t.score,
+                    want,
+                    "stale summed scores for node {}: a NodeInfo was edited without \
+                     Cluster::touch_node",
+                    cluster.nodes[t.node.idx()].name
+                );
+            }
+        }
         let mut scores = std::mem::take(&mut self.scores);
         for (k, (plugin, weight)) in self.scorers.iter().enumerate() {
             let weight = *weight;
-            if !ran[k] {
+            if !ran[k] || (sums.is_some() && summed.contains(&k)) {
                 continue;
             }
             // A constant cannot change the winner; explain still shows it.
@@ -835,11 +881,32 @@ impl Scheduler {
                     }
                 }
             }
-            // Cached raw scores that need no normalising go straight into the totals.
-            if let (Some(raw), None, false) = (raw, detail.as_deref(), plugin.normalizes()) {
-                for t in totals.iter_mut() {
-                    t.score += i64::from(raw[t.node.idx()]) * weight;
+            if let (None, None) = (raw, detail.as_deref()) {
+                if cfg!(debug_assertions) {
+                    // The fused passes against the plain ones, per node.
+                    let mut fused: Vec<NodeScore> = feasible
+                        .iter()
+                        .map(|&node| NodeScore { node, score: 0 })
+                        .collect();
+                    plugin.add_weighted(cluster, pod, feasible, weight, &mut scores, &mut fused);
+                    scores.clear();
+                    for &node in feasible {
+                        scores.push(NodeScore {
+                            node,
+                            score: plugin.score(cluster, pod, node),
+                        });
+                    }
+                    plugin.normalize(&mut scores);
+                    for (f, s) in fused.iter().zip(&scores) {
+                        assert_eq!(
+                            f.score,
+                            s.score * weight,
+                            "{}: add_weighted differs from score and normalize",
+                            plugin.name()
+                        );
+                    }
                 }
+                plugin.add_weighted(cluster, pod, feasible, weight, &mut scores, &mut totals);
                 continue;
             }
             scores.clear();
@@ -848,29 +915,11 @@ impl Scheduler {
                     node,
                     score: i64::from(raw[node.idx()]),
                 })),
-                None => {
-                    plugin.score_all(cluster, pod, feasible, &mut scores);
-                    if cfg!(debug_assertions) {
-                        for s in &scores {
-                            assert_eq!(
-                                s.score,
-                                plugin.score(cluster, pod, s.node),
-                                "{}: score_all differs from score",
-                                plugin.name()
-                            );
-                        }
-                    }
-                }
+                None => plugin.score_all(cluster, pod, feasible, &mut scores),
             }
             match detail.as_deref_mut() {
                 None => {
-                    if plugin.normalizes() {
-                        plugin.normalize(&mut scores);
-                    } else if cfg!(debug_assertions) {
-                        let before = scores.clone();
-                        plugin.normalize(&mut scores);
-                        assert_eq!(before, scores, "{} normalizes", plugin.name());
-                    }
+                    plugin.normalize(&mut scores);
                     for (t, s) in totals.iter_mut().zip(&scores) {
                         t.score += s.score * weight;
                     }

@@ -62,6 +62,19 @@ impl ScorePlugin for ImageLocality {
     }
 
     fn score_all(&self, cluster: &Cluster, pod: PodId, nodes: &[NodeId], out: &mut Vec<NodeScore>) {
+        out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
+        self.add_weighted(cluster, pod, nodes, 1, &mut Vec::new(), out);
+    }
+
+    fn add_weighted(
+        &self,
+        cluster: &Cluster,
+        pod: PodId,
+        nodes: &[NodeId],
+        weight: i64,
+        _scratch: &mut Vec<NodeScore>,
+        totals: &mut [NodeScore],
+    ) {
         let spec = cluster.spec_of(pod);
         // No image on any node: every node scores calculatePriority(0) = 0.
         if spec
@@ -69,13 +82,12 @@ impl ScorePlugin for ImageLocality {
             .iter()
             .all(|i| cluster.image_node_count[i.idx()] == 0)
         {
-            out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
             return;
         }
-        // An image's scaled score does not depend on the node: computed once per attempt,
-        // summed in the pod's image order as `score` does. A node's score then depends only
-        // on which of the pod's images it holds (one bit each in the cluster's per-image
-        // bitsets), so with few images every possible score is tabulated up front.
+        // An image's scaled score does not depend on the node: computed once per attempt.
+        // A node's score then depends only on which of the pod's images it holds (one bit
+        // each in the cluster's per-image bitsets), so with few images every possible
+        // weighted score is tabulated up front; no normalization follows.
         let scaled: Vec<(ImageId, i64)> = spec
             .images
             .iter()
@@ -89,6 +101,17 @@ impl ScorePlugin for ImageLocality {
             })
             .collect();
         let containers = spec.images.len();
+        if let [(image, _)] = scaled.as_slice() {
+            let bits = cluster.image_nodes(*image);
+            let with = calculate_priority(scaled[0].1, 1) * weight;
+            let without = calculate_priority(0, 1) * weight;
+            for (t, &node) in totals.iter_mut().zip(nodes) {
+                let n = node.idx();
+                let has = bits.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0);
+                t.score += if has { with } else { without };
+            }
+            return;
+        }
         if containers <= MAX_TABULATED_IMAGES {
             let table: Vec<i64> = (0..1usize << containers)
                 .map(|mask| {
@@ -98,31 +121,25 @@ impl ScorePlugin for ImageLocality {
                         .filter(|(k, _)| mask & (1 << k) != 0)
                         .map(|(_, &(_, s))| s)
                         .sum();
-                    calculate_priority(sum, containers)
+                    calculate_priority(sum, containers) * weight
                 })
                 .collect();
-            out.extend(nodes.iter().map(|&node| {
+            for (t, &node) in totals.iter_mut().zip(nodes) {
                 let mask = scaled.iter().enumerate().fold(0usize, |m, (k, &(i, _))| {
                     m | (usize::from(cluster.node_has_image(node, i)) << k)
                 });
-                NodeScore {
-                    node,
-                    score: table[mask],
-                }
-            }));
+                t.score += table[mask];
+            }
             return;
         }
-        out.extend(nodes.iter().map(|&node| {
+        for (t, &node) in totals.iter_mut().zip(nodes) {
             let sum: i64 = scaled
                 .iter()
                 .filter(|(i, _)| cluster.node_has_image(node, *i))
                 .map(|&(_, s)| s)
                 .sum();
-            NodeScore {
-                node,
-                score: calculate_priority(sum, containers),
-            }
-        }));
+            t.score += calculate_priority(sum, containers) * weight;
+        }
     }
 
     fn score(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> i64 {

@@ -758,6 +758,32 @@ impl ScorePlugin for PodTopologySpread {
     }
 
     fn normalize(&self, scores: &mut [NodeScore]) {
+        self.normalize_with(scores, |s, v| s.score = v);
+    }
+
+    fn add_weighted(
+        &self,
+        cluster: &Cluster,
+        pod: PodId,
+        nodes: &[NodeId],
+        weight: i64,
+        scratch: &mut Vec<NodeScore>,
+        totals: &mut [NodeScore],
+    ) {
+        scratch.clear();
+        self.score_all(cluster, pod, nodes, scratch);
+        // Normalizing and weighting in one pass.
+        let mut i = 0;
+        self.normalize_with(scratch, |_, v| {
+            totals[i].score += v * weight;
+            i += 1;
+        });
+    }
+}
+
+impl PodTopologySpread {
+    /// NormalizeScore: hands each node's normalized score to `put`, in order.
+    fn normalize_with(&self, scores: &mut [NodeScore], mut put: impl FnMut(&mut NodeScore, i64)) {
         let ignored =
             |n: NodeId| !self.ignored.is_empty() && self.ignored.binary_search(&n).is_ok();
         let mut min = i64::MAX;
@@ -771,18 +797,20 @@ impl ScorePlugin for PodTopologySpread {
         }
         if max == 0 {
             for s in scores.iter_mut() {
-                s.score = if ignored(s.node) { 0 } else { MAX_NODE_SCORE };
+                let v = if ignored(s.node) { 0 } else { MAX_NODE_SCORE };
+                put(s, v);
             }
             return;
         }
         // 100 * (max + min - s) / max over s in [min, max].
         let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
         for s in scores.iter_mut() {
-            s.score = if ignored(s.node) {
+            let v = if ignored(s.node) {
                 0
             } else {
                 table.scale(max + min - s.score)
             };
+            put(s, v);
         }
     }
 }

@@ -227,4 +227,55 @@ mod tests {
         assert_eq!(pl.score(&c, p, nodes[1]), 24);
         assert_eq!(pl.score(&c, p, nodes[2]), 0);
     }
+
+    #[test]
+    fn fused_scores_follow_the_image_bitsets() {
+        // score_all / add_weighted (bitsets, tabulated) must equal score (node lists) for
+        // pods of one and of two images while images arrive on and leave nodes.
+        let mut c = cluster();
+        let img = |c: &mut Cluster, name: &str, mb: u64| {
+            c.add_image(ImageInfo {
+                name: name.into(),
+                size: mb * MB as u64,
+                os: Os::Linux,
+                windows_build: None,
+                platforms: Vec::new(),
+            })
+        };
+        let a = img(&mut c, "a", 600);
+        let b = img(&mut c, "b", 300);
+        let nodes: Vec<NodeId> = (0..70)
+            .map(|i| add_node(&mut c, &format!("n{i}"), &[]))
+            .collect();
+        for (i, &n) in nodes.iter().enumerate() {
+            if i % 2 == 0 {
+                c.add_image_to_node(n, a);
+            }
+            if i % 3 == 0 {
+                c.add_image_to_node(n, b);
+            }
+        }
+        c.remove_image_from_node(nodes[66], a);
+        c.remove_image_from_node(nodes[3], b);
+        assert!(c.check_invariants().is_ok());
+        let pl = ImageLocality;
+        for images in [vec![a], vec![b, a], vec![a, a, b]] {
+            let mut s = spec("web");
+            s.images = images;
+            let p = add_pod(&mut c, s);
+            let mut out = Vec::new();
+            pl.score_all(&c, p, &nodes, &mut out);
+            let want: Vec<i64> = nodes.iter().map(|&n| pl.score(&c, p, n)).collect();
+            assert_eq!(out.iter().map(|s| s.score).collect::<Vec<_>>(), want);
+            assert!(want.iter().any(|&v| v > 0) && want.contains(&0));
+            let mut totals: Vec<NodeScore> = nodes
+                .iter()
+                .map(|&node| NodeScore { node, score: 5 })
+                .collect();
+            pl.add_weighted(&c, p, &nodes, 3, &mut Vec::new(), &mut totals);
+            for (t, w) in totals.iter().zip(&want) {
+                assert_eq!(t.score, 5 + 3 * w);
+            }
+        }
+    }
 }

@@ -358,6 +358,10 @@ pub struct Cluster {
     pub images: Vec<ImageInfo>,
     /// Live nodes holding each image.
     pub image_node_count: Vec<u32>,
+    /// Per image, a bitset over node ids of the nodes whose `images` list it (dead nodes
+    /// included, as `NodeInfo::has_image`), kept by the image and node methods so that
+    /// ImageLocality tests a bit instead of searching each node's list.
+    image_nodes: Vec<Vec<u64>>,
     /// Number of live nodes.
     pub live_nodes: u32,
     /// Bound pods per template (`placements[spec]`), kept by `bind`/`unbind`; may be shorter
@@ -393,6 +397,34 @@ impl Cluster {
             .enumerate()
             .filter(|(_, n)| n.live)
             .map(|(i, _)| NodeId(i as u32))
+    }
+
+    /// `nodes[node].has_image(image)`, from the per-image bitset.
+    #[inline]
+    pub fn node_has_image(&self, node: NodeId, image: ImageId) -> bool {
+        self.image_nodes
+            .get(image.idx())
+            .and_then(|b| b.get(node.idx() / 64))
+            .is_some_and(|w| w & (1 << (node.idx() % 64)) != 0)
+    }
+
+    /// The bitset (by node id, 64 per word) of the nodes holding `image`; words past the
+    /// end are zero.
+    pub fn image_nodes(&self, image: ImageId) -> &[u64] {
+        self.image_nodes.get(image.idx()).map_or(&[], Vec::as_slice)
+    }
+
+    fn set_image_bit(&mut self, node: NodeId, image: ImageId, on: bool) {
+        let bits = &mut self.image_nodes[image.idx()];
+        let w = node.idx() / 64;
+        if bits.len() <= w {
+            bits.resize(w + 1, 0);
+        }
+        if on {
+            bits[w] |= 1 << (node.idx() % 64);
+        } else {
+            bits[w] &= !(1 << (node.idx() % 64));
+        }
     }
 
     /// Position after the last logged node change.
@@ -457,6 +489,9 @@ impl Cluster {
             }
         }
         let id = NodeId(self.nodes.len() as u32);
+        for &i in &node.images {
+            self.set_image_bit(id, i, true);
+        }
         self.nodes.push(node);
         self.record(id, None);
         id
@@ -467,6 +502,7 @@ impl Cluster {
         let id = ImageId(self.images.len() as u32);
         self.images.push(image);
         self.image_node_count.push(0);
+        self.image_nodes.push(Vec::new());
         id
     }
 
@@ -561,6 +597,7 @@ impl Cluster {
             if n.live {
                 self.image_node_count[image.idx()] += 1;
             }
+            self.set_image_bit(node, image, true);
         }
     }
 
@@ -572,6 +609,7 @@ impl Cluster {
             if n.live {
                 self.image_node_count[image.idx()] -= 1;
             }
+            self.set_image_bit(node, image, false);
         }
     }
 
@@ -623,6 +661,14 @@ impl Cluster {
         }
         if counts != self.image_node_count {
             return Err("image_node_count out of date".into());
+        }
+        for (ni, n) in self.nodes.iter().enumerate() {
+            for i in 0..self.images.len() {
+                let id = ImageId(i as u32);
+                if self.node_has_image(NodeId(ni as u32), id) != n.has_image(id) {
+                    return Err(format!("image bitset of node {} out of date", n.name));
+                }
+            }
         }
         let pns = self
             .nodes

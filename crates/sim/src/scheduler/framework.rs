@@ -133,6 +133,15 @@ pub trait FilterPlugin {
     fn node_local(&self) -> bool {
         false
     }
+
+    /// For a `node_local` plugin: whether `check` can change when a pod is bound to or
+    /// unbound from the node (NodeResourcesFit). A plugin answering `false` reads only the
+    /// node's labels, taints or `unschedulable` flag, and the verdict cache skips it when it
+    /// replays binds and unbinds (kube's queueing hints make the same distinction between
+    /// `Pod/Delete` and `Node/Update*` events).
+    fn reads_bound_pods(&self) -> bool {
+        true
+    }
 }
 
 /// A score plugin (`framework.PreScorePlugin` + `framework.ScorePlugin` + `ScoreExtensions`).
@@ -155,6 +164,12 @@ pub trait ScorePlugin {
         false
     }
 
+    /// For a `node_local` plugin: whether `score` can change when a pod is bound to or
+    /// unbound from the node (see `FilterPlugin::reads_bound_pods`).
+    fn reads_bound_pods(&self) -> bool {
+        true
+    }
+
     /// Raw scores of all `nodes`, appended to `out` in order; plugins override it with a
     /// tight loop when per-node dispatch matters.
     fn score_all(&self, cluster: &Cluster, pod: PodId, nodes: &[NodeId], out: &mut Vec<NodeScore>) {
@@ -166,6 +181,32 @@ pub trait ScorePlugin {
 
     /// Maps raw scores to 0..=MAX_NODE_SCORE where the plugin needs it.
     fn normalize(&self, _scores: &mut [NodeScore]) {}
+
+    /// Adds `weight` times the normalized scores of `nodes` to `totals` (same order), with
+    /// `scratch` as working space: `score_all`, `normalize`, then the weighted sum.
+    /// Plugins override it to fuse those passes; the result must be the same.
+    fn add_weighted(
+        &self,
+        cluster: &Cluster,
+        pod: PodId,
+        nodes: &[NodeId],
+        weight: i64,
+        scratch: &mut Vec<NodeScore>,
+        totals: &mut [NodeScore],
+    ) {
+        scratch.clear();
+        self.score_all(cluster, pod, nodes, scratch);
+        self.normalize(scratch);
+        for (t, s) in totals.iter_mut().zip(scratch.iter()) {
+            t.score += s.score * weight;
+        }
+    }
+
+    /// False when `normalize` leaves scores unchanged (the plugin's raw scores are already
+    /// in range): the scheduler then adds cached raw scores to the totals directly.
+    fn normalizes(&self) -> bool {
+        true
+    }
 
     /// `Some(v)` when, after `pre_score`, every node is known to get the normalized score
     /// `v` (TaintToleration with no PreferNoSchedule taint in the cluster, ImageLocality with

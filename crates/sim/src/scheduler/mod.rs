@@ -242,6 +242,10 @@ pub struct Scheduler {
     verdicts: FeasibilityCache,
     score_cache: ScoreCache,
     feasible: Vec<NodeId>,
+    /// One plugin's scores over the feasible nodes (reused between attempts).
+    scores: Vec<NodeScore>,
+    /// Which scorers' PreScore succeeded this attempt (reused between attempts).
+    ran: Vec<bool>,
     /// Nodes that failed, with the index of the first failing filter.
     failed: Vec<(NodeId, usize)>,
     skip: Vec<bool>,
@@ -351,6 +355,8 @@ impl Scheduler {
             verdicts: FeasibilityCache::default(),
             score_cache: ScoreCache::default(),
             feasible: Vec::new(),
+            scores: Vec::new(),
+            ran: Vec::new(),
             failed: Vec::new(),
             skip: Vec::new(),
             memo: FailureMemo::default(),
@@ -651,10 +657,7 @@ impl Scheduler {
             };
             if let Some((local, globals, mask)) = plan {
                 let class = self.class_of(cluster, pod);
-                let lf = LocalFilters {
-                    filters: &self.filters,
-                    active: &local,
-                };
+                let lf = LocalFilters::new(&self.filters, &local);
                 let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                 processed = scan_cached(
                     tv,
@@ -701,10 +704,7 @@ impl Scheduler {
                     // Every candidate was processed: report them in scan order.
                     let class = self.class_of(cluster, pod);
                     let (local, _, mask) = self.cache_plan().unwrap_or_default();
-                    let lf = LocalFilters {
-                        filters: &self.filters,
-                        active: &local,
-                    };
+                    let lf = LocalFilters::new(&self.filters, &local);
                     let tv = self.verdicts.sync(cluster, pod, class, &lf, mask);
                     for k in 0..len {
                         let node = self.nodes[(start + k) % len];
@@ -784,78 +784,161 @@ impl Scheduler {
         feasible: &[NodeId],
         mut detail: Option<&mut Vec<Vec<PluginScore>>>,
     ) -> Vec<NodeScore> {
-        let mut totals: Vec<NodeScore> = feasible
-            .iter()
-            .map(|&node| NodeScore { node, score: 0 })
-            .collect();
         if let Some(d) = detail.as_deref_mut() {
             d.clear();
             d.resize(feasible.len(), Vec::new());
         }
         // `RunPreScorePlugins` first, then `RunScorePlugins`, as kube does.
-        let mut ran = Vec::with_capacity(self.scorers.len());
+        let mut ran = std::mem::take(&mut self.ran);
+        ran.clear();
         for (plugin, _) in self.scorers.iter_mut() {
-            let st = plugin.pre_score(cluster, pod, feasible);
-            ran.push(st.is_success());
+            ran.push(plugin.pre_score(cluster, pod, feasible).is_success());
         }
-        let cached: Vec<usize> = (0..self.scorers.len())
-            .filter(|&k| {
-                ran[k]
-                    && self.scorers[k].0.node_local()
-                    && self.scorers[k].0.constant_score(cluster, pod).is_none()
-            })
-            .collect();
+        // Node-local scorers read cached raw scores; those that do not normalize are also
+        // summed per node in the cache (not for explain, which shows each plugin).
+        let mut cached: Vec<usize> = Vec::new();
+        let mut summed: Vec<usize> = Vec::new();
+        for (k, (plugin, _)) in self.scorers.iter().enumerate() {
+            if ran[k] && plugin.node_local() && plugin.constant_score(cluster, pod).is_none() {
+                cached.push(k);
+                if detail.is_none() && !plugin.normalizes() {
+                    summed.push(k);
+                }
+            }
+        }
         let templates = if cached.is_empty() {
             None
         } else {
             let class = self.class_of(cluster, pod);
             Some(
                 self.score_cache
-                    .sync(cluster, pod, class, &self.scorers, &cached),
+                    .sync(cluster, pod, class, &self.scorers, &cached, &summed),
             )
         };
-        let mut scores: Vec<NodeScore> = Vec::with_capacity(feasible.len());
+        let sums = templates
+            .and_then(|t| t.summed())
+            .filter(|_| !summed.is_empty());
+        let mut totals: Vec<NodeScore> = match sums {
+            Some(sums) => feasible
+                .iter()
+                .map(|&node| NodeScore {
+                    node,
+                    score: sums[node.idx()],
+                })
+                .collect(),
+            None => feasible
+                .iter()
+                .map(|&node| NodeScore { node, score: 0 })
+                .collect(),
+        };
+        if cfg!(debug_assertions) && sums.is_some() {
+            for &k in &summed {
+                let plugin = &self.scorers[k].0;
+                let mut v: Vec<NodeScore> = feasible
+                    .iter()
+                    .map(|&node| NodeScore {
+                        node,
+                        score: plugin.score(cluster, pod, node),
+                    })
+                    .collect();
+                let before = v.clone();
+                plugin.normalize(&mut v);
+                assert_eq!(v, before, "{} normalizes", plugin.name());
+            }
+            for t in &totals {
+                let want: i64 = summed
+                    .iter()
+                    .map(|&k| self.scorers[k].0.score(cluster, pod, t.node) * self.scorers[k].1)
+                    .sum();
+                assert_eq!(
+                    t.score,
+                    want,
+                    "stale summed scores for node {}: a NodeInfo was edited without \
+                     Cluster::touch_node",
+                    cluster.nodes[t.node.idx()].name
+                );
+            }
+        }
+        let mut scores = std::mem::take(&mut self.scores);
         for (k, (plugin, weight)) in self.scorers.iter().enumerate() {
-            if !ran[k] {
+            let weight = *weight;
+            if !ran[k] || (sums.is_some() && summed.contains(&k)) {
                 continue;
             }
             // A constant cannot change the winner; explain still shows it.
             if detail.is_none() && plugin.constant_score(cluster, pod).is_some() {
                 continue;
             }
+            let raw = templates.and_then(|t| t.raw(k));
+            if cfg!(debug_assertions) {
+                if let Some(raw) = raw {
+                    for &node in feasible {
+                        assert_eq!(
+                            i64::from(raw[node.idx()]),
+                            plugin.score(cluster, pod, node),
+                            "stale {} score for node {}: a NodeInfo was edited without \
+                             Cluster::touch_node",
+                            plugin.name(),
+                            cluster.nodes[node.idx()].name
+                        );
+                    }
+                }
+            }
+            if let (None, None) = (raw, detail.as_deref()) {
+                if cfg!(debug_assertions) {
+                    // The fused passes against the plain ones, per node.
+                    let mut fused: Vec<NodeScore> = feasible
+                        .iter()
+                        .map(|&node| NodeScore { node, score: 0 })
+                        .collect();
+                    plugin.add_weighted(cluster, pod, feasible, weight, &mut scores, &mut fused);
+                    scores.clear();
+                    for &node in feasible {
+                        scores.push(NodeScore {
+                            node,
+                            score: plugin.score(cluster, pod, node),
+                        });
+                    }
+                    plugin.normalize(&mut scores);
+                    for (f, s) in fused.iter().zip(&scores) {
+                        assert_eq!(
+                            f.score,
+                            s.score * weight,
+                            "{}: add_weighted differs from score and normalize",
+                            plugin.name()
+                        );
+                    }
+                }
+                plugin.add_weighted(cluster, pod, feasible, weight, &mut scores, &mut totals);
+                continue;
+            }
             scores.clear();
-            match templates.and_then(|t| t.raw(k)) {
+            match raw {
                 Some(raw) => scores.extend(feasible.iter().map(|&node| NodeScore {
                     node,
                     score: i64::from(raw[node.idx()]),
                 })),
                 None => plugin.score_all(cluster, pod, feasible, &mut scores),
             }
-            if cfg!(debug_assertions) && templates.is_some_and(|t| t.raw(k).is_some()) {
-                for s in &scores {
-                    assert_eq!(
-                        s.score,
-                        plugin.score(cluster, pod, s.node),
-                        "stale {} score for node {}: a NodeInfo was edited without \
-                         Cluster::touch_node",
-                        plugin.name(),
-                        cluster.nodes[s.node.idx()].name
-                    );
+            match detail.as_deref_mut() {
+                None => {
+                    plugin.normalize(&mut scores);
+                    for (t, s) in totals.iter_mut().zip(&scores) {
+                        t.score += s.score * weight;
+                    }
                 }
-            }
-            let raw: Vec<i64> = if detail.is_some() {
-                scores.iter().map(|s| s.score).collect()
-            } else {
-                Vec::new()
-            };
-            plugin.normalize(&mut scores);
-            for (i, s) in scores.iter().enumerate() {
-                totals[i].score += s.score * *weight;
-                if let Some(d) = detail.as_deref_mut() {
-                    d[i].push((plugin.name(), raw[i], s.score, *weight));
+                Some(d) => {
+                    let raw: Vec<i64> = scores.iter().map(|s| s.score).collect();
+                    plugin.normalize(&mut scores);
+                    for (i, s) in scores.iter().enumerate() {
+                        totals[i].score += s.score * weight;
+                        d[i].push((plugin.name(), raw[i], s.score, weight));
+                    }
                 }
             }
         }
+        self.scores = scores;
+        self.ran = ran;
         totals
     }
 

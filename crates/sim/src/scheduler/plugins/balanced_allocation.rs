@@ -50,6 +50,10 @@ impl ScorePlugin for BalancedAllocation {
         NAME
     }
 
+    fn normalizes(&self) -> bool {
+        false
+    }
+
     fn node_local(&self) -> bool {
         true
     }

@@ -35,6 +35,9 @@ pub fn calculate_priority(sum: i64, containers: usize) -> i64 {
     MAX_NODE_SCORE * (s - MIN_THRESHOLD) / (max - MIN_THRESHOLD)
 }
 
+/// Pods with at most this many containers get their possible scores tabulated per attempt.
+const MAX_TABULATED_IMAGES: usize = 4;
+
 /// The plugin (stateless).
 #[derive(Debug, Default)]
 pub struct ImageLocality;
@@ -42,6 +45,10 @@ pub struct ImageLocality;
 impl ScorePlugin for ImageLocality {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn normalizes(&self) -> bool {
+        false
     }
 
     fn constant_score(&self, cluster: &Cluster, pod: PodId) -> Option<i64> {
@@ -55,6 +62,19 @@ impl ScorePlugin for ImageLocality {
     }
 
     fn score_all(&self, cluster: &Cluster, pod: PodId, nodes: &[NodeId], out: &mut Vec<NodeScore>) {
+        out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
+        self.add_weighted(cluster, pod, nodes, 1, &mut Vec::new(), out);
+    }
+
+    fn add_weighted(
+        &self,
+        cluster: &Cluster,
+        pod: PodId,
+        nodes: &[NodeId],
+        weight: i64,
+        _scratch: &mut Vec<NodeScore>,
+        totals: &mut [NodeScore],
+    ) {
         let spec = cluster.spec_of(pod);
         // No image on any node: every node scores calculatePriority(0) = 0.
         if spec
@@ -62,11 +82,12 @@ impl ScorePlugin for ImageLocality {
             .iter()
             .all(|i| cluster.image_node_count[i.idx()] == 0)
         {
-            out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
             return;
         }
-        // An image's scaled score does not depend on the node: computed once per attempt,
-        // summed in the pod's image order as `score` does.
+        // An image's scaled score does not depend on the node: computed once per attempt.
+        // A node's score then depends only on which of the pod's images it holds (one bit
+        // each in the cluster's per-image bitsets), so with few images every possible
+        // weighted score is tabulated up front; no normalization follows.
         let scaled: Vec<(ImageId, i64)> = spec
             .images
             .iter()
@@ -79,18 +100,46 @@ impl ScorePlugin for ImageLocality {
                 (i, score)
             })
             .collect();
-        out.extend(nodes.iter().map(|&node| {
-            let n = &cluster.nodes[node.idx()];
+        let containers = spec.images.len();
+        if let [(image, _)] = scaled.as_slice() {
+            let bits = cluster.image_nodes(*image);
+            let with = calculate_priority(scaled[0].1, 1) * weight;
+            let without = calculate_priority(0, 1) * weight;
+            for (t, &node) in totals.iter_mut().zip(nodes) {
+                let n = node.idx();
+                let has = bits.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0);
+                t.score += if has { with } else { without };
+            }
+            return;
+        }
+        if containers <= MAX_TABULATED_IMAGES {
+            let table: Vec<i64> = (0..1usize << containers)
+                .map(|mask| {
+                    let sum: i64 = scaled
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| mask & (1 << k) != 0)
+                        .map(|(_, &(_, s))| s)
+                        .sum();
+                    calculate_priority(sum, containers) * weight
+                })
+                .collect();
+            for (t, &node) in totals.iter_mut().zip(nodes) {
+                let mask = scaled.iter().enumerate().fold(0usize, |m, (k, &(i, _))| {
+                    m | (usize::from(cluster.node_has_image(node, i)) << k)
+                });
+                t.score += table[mask];
+            }
+            return;
+        }
+        for (t, &node) in totals.iter_mut().zip(nodes) {
             let sum: i64 = scaled
                 .iter()
-                .filter(|(i, _)| n.has_image(*i))
+                .filter(|(i, _)| cluster.node_has_image(node, *i))
                 .map(|&(_, s)| s)
                 .sum();
-            NodeScore {
-                node,
-                score: calculate_priority(sum, spec.images.len()),
-            }
-        }));
+            t.score += calculate_priority(sum, containers) * weight;
+        }
     }
 
     fn score(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> i64 {
@@ -177,5 +226,56 @@ mod tests {
         // b: 512 MiB -> 100*(512-23)/1977 = 24.
         assert_eq!(pl.score(&c, p, nodes[1]), 24);
         assert_eq!(pl.score(&c, p, nodes[2]), 0);
+    }
+
+    #[test]
+    fn fused_scores_follow_the_image_bitsets() {
+        // score_all / add_weighted (bitsets, tabulated) must equal score (node lists) for
+        // pods of one and of two images while images arrive on and leave nodes.
+        let mut c = cluster();
+        let img = |c: &mut Cluster, name: &str, mb: u64| {
+            c.add_image(ImageInfo {
+                name: name.into(),
+                size: mb * MB as u64,
+                os: Os::Linux,
+                windows_build: None,
+                platforms: Vec::new(),
+            })
+        };
+        let a = img(&mut c, "a", 600);
+        let b = img(&mut c, "b", 300);
+        let nodes: Vec<NodeId> = (0..70)
+            .map(|i| add_node(&mut c, &format!("n{i}"), &[]))
+            .collect();
+        for (i, &n) in nodes.iter().enumerate() {
+            if i % 2 == 0 {
+                c.add_image_to_node(n, a);
+            }
+            if i % 3 == 0 {
+                c.add_image_to_node(n, b);
+            }
+        }
+        c.remove_image_from_node(nodes[66], a);
+        c.remove_image_from_node(nodes[3], b);
+        assert!(c.check_invariants().is_ok());
+        let pl = ImageLocality;
+        for images in [vec![a], vec![b, a], vec![a, a, b]] {
+            let mut s = spec("web");
+            s.images = images;
+            let p = add_pod(&mut c, s);
+            let mut out = Vec::new();
+            pl.score_all(&c, p, &nodes, &mut out);
+            let want: Vec<i64> = nodes.iter().map(|&n| pl.score(&c, p, n)).collect();
+            assert_eq!(out.iter().map(|s| s.score).collect::<Vec<_>>(), want);
+            assert!(want.iter().any(|&v| v > 0) && want.contains(&0));
+            let mut totals: Vec<NodeScore> = nodes
+                .iter()
+                .map(|&node| NodeScore { node, score: 5 })
+                .collect();
+            pl.add_weighted(&c, p, &nodes, 3, &mut Vec::new(), &mut totals);
+            for (t, w) in totals.iter().zip(&want) {
+                assert_eq!(t.score, 5 + 3 * w);
+            }
+        }
     }
 }

@@ -189,6 +189,9 @@ impl TopoCounts {
 #[derive(Debug, Default)]
 pub struct InterPodAffinity {
     terms: Vec<Option<SpecTerms>>,
+    /// Templates with any pod (anti-)affinity term, in id order: the only ones a template
+    /// without terms of its own can relate to.
+    with_terms: Vec<SpecId>,
     relations: Vec<Option<Relations>>,
     domains: DomainCache,
     current: usize,
@@ -204,8 +207,12 @@ pub struct InterPodAffinity {
 impl InterPodAffinity {
     fn compile(&mut self, cluster: &Cluster) {
         let from = self.terms.len();
-        for s in cluster.specs.iter().skip(from) {
-            self.terms.push(Some(SpecTerms::new(s)));
+        for (i, s) in cluster.specs.iter().enumerate().skip(from) {
+            let t = SpecTerms::new(s);
+            if !t.is_empty() {
+                self.with_terms.push(SpecId(i as u32));
+            }
+            self.terms.push(Some(t));
         }
     }
 
@@ -232,14 +239,26 @@ impl InterPodAffinity {
             self.current = me;
             return me;
         }
-        let mine = self.spec_terms(me).clone();
+        let mine = if self.spec_terms(me).is_empty() {
+            SpecTerms::default()
+        } else {
+            self.spec_terms(me).clone()
+        };
         let my_spec = &cluster.specs[me];
         if rel.seen == 0 {
             rel.anti = vec![Vec::new(); mine.req_anti.len()];
             rel.self_affine = !mine.req_affinity.is_empty()
                 && mine.req_affinity.iter().all(|t| t.matches(my_spec));
         }
-        for (i, other) in cluster.specs.iter().enumerate().skip(rel.seen) {
+        // Without terms of its own, a template relates only to templates with terms.
+        let candidates: Vec<usize> = if mine.is_empty() {
+            let from = self.with_terms.partition_point(|s| s.idx() < rel.seen);
+            self.with_terms[from..].iter().map(|s| s.idx()).collect()
+        } else {
+            (rel.seen..cluster.specs.len()).collect()
+        };
+        for i in candidates {
+            let other = &cluster.specs[i];
             let id = SpecId(i as u32);
             let theirs = self.spec_terms(i);
             if mine.is_empty() && theirs.is_empty() {

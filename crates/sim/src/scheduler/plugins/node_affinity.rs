@@ -133,6 +133,10 @@ impl FilterPlugin for NodeAffinity {
         true
     }
 
+    fn reads_bound_pods(&self) -> bool {
+        false
+    }
+
     fn check(&self, cluster: &Cluster, _pod: PodId, node: NodeId) -> Code {
         if self.fits(cluster, node) {
             Code::Success
@@ -156,6 +160,10 @@ impl ScorePlugin for NodeAffinity {
 
     fn node_local(&self) -> bool {
         true
+    }
+
+    fn reads_bound_pods(&self) -> bool {
+        false
     }
 
     fn pre_score(&mut self, cluster: &Cluster, pod: PodId, _feasible: &[NodeId]) -> Status {

@@ -129,6 +129,10 @@ impl ScorePlugin for NodeResourcesFit {
         NAME
     }
 
+    fn normalizes(&self) -> bool {
+        false
+    }
+
     fn node_local(&self) -> bool {
         true
     }

@@ -28,6 +28,10 @@ impl FilterPlugin for NodeUnschedulable {
         true
     }
 
+    fn reads_bound_pods(&self) -> bool {
+        false
+    }
+
     fn check(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> Code {
         if !cluster.nodes[node.idx()].unschedulable {
             return Code::Success;

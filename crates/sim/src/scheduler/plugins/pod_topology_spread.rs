@@ -701,7 +701,7 @@ impl ScorePlugin for PodTopologySpread {
                 extra: (c.max_skew - 1) as f64,
             })
             .collect();
-        out.extend(nodes.iter().map(|&node| {
+        let eval = |node: NodeId| {
             let mut score = 0.0;
             for p in &parts {
                 let Some(d) = p.domains.of(node) else {
@@ -713,14 +713,77 @@ impl ScorePlugin for PodTopologySpread {
                 };
                 score += cnt as f64 * p.weight + p.extra;
             }
-            NodeScore {
-                node,
-                score: round_half_away(score),
-            }
+            round_half_away(score)
+        };
+        // With at most one domain (non-hostname) constraint, a node holding no matching pod
+        // and carrying the hostname label scores by its domain alone: memoised per domain
+        // (the same computation, so the same float result), which is most nodes of a
+        // window when workloads are small.
+        let domain_parts: Vec<&Part<'_>> = parts.iter().filter(|p| p.host.is_none()).collect();
+        if domain_parts.len() <= 1 {
+            let slots = domain_parts.first().map_or(0, |p| p.domains.len()) + 1;
+            let mut memo: Vec<Option<i64>> = vec![None; slots];
+            out.extend(nodes.iter().map(|&node| {
+                let empty_host = parts.iter().all(|p| match p.host {
+                    None => true,
+                    Some(pl) => {
+                        p.domains.of(node).is_some() && pl.is_none_or(|pl| pl.on(node) == 0)
+                    }
+                });
+                let score = if empty_host {
+                    let key = domain_parts
+                        .first()
+                        .map_or(0, |p| p.domains.of(node).map_or(0, |d| d as usize + 1));
+                    match memo.get(key).copied().flatten() {
+                        Some(v) => v,
+                        None => {
+                            let v = eval(node);
+                            if let Some(m) = memo.get_mut(key) {
+                                *m = Some(v);
+                            }
+                            v
+                        }
+                    }
+                } else {
+                    eval(node)
+                };
+                NodeScore { node, score }
+            }));
+            return;
+        }
+        out.extend(nodes.iter().map(|&node| NodeScore {
+            node,
+            score: eval(node),
         }));
     }
 
     fn normalize(&self, scores: &mut [NodeScore]) {
+        self.normalize_with(scores, |s, v| s.score = v);
+    }
+
+    fn add_weighted(
+        &self,
+        cluster: &Cluster,
+        pod: PodId,
+        nodes: &[NodeId],
+        weight: i64,
+        scratch: &mut Vec<NodeScore>,
+        totals: &mut [NodeScore],
+    ) {
+        scratch.clear();
+        self.score_all(cluster, pod, nodes, scratch);
+        // Normalizing and weighting in one pass.
+        let mut i = 0;
+        self.normalize_with(scratch, |_, v| {
+            totals[i].score += v * weight;
+            i += 1;
+        });
+    }
+}
+
+impl PodTopologySpread {
+    /// NormalizeScore: hands each node's normalized score to `put`, in order.
+    fn normalize_with(&self, scores: &mut [NodeScore], mut put: impl FnMut(&mut NodeScore, i64)) {
         let ignored =
             |n: NodeId| !self.ignored.is_empty() && self.ignored.binary_search(&n).is_ok();
         let mut min = i64::MAX;
@@ -734,18 +797,20 @@ impl ScorePlugin for PodTopologySpread {
         }
         if max == 0 {
             for s in scores.iter_mut() {
-                s.score = if ignored(s.node) { 0 } else { MAX_NODE_SCORE };
+                let v = if ignored(s.node) { 0 } else { MAX_NODE_SCORE };
+                put(s, v);
             }
             return;
         }
         // 100 * (max + min - s) / max over s in [min, max].
         let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
         for s in scores.iter_mut() {
-            s.score = if ignored(s.node) {
+            let v = if ignored(s.node) {
                 0
             } else {
                 table.scale(max + min - s.score)
             };
+            put(s, v);
         }
     }
 }

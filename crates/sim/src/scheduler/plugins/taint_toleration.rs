@@ -67,6 +67,10 @@ impl FilterPlugin for TaintToleration {
         true
     }
 
+    fn reads_bound_pods(&self) -> bool {
+        false
+    }
+
     fn check(&self, cluster: &Cluster, pod: PodId, node: NodeId) -> Code {
         let taints = &cluster.nodes[node.idx()].taints;
         if taints.is_empty()
@@ -100,6 +104,10 @@ impl ScorePlugin for TaintToleration {
 
     fn node_local(&self) -> bool {
         true
+    }
+
+    fn reads_bound_pods(&self) -> bool {
+        false
     }
 
     fn pre_score(&mut self, cluster: &Cluster, pod: PodId, _feasible: &[NodeId]) -> Status {

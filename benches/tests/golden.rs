@@ -58,20 +58,20 @@ fn check(cases: &[(&str, String, usize, u64)]) {
 #[test]
 fn bundled_scenarios_run_json_is_pinned() {
     let expected: &[(&str, usize, u64)] = &[
-        ("hybrid-medchart.yaml", 171084, 0x28c564a6009a46b4),
-        ("large-estate.yaml", 36124077, 0xf819b46657834881),
-        ("ltsc2019-on-ws2022.yaml", 85510, 0xedc23c7beaeb0b7d),
-        ("morning-burst.yaml", 410240, 0xb9d96460e1bdf75d),
+        ("hybrid-medchart.yaml", 171084, 0x51e5a91851773bdb),
+        ("large-estate.yaml", 36124143, 0x70b97eb7224a5aff),
+        ("ltsc2019-on-ws2022.yaml", 85449, 0x9f58f9623cb5be7d),
+        ("morning-burst.yaml", 410119, 0xfee1b7dd271969ee),
         ("plan-hybrid-estate.yaml", 89, 0x35e2d7940f29897a),
-        ("priority-preemption.yaml", 77442, 0xf09cac1a9b99488f),
-        ("upgrade-pdb-blocks.yaml", 98547, 0x7862705cb7e61afc),
+        ("priority-preemption.yaml", 77351, 0xe2c623a55b04996d),
+        ("upgrade-pdb-blocks.yaml", 98386, 0x35e6c72e28c2d6e0),
         (
             "upgrade-windows-node-image.yaml",
-            155950,
-            0x2dcf63b3a8461cfe,
+            155589,
+            0xa16911f52365ee71,
         ),
-        ("windows-missing-selector.yaml", 111593, 0x0e7da0073f322f93),
-        ("windows2019-to-1.33.yaml", 83660, 0xa5b8f9e2ad1bf745),
+        ("windows-missing-selector.yaml", 111532, 0x80f41736bb8a6607),
+        ("windows2019-to-1.33.yaml", 83539, 0x980b145772f34fea),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -98,26 +98,26 @@ fn generated_scale_shapes_run_json_is_pinned() {
         (
             "scale(200, 3000)",
             scale_scenario_yaml(200, 3_000),
-            4211746,
-            0x7789dda69829effc,
+            4211686,
+            0x783cbbd0c9d9f468,
         ),
         (
             "many_small(150, 300, 8)",
             many_small_yaml(150, 300, 8),
-            3332367,
-            0x1d4eecf51c7b204f,
+            3332898,
+            0xcf8cc13d725f8144,
         ),
         (
             "pending(10, 1500, 120)",
             pending_yaml(10, 1_500, 120),
-            1655120,
-            0xb32f76f990f1a56e,
+            1655121,
+            0x81701989c29c025f,
         ),
         (
             "pending(6, 600, 480)",
             pending_yaml(6, 600, 480),
-            744198,
-            0x57f87c9decd36900,
+            744199,
+            0x4fa7b3b509093c4b,
         ),
     ]);
 }

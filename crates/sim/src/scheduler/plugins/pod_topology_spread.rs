@@ -959,16 +959,64 @@ impl PodTopologySpread {
             eval((key % 2 == 1).then_some(i64::from(on)), d)
         };
         raw.clear();
-        raw.resize(
-            nodes.len(),
-            NodeScore {
-                node: NodeId(0),
-                score: 0,
-            },
-        );
-        // The memo by key, straight-line; a node with the hostname label and a pod of the
-        // template (rare when workloads are small) recomputes.
-        for (r, &node) in raw.iter_mut().zip(nodes) {
+        raw.reserve(nodes.len());
+        if memo.len() <= 64 {
+            // Pass 1: each node's memo key (as a non-negative score field), the keys present
+            // as a bitmask; a node with the hostname label and a pod of the template (rare
+            // when workloads are small) gets its own score, stored as `-(score + 1)`.
+            let mut present = 0u64;
+            let (mut min, mut max) = (i64::MAX, 0);
+            for &node in nodes {
+                let key = keys.get(node.idx()).map_or(0, |&k| usize::from(k)) & 63;
+                let on = if key % 2 == 1 {
+                    placed.map_or(0, |p| p.on(node))
+                } else {
+                    0
+                };
+                let score = if on == 0 {
+                    present |= 1 << key;
+                    key as i64
+                } else {
+                    let v = slow(key, on);
+                    min = min.min(v);
+                    max = max.max(v);
+                    -(v + 1)
+                };
+                raw.push(NodeScore { node, score });
+            }
+            let mut bits = present;
+            while bits != 0 {
+                let key = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let v = memo.get(key).copied().unwrap_or(0);
+                min = min.min(v);
+                max = max.max(v);
+            }
+            // Pass 2: NormalizeScore, weighted into the totals, per key.
+            if max == 0 {
+                for t in totals.iter_mut().take(raw.len()) {
+                    t.score += MAX_NODE_SCORE * weight;
+                }
+                return true;
+            }
+            let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
+            let mut by_key = [0i64; 64];
+            for (k, slot) in by_key.iter_mut().enumerate().take(memo.len()) {
+                if present & (1 << k) != 0 {
+                    *slot = table.scale(max + min - memo[k]) * weight;
+                }
+            }
+            for (t, r) in totals.iter_mut().zip(raw.iter()) {
+                t.score += if r.score >= 0 {
+                    by_key[(r.score & 63) as usize]
+                } else {
+                    table.scale(max + min - (-r.score - 1)) * weight
+                };
+            }
+            return true;
+        }
+        // Many domains: the memo by key, node by node.
+        for &node in nodes {
             let key = keys.get(node.idx()).map_or(0, |&k| usize::from(k));
             let mut score = memo.get(key).copied().unwrap_or(i64::MIN);
             if key % 2 == 1 || score == i64::MIN {
@@ -977,7 +1025,7 @@ impl PodTopologySpread {
                     score = slow(key, on);
                 }
             }
-            *r = NodeScore { node, score };
+            raw.push(NodeScore { node, score });
         }
         let (mut min, mut max) = (i64::MAX, 0);
         for r in raw.iter() {

@@ -954,9 +954,31 @@ impl PodTopologySpread {
         if self.node_keys.pair != pair || keys.len() != cluster.nodes.len() {
             return false;
         }
+        // A node holding pods of the template: its domain term (per slot, computed once)
+        // plus its hostname term. With at most these two terms, `0.0 + a + b` in
+        // constraint order equals `a + b` exactly (IEEE addition commutes, and adding the
+        // first term to 0.0 is exact), so the order does not matter.
+        let dom_terms: Vec<Option<f64>> = (0..dom_slots)
+            .map(|slot| {
+                let (i, d) = (dom?, slot.checked_sub(1)?);
+                Some(term(i, dom_counts.get(d).copied().unwrap_or(0)))
+            })
+            .collect();
+        let host_term = |on: u32| host.map(|i| term(i, i64::from(on)));
         let slow = |key: usize, on: u32| {
-            let d = (key / 2).checked_sub(1).map(|d| d as u32);
-            eval((key % 2 == 1).then_some(i64::from(on)), d)
+            let th = if key % 2 == 1 { host_term(on) } else { None };
+            let td = dom_terms.get(key / 2).copied().flatten();
+            let score = match (th, td) {
+                (Some(a), Some(b)) => a + b,
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => 0.0,
+            };
+            if cfg!(debug_assertions) {
+                let d = (key / 2).checked_sub(1).map(|d| d as u32);
+                let want = eval((key % 2 == 1).then_some(i64::from(on)), d);
+                assert_eq!(round_half_away(score), want, "fast spreading score drifted");
+            }
+            round_half_away(score)
         };
         raw.clear();
         raw.reserve(nodes.len());

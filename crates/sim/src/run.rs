@@ -30,6 +30,9 @@ mod autoscale;
 mod report;
 pub(crate) mod upgrade;
 
+#[cfg(test)]
+mod batch_tests;
+
 /// Kubelet eviction manager's monitoring interval (`housekeeping-interval` 10 s).
 const EVICTION_MONITOR_MS: u64 = 10_000;
 /// `evictionPressureTransitionPeriod` (5 min, kubelet defaults.go): a pressure condition
@@ -299,6 +302,11 @@ pub(crate) struct Engine<'s> {
     pub jitter: crate::variability::Jitter,
     /// The scenario's node-pool upgrades, in event order.
     pub(crate) upgrades: Vec<upgrade::UpgradeRun>,
+    /// Replays identical retries in batches (`replay_batch`); tests turn it off to
+    /// compare with the one-by-one path.
+    pub(crate) batch_replays: bool,
+    /// Retries replayed inside batches so far (tests).
+    pub(crate) batched_replays: u64,
 }
 
 impl<'s> Engine<'s> {
@@ -349,6 +357,8 @@ impl<'s> Engine<'s> {
             audit_preemptions: Vec::new(),
             scratch_starts: Vec::new(),
             scratch_pods: Vec::new(),
+            batch_replays: true,
+            batched_replays: 0,
             plan,
             scenario,
         }
@@ -900,6 +910,9 @@ impl<'s> Engine<'s> {
                 }
                 self.record_failure_str(pod, Reason::Unschedulable, &r.message);
                 self.queue.add_unschedulable_by(pod, now, &r.rejected);
+                if self.batch_replays && self.explain.is_none() {
+                    self.replay_batch(pod, now);
+                }
                 continue;
             }
             match self
@@ -923,6 +936,37 @@ impl<'s> Engine<'s> {
             }
         }
         self.arm_wake();
+    }
+
+    /// The pods queued right behind `pod`, whose failure was just replayed, that repeat it
+    /// (same template, on the same cluster: `scheduler/failure_memo.rs`, *Batches*): each
+    /// is popped, counts an attempt, draws DefaultPreemption's offset, records the failure
+    /// and waits in the unschedulable pool as its own retry would, in queue order; the
+    /// batch ends at the first pod that would not repeat it (another template, a bound or
+    /// deleted pod, a nominated one), which the cycle's loop then pops as usual. Nothing
+    /// between two of those retries could change the cluster (a replay binds nothing and
+    /// emits no event), and the cluster stays borrowed while the batch is taken.
+    fn replay_batch(&mut self, pod: PodId, now: SimTime) {
+        let cluster = &self.plan.cluster;
+        let Some(batch) = self.sched.replay_batch(cluster, pod) else {
+            return;
+        };
+        let mut run = Vec::with_capacity(self.queue.active_len());
+        self.queue
+            .fail_active_run(now, &batch.replay.rejected, |q| {
+                let repeats = batch.repeats(&cluster.pods[q.idx()]);
+                if repeats {
+                    run.push(q);
+                }
+                repeats
+            });
+        self.sched.finish_batch(&batch, run.len());
+        self.batched_replays += run.len() as u64;
+        for q in run {
+            self.pods[q.idx()].attempts += 1;
+            batch.draw(&mut self.preempt_rng);
+            self.record_failure_str(q, Reason::Unschedulable, &batch.replay.message);
+        }
     }
 
     /// `explain`: records an attempt of the traced pod, and captures it with `verdicts`

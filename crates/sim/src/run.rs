@@ -307,6 +307,10 @@ pub(crate) struct Engine<'s> {
     pub(crate) batch_replays: bool,
     /// Retries replayed inside batches so far (tests).
     pub(crate) batched_replays: u64,
+    /// Per pod, the `ReplayBatch::id` whose message a batch last recorded for it (0: none).
+    /// A pod's reason and message are only ever set by `push_failure`, which clears its
+    /// mark, so a marked pod with a message still holds that replay's message.
+    replay_marks: Vec<u64>,
 }
 
 impl<'s> Engine<'s> {
@@ -359,6 +363,7 @@ impl<'s> Engine<'s> {
             scratch_pods: Vec::new(),
             batch_replays: true,
             batched_replays: 0,
+            replay_marks: Vec::new(),
             plan,
             scenario,
         }
@@ -796,6 +801,9 @@ impl<'s> Engine<'s> {
     }
 
     fn push_failure(&mut self, pod: PodId, reason: Reason, message: String) {
+        if let Some(m) = self.replay_marks.get_mut(pod.idx()) {
+            *m = 0;
+        }
         let now = self.now();
         let p = &mut self.pods[pod.idx()];
         p.reason = Some(reason);
@@ -962,10 +970,24 @@ impl<'s> Engine<'s> {
             });
         self.sched.finish_batch(&batch, run.len());
         self.batched_replays += run.len() as u64;
+        if self.replay_marks.len() < self.pods.len() {
+            self.replay_marks.resize(self.pods.len(), 0);
+        }
         for q in run {
-            self.pods[q.idx()].attempts += 1;
+            let p = &mut self.pods[q.idx()];
+            p.attempts += 1;
             batch.draw(&mut self.preempt_rng);
+            // `record_failure_str`, without comparing the message when this pod's last
+            // record was this very replay (`replay_marks`).
+            if p.reason == Some(Reason::Unschedulable)
+                && p.message.is_some()
+                && self.replay_marks[q.idx()] == batch.id
+            {
+                debug_assert_eq!(p.message.as_deref(), Some(batch.replay.message.as_str()));
+                continue;
+            }
             self.record_failure_str(q, Reason::Unschedulable, &batch.replay.message);
+            self.replay_marks[q.idx()] = batch.id;
         }
     }
 

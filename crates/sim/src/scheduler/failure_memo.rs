@@ -69,6 +69,10 @@ pub(super) struct Attempt {
 #[derive(Debug, Default)]
 pub(super) struct FailureMemo {
     by_class: Vec<Option<Memo>>,
+    /// Per class, the id of its memo: a number never given to another memo (`ReplayBatch::id`).
+    ids: Vec<u64>,
+    /// The last id given.
+    last_id: u64,
     /// The attempt `schedule_one` just failed, if it may be memoised.
     pub last: Option<Attempt>,
     /// Debug builds: a replay that was re-run instead, to compare with its fresh result.
@@ -96,8 +100,11 @@ impl FailureMemo {
     pub fn put(&mut self, class: usize, memo: Memo) {
         if self.by_class.len() <= class {
             self.by_class.resize_with(class + 1, || None);
+            self.ids.resize(class + 1, 0);
         }
         self.by_class[class] = Some(memo);
+        self.last_id += 1;
+        self.ids[class] = self.last_id;
     }
 }
 
@@ -113,6 +120,9 @@ pub struct ReplayBatch {
     draw: Option<usize>,
     /// What each replay reports.
     pub replay: Arc<FailureReplay>,
+    /// The memo's id: never 0 and never given to another memo, so a caller may mark what
+    /// it already recorded from this replay (the engine skips comparing messages again).
+    pub id: u64,
 }
 
 impl ReplayBatch {
@@ -148,6 +158,7 @@ impl Scheduler {
         let class = cluster.pods[pod.idx()].spec.idx();
         let memo = self.memo.get(class, cluster.change_cursor())?;
         Some(ReplayBatch {
+            id: self.memo.ids[class],
             class,
             advance: memo.advance,
             draw: memo.replay.preemption_draw,
@@ -197,6 +208,7 @@ mod tests {
             for start in 0..(2 * n) {
                 for advance in 0..(2 * n) {
                     let batch = ReplayBatch {
+                        id: 1,
                         class: 0,
                         advance,
                         draw: None,

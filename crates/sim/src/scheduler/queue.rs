@@ -222,6 +222,7 @@ impl RejectorSets {
 type Run = VecDeque<(u64, PodId)>;
 
 /// Inserts keeping `run` sorted; appending (the usual case) is O(1).
+#[inline]
 fn insert_sorted(run: &mut Run, seq: u64, pod: PodId) {
     match run.back() {
         Some(&(last, _)) if last > seq => {
@@ -257,6 +258,11 @@ fn backoff_duration_ms(settings: &QueueSettings, attempts: u32) -> u64 {
         d += d;
     }
     d
+}
+
+/// `backoff_duration_ms` for 0..=64 attempts (`requeue_all` reads it per pod).
+fn backoff_table(settings: &QueueSettings) -> Vec<u64> {
+    (0..=64).map(|a| backoff_duration_ms(settings, a)).collect()
 }
 
 /// A backoff expiry truncated to its ordering window (`SchedulerPopFromBackoffQ`).
@@ -299,6 +305,8 @@ pub struct SchedulingQueue {
     in_flight: usize,
     /// Events received while pods were in flight, with the cycle they arrived in.
     events: Vec<(u64, ClusterEvent)>,
+    /// `backoff_table` of the settings, filled on first use.
+    backoffs: Vec<u64>,
 }
 
 impl SchedulingQueue {
@@ -439,24 +447,24 @@ impl SchedulingQueue {
         'runs: while let Some(mut first) = self.active.first_entry() {
             let run = first.get_mut();
             while let Some(&(seq, pod)) = run.front() {
-                if !current(&self.entries, pod, seq, QueueState::Active) {
-                    // Removed earlier: dropped, as `pop` drops it.
-                    run.pop_front();
-                    continue;
-                }
+                let e = match self.entries.get_mut(pod.idx()).and_then(Option::as_mut) {
+                    Some(e) if e.seq == seq && e.state == QueueState::Active => e,
+                    _ => {
+                        // Removed earlier: dropped, as `pop` drops it.
+                        run.pop_front();
+                        continue;
+                    }
+                };
                 if !take(pod) {
                     break 'runs;
                 }
                 run.pop_front();
-                self.active_len -= 1;
                 self.cycle += 1;
-                if let Some(e) = self.entries[pod.idx()].as_mut() {
-                    e.attempts += 1;
-                    e.pop_cycle = self.cycle;
-                    e.timestamp = now_ms;
-                    e.rejectors = set;
-                    e.state = QueueState::Unschedulable;
-                }
+                e.attempts += 1;
+                e.pop_cycle = self.cycle;
+                e.timestamp = now_ms;
+                e.rejectors = set;
+                e.state = QueueState::Unschedulable;
                 pool.push((seq, pod));
                 failed += 1;
             }
@@ -465,6 +473,7 @@ impl SchedulingQueue {
         if pool.is_empty() {
             self.unschedulable.remove(&now_ms);
         }
+        self.active_len -= failed;
         self.unschedulable_len += failed;
         self.rejector_sets.waiting[set as usize] += failed;
         failed
@@ -672,6 +681,9 @@ impl SchedulingQueue {
         if !pods.is_sorted() {
             pods.sort_unstable();
         }
+        if self.backoffs.is_empty() {
+            self.backoffs = backoff_table(&self.settings);
+        }
         let mut run: Option<((Reverse<i32>, u64), &mut Run)> = None;
         for (seq, p) in pods {
             let Some(e) = self.entries.get_mut(p.idx()).and_then(Option::as_mut) else {
@@ -686,10 +698,11 @@ impl SchedulingQueue {
             let expiry = if e.attempts == 0 {
                 0
             } else {
-                align(
-                    &self.settings,
-                    e.timestamp + backoff_duration_ms(&self.settings, e.attempts),
-                )
+                let d = match self.backoffs.get(e.attempts as usize) {
+                    Some(&d) => d,
+                    None => backoff_duration_ms(&self.settings, e.attempts),
+                };
+                align(&self.settings, e.timestamp + d)
             };
             let done = e.attempts == 0 || backoff_done(&self.settings, expiry, now);
             e.backoff_expiry = expiry;

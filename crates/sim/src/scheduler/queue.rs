@@ -306,7 +306,11 @@ pub struct SchedulingQueue {
     /// Events received while pods were in flight, with the cycle they arrived in.
     events: Vec<(u64, ClusterEvent)>,
     /// `backoff_table` of the settings, filled on first use.
-    backoffs: Vec<u64>,
+    backoff_table: Vec<u64>,
+    /// An emptied activeQ run and an emptied pool bucket, kept for their capacity (the
+    /// pending shape moves thousands of pods between them every flush).
+    spare_run: Run,
+    spare_pool: Vec<(u64, PodId)>,
 }
 
 impl SchedulingQueue {
@@ -425,25 +429,33 @@ impl SchedulingQueue {
     /// many pods it failed.
     ///
     /// Only activeQ pods are taken (the engine never pops the backoffQ while the activeQ
-    /// has pods), and only when no pod is in flight: then no event can be pending for the
-    /// batch (`moveRequestCycle`), so every failed pod waits in the unschedulable pool, and
-    /// the backoffQ does not change during the batch (its completed pods are moved once
-    /// first, as the first `pop` would). With a pod in flight nothing is taken.
+    /// has pods), and only when no pod is in flight (then no event can be pending for the
+    /// batch, `moveRequestCycle`, so every failed pod waits in the unschedulable pool) and
+    /// no backoff is complete at `now` (a `pop` would first move it to the activeQ; the
+    /// `pop` that precedes a batch at the same instant has done so). Otherwise nothing is
+    /// taken and the caller pops one pod at a time.
     pub fn fail_active_run(
         &mut self,
         now: SimTime,
         rejected_by: &[&'static str],
         mut take: impl FnMut(PodId) -> bool,
     ) -> usize {
-        if self.in_flight > 0 || self.active_len == 0 {
+        let backoff_due = self
+            .backoff
+            .first()
+            .is_some_and(|&(expiry, ..)| self.backoff_done(expiry, now));
+        if self.in_flight > 0 || self.active_len == 0 || backoff_due {
             return 0;
         }
-        self.flush_backoff_completed(now);
         let set = self.rejector_sets.intern(rejected_by);
         let mut failed = 0usize;
         let now_ms = now.ms();
         // The pool's run for `now` (the latest failure time: time only moves forward).
-        let pool = self.unschedulable.entry(now_ms).or_default();
+        let spare = &mut self.spare_pool;
+        let pool = self
+            .unschedulable
+            .entry(now_ms)
+            .or_insert_with(|| std::mem::take(spare));
         'runs: while let Some(mut first) = self.active.first_entry() {
             let run = first.get_mut();
             while let Some(&(seq, pod)) = run.front() {
@@ -468,7 +480,10 @@ impl SchedulingQueue {
                 pool.push((seq, pod));
                 failed += 1;
             }
-            first.remove();
+            let emptied = first.remove();
+            if emptied.capacity() > self.spare_run.capacity() {
+                self.spare_run = emptied;
+            }
         }
         if pool.is_empty() {
             self.unschedulable.remove(&now_ms);
@@ -518,21 +533,66 @@ impl SchedulingQueue {
     /// unschedulable for longer than `max_in_unschedulable_ms` are moved.
     pub fn flush(&mut self, now: SimTime) {
         let limit = self.settings.max_in_unschedulable_ms;
-        let mut to_move: Vec<(u64, PodId)> = Vec::new();
         while let Some(first) = self.unschedulable.first_entry() {
             if now.ms().saturating_sub(*first.key()) <= limit {
                 break;
             }
+            let ts = *first.key();
             let pods = first.remove();
-            // Removed pods are skipped by `requeue_all`.
-            if to_move.is_empty() {
-                to_move = pods;
-            } else {
-                to_move.extend(pods);
-            }
+            self.requeue_failed_at(ts, pods, now);
         }
-        self.requeue_all(to_move, now);
         self.flush_backoff_completed(now);
+    }
+
+    /// Requeues the pool's pods that failed at `ts` (one of the pool's buckets; removed
+    /// pods are skipped). Each pod's place depends only on its own entry, so buckets can
+    /// be requeued one after the other. When even the longest backoff from `ts` is over
+    /// (a 5-minute flush: always), every pod goes to its activeQ run, whatever its attempt
+    /// count, and the run is looked up once per priority.
+    fn requeue_failed_at(&mut self, ts: u64, mut pods: Vec<(u64, PodId)>, now: SimTime) {
+        let longest = self
+            .settings
+            .initial_backoff_ms
+            .max(self.settings.max_backoff_ms);
+        let settings = &self.settings;
+        if !backoff_done(settings, align(settings, ts.saturating_add(longest)), now) {
+            return self.requeue_all(pods, now);
+        }
+        if !pods.is_sorted() {
+            pods.sort_unstable();
+        }
+        let mut run: Option<(i32, &mut Run)> = None;
+        let mut moved = 0usize;
+        for &(seq, p) in &pods {
+            let Some(e) = self.entries.get_mut(p.idx()).and_then(Option::as_mut) else {
+                continue;
+            };
+            if e.seq != seq || e.state != QueueState::Unschedulable {
+                continue;
+            }
+            debug_assert_eq!(e.timestamp, ts, "the pool's buckets are per failure time");
+            self.rejector_sets.waiting[e.rejectors as usize] -= 1;
+            // Backing off no more (`backoff_expiry` is only read in the backoffQ).
+            e.state = QueueState::Active;
+            if !matches!(&run, Some((prio, _)) if *prio == e.priority) {
+                let spare = &mut self.spare_run;
+                let r = self
+                    .active
+                    .entry((Reverse(e.priority), e.timestamp))
+                    .or_insert_with(|| std::mem::take(spare));
+                run = Some((e.priority, r));
+            }
+            if let Some((_, r)) = run.as_mut() {
+                insert_sorted(r, seq, p);
+            }
+            moved += 1;
+        }
+        self.unschedulable_len -= moved;
+        self.active_len += moved;
+        pods.clear();
+        if pods.capacity() > self.spare_pool.capacity() {
+            self.spare_pool = pods;
+        }
     }
 
     /// When the next backoffQ pod completes its backoff, if any.
@@ -681,8 +741,8 @@ impl SchedulingQueue {
         if !pods.is_sorted() {
             pods.sort_unstable();
         }
-        if self.backoffs.is_empty() {
-            self.backoffs = backoff_table(&self.settings);
+        if self.backoff_table.is_empty() {
+            self.backoff_table = backoff_table(&self.settings);
         }
         let mut run: Option<((Reverse<i32>, u64), &mut Run)> = None;
         for (seq, p) in pods {
@@ -698,7 +758,7 @@ impl SchedulingQueue {
             let expiry = if e.attempts == 0 {
                 0
             } else {
-                let d = match self.backoffs.get(e.attempts as usize) {
+                let d = match self.backoff_table.get(e.attempts as usize) {
                     Some(&d) => d,
                     None => backoff_duration_ms(&self.settings, e.attempts),
                 };
@@ -1055,7 +1115,7 @@ mod tests {
                             assert_eq!(r.pop(t), Some(p), "batch pop at step {i}");
                             r.add_unschedulable_by(p, t, REJECTORS[rejectors]);
                         }
-                        if in_flight.is_empty() && r.active_len() > 0 && n < limit {
+                        if n > 0 && n < limit && r.active_len() > 0 {
                             // The batch stopped at the declined pod, at the head.
                             let head = r.pop(t);
                             assert_eq!(head, q.pop(t), "head after the batch, step {i}");

@@ -959,33 +959,37 @@ impl<'s> Engine<'s> {
         let Some(batch) = self.sched.replay_batch(cluster, pod) else {
             return;
         };
-        let mut run = Vec::with_capacity(self.queue.active_len());
-        self.queue
-            .fail_active_run(now, &batch.replay.rejected, |q| {
-                let repeats = batch.repeats(&cluster.pods[q.idx()]);
-                if repeats {
-                    run.push(q);
-                }
-                repeats
-            });
-        self.sched.finish_batch(&batch, run.len());
-        self.batched_replays += run.len() as u64;
         if self.replay_marks.len() < self.pods.len() {
             self.replay_marks.resize(self.pods.len(), 0);
         }
-        for q in run {
-            let p = &mut self.pods[q.idx()];
-            p.attempts += 1;
-            batch.draw(&mut self.preempt_rng);
-            // `record_failure_str`, without comparing the message when this pod's last
-            // record was this very replay (`replay_marks`).
-            if p.reason == Some(Reason::Unschedulable)
-                && p.message.is_some()
-                && self.replay_marks[q.idx()] == batch.id
-            {
-                debug_assert_eq!(p.message.as_deref(), Some(batch.replay.message.as_str()));
-                continue;
-            }
+        let (pods, marks, rng) = (&mut self.pods, &self.replay_marks, &mut self.preempt_rng);
+        // Pods whose last record is not this replay's (`record_failure_str` then compares
+        // the messages and records it if it differs), in queue order.
+        let mut to_record = Vec::new();
+        let count = self
+            .queue
+            .fail_active_run(now, &batch.replay.rejected, |q| {
+                if !batch.repeats(&cluster.pods[q.idx()]) {
+                    return false;
+                }
+                let p = &mut pods[q.idx()];
+                p.attempts += 1;
+                batch.draw(rng);
+                // A pod's reason and message are only set by `push_failure`, which clears
+                // its mark: marked with this replay, it still holds its message.
+                let recorded = p.reason == Some(Reason::Unschedulable)
+                    && p.message.is_some()
+                    && marks[q.idx()] == batch.id;
+                if recorded {
+                    debug_assert_eq!(p.message.as_deref(), Some(batch.replay.message.as_str()));
+                } else {
+                    to_record.push(q);
+                }
+                true
+            });
+        self.sched.finish_batch(&batch, count);
+        self.batched_replays += count as u64;
+        for q in to_record {
             self.record_failure_str(q, Reason::Unschedulable, &batch.replay.message);
             self.replay_marks[q.idx()] = batch.id;
         }

@@ -225,12 +225,16 @@ type Run = VecDeque<(u64, PodId)>;
 #[inline]
 fn insert_sorted(run: &mut Run, seq: u64, pod: PodId) {
     match run.back() {
-        Some(&(last, _)) if last > seq => {
-            let i = run.partition_point(|&(s, _)| s < seq);
-            run.insert(i, (seq, pod));
-        }
+        Some(&(last, _)) if last > seq => insert_inside(run, seq, pod),
         _ => run.push_back((seq, pod)),
     }
+}
+
+/// `insert_sorted` before the run's end.
+#[cold]
+fn insert_inside(run: &mut Run, seq: u64, pod: PodId) {
+    let i = run.partition_point(|&(s, _)| s < seq);
+    run.insert(i, (seq, pod));
 }
 
 /// Whether the queue item (`seq`, `pod`) is still `pod`'s place in `state` (removed pods
@@ -558,7 +562,8 @@ impl SchedulingQueue {
         if !backoff_done(settings, align(settings, ts.saturating_add(longest)), now) {
             return self.requeue_all(pods, now);
         }
-        if !pods.is_sorted() {
+        // Sequence numbers are unique: ordering by them is ordering the items.
+        if !pods.is_sorted_by_key(|&(seq, _)| seq) {
             pods.sort_unstable();
         }
         let mut run: Option<(i32, &mut Run)> = None;

@@ -309,7 +309,8 @@ pub(crate) struct Engine<'s> {
     pub(crate) batched_replays: u64,
     /// Per pod, the `ReplayBatch::id` whose message a batch last recorded for it (0: none).
     /// A pod's reason and message are only ever set by `push_failure`, which clears its
-    /// mark, so a marked pod with a message still holds that replay's message.
+    /// mark, and reset to `None` together, so a marked pod whose reason is still
+    /// Unschedulable holds that replay's message (debug builds compare).
     replay_marks: Vec<u64>,
 }
 
@@ -976,10 +977,10 @@ impl<'s> Engine<'s> {
                 p.attempts += 1;
                 batch.draw(rng);
                 // A pod's reason and message are only set by `push_failure`, which clears
-                // its mark: marked with this replay, it still holds its message.
-                let recorded = p.reason == Some(Reason::Unschedulable)
-                    && p.message.is_some()
-                    && marks[q.idx()] == batch.id;
+                // its mark, and only reset together with the reason: marked with this
+                // replay and still Unschedulable, it still holds the replay's message.
+                let recorded =
+                    marks[q.idx()] == batch.id && p.reason == Some(Reason::Unschedulable);
                 if recorded {
                     debug_assert_eq!(p.message.as_deref(), Some(batch.replay.message.as_str()));
                 } else {

@@ -162,7 +162,7 @@ fn every_bundled_scenario_matches_one_by_one() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
     /// Random small clusters with too many pods for them, two or three templates (some
     /// created together), priorities and random events: batched and one-by-one runs give
     /// the same outcome.

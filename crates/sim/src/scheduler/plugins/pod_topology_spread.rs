@@ -1315,6 +1315,53 @@ mod tests {
         assert_eq!(norm, [75, 100, 100]);
     }
 
+    /// The fused pass (`add_weighted`, and its memo-key fast path where the shape allows)
+    /// against plain `score` + `normalize` on windows with nodes holding pods, nodes
+    /// without a zone label and nodes without a hostname label.
+    #[test]
+    fn fused_scores_match_score_and_normalize() {
+        let mut c = cluster();
+        let mut nodes = Vec::new();
+        for i in 0..9 {
+            let zone = ["z1", "z2", "z3"][i % 3];
+            nodes.push(add_node(&mut c, &format!("n{i}"), &[(ZONE, zone)]));
+        }
+        nodes.push(add_node(&mut c, "nozone", &[]));
+        let mut bare = node("nohost", &[(ZONE, "z1")]);
+        bare.labels.remove(LABEL_HOSTNAME);
+        nodes.push(c.add_node(bare));
+        let mut s = spec("web");
+        s.system_default_spread = true;
+        let web = c.add_spec(s);
+        let other = c.add_spec(spec("other"));
+        for (k, &n) in nodes.iter().enumerate() {
+            bind_n(&mut c, web, n, [0, 2, 0, 1, 0, 0, 3, 0, 0, 1, 2][k]);
+            bind_n(&mut c, other, n, k % 2);
+        }
+        let p = c.add_pod("web-new".into(), web, None);
+        // Windows: all nodes, a rotated subset, one node, nodes without pods only.
+        let windows: Vec<Vec<NodeId>> = vec![
+            nodes.clone(),
+            nodes[3..].iter().chain(&nodes[..2]).copied().collect(),
+            vec![nodes[1]],
+            vec![nodes[0], nodes[2], nodes[4]],
+        ];
+        for window in windows {
+            let (_, norm) = run_score(&c, p, &window);
+            let mut pl = PodTopologySpread::default();
+            assert!(pl.pre_score(&c, p, &window).is_success());
+            let mut totals: Vec<NodeScore> = window
+                .iter()
+                .map(|&node| NodeScore { node, score: 7 })
+                .collect();
+            let mut scratch = Vec::new();
+            assert!(pl.add_weighted_fast(&c, &window, 2, &mut scratch, &mut totals));
+            let fused: Vec<i64> = totals.iter().map(|t| t.score).collect();
+            let want: Vec<i64> = norm.iter().map(|v| 7 + 2 * v).collect();
+            assert_eq!(fused, want, "window {window:?}");
+        }
+    }
+
     #[test]
     fn system_defaults_keep_nodes_without_zone_label() {
         // Without a zone label a node still gets hostname spreading (requireAllTopologies is

@@ -119,6 +119,8 @@ impl Engine<'_> {
     /// otherwise allocate and then free each name twice).
     pub(crate) fn into_outcome(mut self) -> Outcome {
         let horizon = self.horizon;
+        // Upgrade records name pods: built before the names move out.
+        let upgrades = self.upgrade_records();
         let mut names: Vec<String> = self
             .plan
             .cluster
@@ -578,7 +580,7 @@ impl Engine<'_> {
                 .as_ref()
                 .map(|a| a.events().to_vec())
                 .unwrap_or_default(),
-            upgrades: self.upgrade_records(),
+            upgrades,
         }
     }
 }

@@ -771,7 +771,7 @@ mod tests {
     #[test]
     fn placement_counts_and_hosts_match_a_plain_model() {
         let mut pl = SpecPlacement::default();
-        let mut counts = vec![0u32; 40];
+        let mut counts = [0u32; 40];
         let mut hosts: Vec<NodeId> = Vec::new();
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = |m: u64| {

@@ -30,6 +30,9 @@ mod autoscale;
 mod report;
 pub(crate) mod upgrade;
 
+#[cfg(test)]
+mod batch_tests;
+
 /// Kubelet eviction manager's monitoring interval (`housekeeping-interval` 10 s).
 const EVICTION_MONITOR_MS: u64 = 10_000;
 /// `evictionPressureTransitionPeriod` (5 min, kubelet defaults.go): a pressure condition
@@ -299,6 +302,16 @@ pub(crate) struct Engine<'s> {
     pub jitter: crate::variability::Jitter,
     /// The scenario's node-pool upgrades, in event order.
     pub(crate) upgrades: Vec<upgrade::UpgradeRun>,
+    /// Replays identical retries in batches (`replay_batch`); tests turn it off to
+    /// compare with the one-by-one path.
+    pub(crate) batch_replays: bool,
+    /// Retries replayed inside batches so far (tests).
+    pub(crate) batched_replays: u64,
+    /// Per pod, the `ReplayBatch::id` whose message a batch last recorded for it (0: none).
+    /// A pod's reason and message are only ever set by `push_failure`, which clears its
+    /// mark, and reset to `None` together, so a marked pod whose reason is still
+    /// Unschedulable holds that replay's message (debug builds compare).
+    replay_marks: Vec<u64>,
 }
 
 impl<'s> Engine<'s> {
@@ -349,6 +362,9 @@ impl<'s> Engine<'s> {
             audit_preemptions: Vec::new(),
             scratch_starts: Vec::new(),
             scratch_pods: Vec::new(),
+            batch_replays: true,
+            batched_replays: 0,
+            replay_marks: Vec::new(),
             plan,
             scenario,
         }
@@ -803,6 +819,9 @@ impl<'s> Engine<'s> {
     }
 
     fn push_failure(&mut self, pod: PodId, reason: Reason, message: String) {
+        if let Some(m) = self.replay_marks.get_mut(pod.idx()) {
+            *m = 0;
+        }
         let now = self.now();
         let p = &mut self.pods[pod.idx()];
         p.reason = Some(reason);
@@ -917,6 +936,9 @@ impl<'s> Engine<'s> {
                 }
                 self.record_failure_str(pod, Reason::Unschedulable, &r.message);
                 self.queue.add_unschedulable_by(pod, now, &r.rejected);
+                if self.batch_replays && self.explain.is_none() {
+                    self.replay_batch(pod, now);
+                }
                 continue;
             }
             match self
@@ -940,6 +962,55 @@ impl<'s> Engine<'s> {
             }
         }
         self.arm_wake();
+    }
+
+    /// The pods queued right behind `pod`, whose failure was just replayed, that repeat it
+    /// (same template, on the same cluster: `scheduler/failure_memo.rs`, *Batches*): each
+    /// is popped, counts an attempt, draws DefaultPreemption's offset, records the failure
+    /// and waits in the unschedulable pool as its own retry would, in queue order; the
+    /// batch ends at the first pod that would not repeat it (another template, a bound or
+    /// deleted pod, a nominated one), which the cycle's loop then pops as usual. Nothing
+    /// between two of those retries could change the cluster (a replay binds nothing and
+    /// emits no event), and the cluster stays borrowed while the batch is taken.
+    fn replay_batch(&mut self, pod: PodId, now: SimTime) {
+        let cluster = &self.plan.cluster;
+        let Some(batch) = self.sched.replay_batch(cluster, pod) else {
+            return;
+        };
+        if self.replay_marks.len() < self.pods.len() {
+            self.replay_marks.resize(self.pods.len(), 0);
+        }
+        let (pods, marks, rng) = (&mut self.pods, &self.replay_marks, &mut self.preempt_rng);
+        // Pods whose last record is not this replay's (`record_failure_str` then compares
+        // the messages and records it if it differs), in queue order.
+        let mut to_record = Vec::new();
+        let count = self
+            .queue
+            .fail_active_run(now, &batch.replay.rejected, |q| {
+                if !batch.repeats(&cluster.pods[q.idx()]) {
+                    return false;
+                }
+                let p = &mut pods[q.idx()];
+                p.attempts += 1;
+                batch.draw(rng);
+                // A pod's reason and message are only set by `push_failure`, which clears
+                // its mark, and only reset together with the reason: marked with this
+                // replay and still Unschedulable, it still holds the replay's message.
+                let recorded =
+                    marks[q.idx()] == batch.id && p.reason == Some(Reason::Unschedulable);
+                if recorded {
+                    debug_assert_eq!(p.message.as_deref(), Some(batch.replay.message.as_str()));
+                } else {
+                    to_record.push(q);
+                }
+                true
+            });
+        self.sched.finish_batch(&batch, count);
+        self.batched_replays += count as u64;
+        for q in to_record {
+            self.record_failure_str(q, Reason::Unschedulable, &batch.replay.message);
+            self.replay_marks[q.idx()] = batch.id;
+        }
     }
 
     /// `explain`: records an attempt of the traced pod, and captures it with `verdicts`

@@ -26,8 +26,8 @@ use rand::Rng;
 use crate::cluster::{Cluster, NodeId, PodId};
 use crate::engine::SimRng;
 use classes::NodeLocalClasses;
-pub use failure_memo::FailureReplay;
 use failure_memo::{Attempt, FailureMemo, Memo};
+pub use failure_memo::{FailureReplay, ReplayBatch};
 use feasibility::{FeasibilityCache, LocalFilters, TemplateVerdicts, PASS};
 use framework::{Code, FilterPlugin, NodeScore, ScorePlugin, Status};
 use score_cache::ScoreCache;
@@ -246,6 +246,11 @@ pub struct Scheduler {
     scores: Vec<NodeScore>,
     /// Which scorers' PreScore succeeded this attempt (reused between attempts).
     ran: Vec<bool>,
+    /// The weighted totals of the last attempt, and the scorers read from the class's
+    /// cache and summed there (buffers reused between attempts).
+    totals: Vec<NodeScore>,
+    cached: Vec<usize>,
+    summed: Vec<usize>,
     /// Nodes that failed, with the index of the first failing filter.
     failed: Vec<(NodeId, usize)>,
     skip: Vec<bool>,
@@ -356,6 +361,9 @@ impl Scheduler {
             score_cache: ScoreCache::default(),
             feasible: Vec::new(),
             scores: Vec::new(),
+            totals: Vec::new(),
+            cached: Vec::new(),
+            summed: Vec::new(),
             ran: Vec::new(),
             failed: Vec::new(),
             skip: Vec::new(),
@@ -768,6 +776,7 @@ impl Scheduler {
         let totals = self.prioritize(cluster, pod, &feasible, None);
         self.feasible = feasible;
         let node = select_host(&totals, rng);
+        self.totals = totals;
         ScheduleResult::Scheduled {
             node,
             evaluated,
@@ -796,8 +805,10 @@ impl Scheduler {
         }
         // Node-local scorers read cached raw scores; those that do not normalize are also
         // summed per node in the cache (not for explain, which shows each plugin).
-        let mut cached: Vec<usize> = Vec::new();
-        let mut summed: Vec<usize> = Vec::new();
+        let mut cached = std::mem::take(&mut self.cached);
+        let mut summed = std::mem::take(&mut self.summed);
+        cached.clear();
+        summed.clear();
         for (k, (plugin, _)) in self.scorers.iter().enumerate() {
             if ran[k] && plugin.node_local() && plugin.constant_score(cluster, pod).is_none() {
                 cached.push(k);
@@ -818,19 +829,15 @@ impl Scheduler {
         let sums = templates
             .and_then(|t| t.summed())
             .filter(|_| !summed.is_empty());
-        let mut totals: Vec<NodeScore> = match sums {
-            Some(sums) => feasible
-                .iter()
-                .map(|&node| NodeScore {
-                    node,
-                    score: sums[node.idx()],
-                })
-                .collect(),
-            None => feasible
-                .iter()
-                .map(|&node| NodeScore { node, score: 0 })
-                .collect(),
-        };
+        let mut totals = std::mem::take(&mut self.totals);
+        totals.clear();
+        match sums {
+            Some(sums) => totals.extend(feasible.iter().map(|&node| NodeScore {
+                node,
+                score: sums.get(node.idx()).copied().unwrap_or(0),
+            })),
+            None => totals.extend(feasible.iter().map(|&node| NodeScore { node, score: 0 })),
+        }
         if cfg!(debug_assertions) && sums.is_some() {
             for &k in &summed {
                 let plugin = &self.scorers[k].0;
@@ -939,6 +946,8 @@ impl Scheduler {
         }
         self.scores = scores;
         self.ran = ran;
+        self.cached = cached;
+        self.summed = summed;
         totals
     }
 

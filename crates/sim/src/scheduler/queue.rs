@@ -222,14 +222,19 @@ impl RejectorSets {
 type Run = VecDeque<(u64, PodId)>;
 
 /// Inserts keeping `run` sorted; appending (the usual case) is O(1).
+#[inline]
 fn insert_sorted(run: &mut Run, seq: u64, pod: PodId) {
     match run.back() {
-        Some(&(last, _)) if last > seq => {
-            let i = run.partition_point(|&(s, _)| s < seq);
-            run.insert(i, (seq, pod));
-        }
+        Some(&(last, _)) if last > seq => insert_inside(run, seq, pod),
         _ => run.push_back((seq, pod)),
     }
+}
+
+/// `insert_sorted` before the run's end.
+#[cold]
+fn insert_inside(run: &mut Run, seq: u64, pod: PodId) {
+    let i = run.partition_point(|&(s, _)| s < seq);
+    run.insert(i, (seq, pod));
 }
 
 /// Whether the queue item (`seq`, `pod`) is still `pod`'s place in `state` (removed pods
@@ -242,6 +247,45 @@ fn current(entries: &[Option<Entry>], pod: PodId, seq: u64, state: QueueState) -
 }
 
 type BackoffKey = (u64, Reverse<i32>, u64, u64, PodId);
+
+/// `calculateBackoffDuration`: initial doubled per attempt after the first, capped.
+fn backoff_duration_ms(settings: &QueueSettings, attempts: u32) -> u64 {
+    if attempts == 0 {
+        return 0;
+    }
+    let max = settings.max_backoff_ms;
+    let mut d = settings.initial_backoff_ms;
+    for _ in 1..attempts {
+        if d > max.saturating_sub(d) {
+            return max;
+        }
+        d += d;
+    }
+    d
+}
+
+/// `backoff_duration_ms` for 0..=64 attempts (`requeue_all` reads it per pod).
+fn backoff_table(settings: &QueueSettings) -> Vec<u64> {
+    (0..=64).map(|a| backoff_duration_ms(settings, a)).collect()
+}
+
+/// A backoff expiry truncated to its ordering window (`SchedulerPopFromBackoffQ`).
+fn align(settings: &QueueSettings, t: u64) -> u64 {
+    if settings.pop_from_backoff {
+        t - t % BACKOFF_ORDERING_WINDOW_MS
+    } else {
+        t
+    }
+}
+
+/// `isPodBackingoff` negated.
+fn backoff_done(settings: &QueueSettings, expiry: u64, now: SimTime) -> bool {
+    if settings.pop_from_backoff {
+        expiry < align(settings, now.ms())
+    } else {
+        expiry <= now.ms()
+    }
+}
 
 /// The priority queue with its three parts.
 ///
@@ -265,6 +309,12 @@ pub struct SchedulingQueue {
     in_flight: usize,
     /// Events received while pods were in flight, with the cycle they arrived in.
     events: Vec<(u64, ClusterEvent)>,
+    /// `backoff_table` of the settings, filled on first use.
+    backoff_table: Vec<u64>,
+    /// An emptied activeQ run and an emptied pool bucket, kept for their capacity (the
+    /// pending shape moves thousands of pods between them every flush).
+    spare_run: Run,
+    spare_pool: Vec<(u64, PodId)>,
 }
 
 impl SchedulingQueue {
@@ -374,6 +424,80 @@ impl SchedulingQueue {
         }
     }
 
+    /// A batch of identical failures: pops the activeQ's pods in order for as long as
+    /// `take` accepts them (it sees each pod before it is popped; the first one it declines
+    /// stays at the head) and fails each at `now`, rejected by `rejected_by`, exactly as
+    /// `pop(now)` followed by `add_unschedulable_by(pod, now, rejected_by)` one pod at a
+    /// time would: each pod's attempt count and pop cycle move as a pop does, its timestamp
+    /// becomes `now` and it joins the unschedulable pool in the same order. Returns how
+    /// many pods it failed.
+    ///
+    /// Only activeQ pods are taken (the engine never pops the backoffQ while the activeQ
+    /// has pods), and only when no pod is in flight (then no event can be pending for the
+    /// batch, `moveRequestCycle`, so every failed pod waits in the unschedulable pool) and
+    /// no backoff is complete at `now` (a `pop` would first move it to the activeQ; the
+    /// `pop` that precedes a batch at the same instant has done so). Otherwise nothing is
+    /// taken and the caller pops one pod at a time.
+    pub fn fail_active_run(
+        &mut self,
+        now: SimTime,
+        rejected_by: &[&'static str],
+        mut take: impl FnMut(PodId) -> bool,
+    ) -> usize {
+        let backoff_due = self
+            .backoff
+            .first()
+            .is_some_and(|&(expiry, ..)| self.backoff_done(expiry, now));
+        if self.in_flight > 0 || self.active_len == 0 || backoff_due {
+            return 0;
+        }
+        let set = self.rejector_sets.intern(rejected_by);
+        let mut failed = 0usize;
+        let now_ms = now.ms();
+        // The pool's run for `now` (the latest failure time: time only moves forward).
+        let spare = &mut self.spare_pool;
+        let pool = self
+            .unschedulable
+            .entry(now_ms)
+            .or_insert_with(|| std::mem::take(spare));
+        'runs: while let Some(mut first) = self.active.first_entry() {
+            let run = first.get_mut();
+            while let Some(&(seq, pod)) = run.front() {
+                let e = match self.entries.get_mut(pod.idx()).and_then(Option::as_mut) {
+                    Some(e) if e.seq == seq && e.state == QueueState::Active => e,
+                    _ => {
+                        // Removed earlier: dropped, as `pop` drops it.
+                        run.pop_front();
+                        continue;
+                    }
+                };
+                if !take(pod) {
+                    break 'runs;
+                }
+                run.pop_front();
+                self.cycle += 1;
+                e.attempts += 1;
+                e.pop_cycle = self.cycle;
+                e.timestamp = now_ms;
+                e.rejectors = set;
+                e.state = QueueState::Unschedulable;
+                pool.push((seq, pod));
+                failed += 1;
+            }
+            let emptied = first.remove();
+            if emptied.capacity() > self.spare_run.capacity() {
+                self.spare_run = emptied;
+            }
+        }
+        if pool.is_empty() {
+            self.unschedulable.remove(&now_ms);
+        }
+        self.active_len -= failed;
+        self.unschedulable_len += failed;
+        self.rejector_sets.waiting[set as usize] += failed;
+        failed
+    }
+
     /// Moves every unschedulable pod (`MoveAllToActiveOrBackoffQueue` with the wildcard
     /// event).
     pub fn move_all_to_active_or_backoff(&mut self, now: SimTime) {
@@ -413,20 +537,67 @@ impl SchedulingQueue {
     /// unschedulable for longer than `max_in_unschedulable_ms` are moved.
     pub fn flush(&mut self, now: SimTime) {
         let limit = self.settings.max_in_unschedulable_ms;
-        let mut to_move: Vec<(u64, PodId)> = Vec::new();
         while let Some(first) = self.unschedulable.first_entry() {
             if now.ms().saturating_sub(*first.key()) <= limit {
                 break;
             }
+            let ts = *first.key();
             let pods = first.remove();
-            let entries = &self.entries;
-            to_move.extend(
-                pods.into_iter()
-                    .filter(|&(seq, p)| current(entries, p, seq, QueueState::Unschedulable)),
-            );
+            self.requeue_failed_at(ts, pods, now);
         }
-        self.requeue_all(to_move, now);
         self.flush_backoff_completed(now);
+    }
+
+    /// Requeues the pool's pods that failed at `ts` (one of the pool's buckets; removed
+    /// pods are skipped). Each pod's place depends only on its own entry, so buckets can
+    /// be requeued one after the other. When even the longest backoff from `ts` is over
+    /// (a 5-minute flush: always), every pod goes to its activeQ run, whatever its attempt
+    /// count, and the run is looked up once per priority.
+    fn requeue_failed_at(&mut self, ts: u64, mut pods: Vec<(u64, PodId)>, now: SimTime) {
+        let longest = self
+            .settings
+            .initial_backoff_ms
+            .max(self.settings.max_backoff_ms);
+        let settings = &self.settings;
+        if !backoff_done(settings, align(settings, ts.saturating_add(longest)), now) {
+            return self.requeue_all(pods, now);
+        }
+        // Sequence numbers are unique: ordering by them is ordering the items.
+        if !pods.is_sorted_by_key(|&(seq, _)| seq) {
+            pods.sort_unstable();
+        }
+        let mut run: Option<(i32, &mut Run)> = None;
+        let mut moved = 0usize;
+        for &(seq, p) in &pods {
+            let Some(e) = self.entries.get_mut(p.idx()).and_then(Option::as_mut) else {
+                continue;
+            };
+            if e.seq != seq || e.state != QueueState::Unschedulable {
+                continue;
+            }
+            debug_assert_eq!(e.timestamp, ts, "the pool's buckets are per failure time");
+            self.rejector_sets.waiting[e.rejectors as usize] -= 1;
+            // Backing off no more (`backoff_expiry` is only read in the backoffQ).
+            e.state = QueueState::Active;
+            if !matches!(&run, Some((prio, _)) if *prio == e.priority) {
+                let spare = &mut self.spare_run;
+                let r = self
+                    .active
+                    .entry((Reverse(e.priority), e.timestamp))
+                    .or_insert_with(|| std::mem::take(spare));
+                run = Some((e.priority, r));
+            }
+            if let Some((_, r)) = run.as_mut() {
+                insert_sorted(r, seq, p);
+            }
+            moved += 1;
+        }
+        self.unschedulable_len -= moved;
+        self.active_len += moved;
+        pods.clear();
+        if pods.capacity() > self.spare_pool.capacity() {
+            self.spare_pool = pods;
+        }
     }
 
     /// When the next backoffQ pod completes its backoff, if any.
@@ -525,35 +696,16 @@ impl SchedulingQueue {
 
     /// `calculateBackoffDuration`: initial doubled per attempt after the first, capped.
     pub fn backoff_duration_ms(&self, attempts: u32) -> u64 {
-        if attempts == 0 {
-            return 0;
-        }
-        let max = self.settings.max_backoff_ms;
-        let mut d = self.settings.initial_backoff_ms;
-        for _ in 1..attempts {
-            if d > max.saturating_sub(d) {
-                return max;
-            }
-            d += d;
-        }
-        d
+        backoff_duration_ms(&self.settings, attempts)
     }
 
     fn align(&self, t: u64) -> u64 {
-        if self.settings.pop_from_backoff {
-            t - t % BACKOFF_ORDERING_WINDOW_MS
-        } else {
-            t
-        }
+        align(&self.settings, t)
     }
 
     /// `isPodBackingoff` negated.
     fn backoff_done(&self, expiry: u64, now: SimTime) -> bool {
-        if self.settings.pop_from_backoff {
-            expiry < self.align(now.ms())
-        } else {
-            expiry <= now.ms()
-        }
+        backoff_done(&self.settings, expiry, now)
     }
 
     fn insert_active(&mut self, pod: PodId, priority: i32, ts: u64, seq: u64) {
@@ -585,14 +737,55 @@ impl SchedulingQueue {
 
     /// Requeues pods taken out of the unschedulable pool, in insertion order (so that runs
     /// are appended to).
+    ///
+    /// Items that are no longer their pod's place in the pool (removed pods) are skipped.
+    /// Each pod's place depends only on its own entry, so the pods of one activeQ run
+    /// (the usual case: thousands that failed together) are appended to it with one map
+    /// look-up, not one per pod.
     fn requeue_all(&mut self, mut pods: Vec<(u64, PodId)>, now: SimTime) {
-        pods.sort_unstable();
-        self.unschedulable_len -= pods.len();
-        for (_, p) in pods {
-            if let Some(e) = self.entries[p.idx()].as_ref() {
-                self.rejector_sets.waiting[e.rejectors as usize] -= 1;
+        if !pods.is_sorted() {
+            pods.sort_unstable();
+        }
+        if self.backoff_table.is_empty() {
+            self.backoff_table = backoff_table(&self.settings);
+        }
+        let mut run: Option<((Reverse<i32>, u64), &mut Run)> = None;
+        for (seq, p) in pods {
+            let Some(e) = self.entries.get_mut(p.idx()).and_then(Option::as_mut) else {
+                continue;
+            };
+            if e.seq != seq || e.state != QueueState::Unschedulable {
+                continue;
             }
-            self.requeue(p, now);
+            self.unschedulable_len -= 1;
+            self.rejector_sets.waiting[e.rejectors as usize] -= 1;
+            // `requeue`, with the activeQ's run kept across pods.
+            let expiry = if e.attempts == 0 {
+                0
+            } else {
+                let d = match self.backoff_table.get(e.attempts as usize) {
+                    Some(&d) => d,
+                    None => backoff_duration_ms(&self.settings, e.attempts),
+                };
+                align(&self.settings, e.timestamp + d)
+            };
+            let done = e.attempts == 0 || backoff_done(&self.settings, expiry, now);
+            e.backoff_expiry = expiry;
+            if done {
+                e.state = QueueState::Active;
+                let key = (Reverse(e.priority), e.timestamp);
+                if !matches!(&run, Some((k, _)) if *k == key) {
+                    run = Some((key, self.active.entry(key).or_default()));
+                }
+                if let Some((_, r)) = run.as_mut() {
+                    insert_sorted(r, e.seq, p);
+                }
+                self.active_len += 1;
+            } else {
+                e.state = QueueState::Backoff;
+                self.backoff
+                    .insert((expiry, Reverse(e.priority), e.timestamp, e.seq, p));
+            }
         }
     }
 
@@ -820,14 +1013,30 @@ mod tests {
 
         #[derive(Debug, Clone)]
         enum Op {
-            Add { pod: u32, priority: i32 },
+            Add {
+                pod: u32,
+                priority: i32,
+            },
             Pop,
-            Fail { which: usize, rejectors: usize },
-            Bind { which: usize },
+            Fail {
+                which: usize,
+                rejectors: usize,
+            },
+            Bind {
+                which: usize,
+            },
             Event(usize),
             Flush,
-            Remove { pod: u32 },
+            Remove {
+                pod: u32,
+            },
             Wait(u64),
+            /// `fail_active_run` taking at most `limit` pods and declining pod `skip`.
+            FailRun {
+                rejectors: usize,
+                limit: usize,
+                skip: u32,
+            },
         }
 
         fn op() -> impl Strategy<Value = Op> {
@@ -840,6 +1049,8 @@ mod tests {
                 1 => Just(Op::Flush),
                 1 => (0u32..24).prop_map(|pod| Op::Remove { pod }),
                 2 => prop_oneof![0u64..1500, 0u64..400_000].prop_map(Op::Wait),
+                2 => (0usize..4, 0usize..30, 0u32..30)
+                    .prop_map(|(rejectors, limit, skip)| Op::FailRun { rejectors, limit, skip }),
             ]
         }
 
@@ -890,6 +1101,33 @@ mod tests {
                         assert_eq!(q.remove(PodId(pod)), r.remove(PodId(pod)));
                     }
                     Op::Wait(ms) => now += ms,
+                    Op::FailRun {
+                        rejectors,
+                        limit,
+                        skip,
+                    } => {
+                        // The batch against one pop and one failure per pod.
+                        let mut taken = Vec::new();
+                        let n = q.fail_active_run(t, REJECTORS[rejectors], |p| {
+                            let take = taken.len() < limit && p != PodId(skip);
+                            if take {
+                                taken.push(p);
+                            }
+                            take
+                        });
+                        assert_eq!(n, taken.len());
+                        for &p in &taken {
+                            assert_eq!(r.pop(t), Some(p), "batch pop at step {i}");
+                            r.add_unschedulable_by(p, t, REJECTORS[rejectors]);
+                        }
+                        if n > 0 && n < limit && r.active_len() > 0 {
+                            // The batch stopped at the declined pod, at the head.
+                            let head = r.pop(t);
+                            assert_eq!(head, q.pop(t), "head after the batch, step {i}");
+                            in_flight.extend(head);
+                            assert_eq!(head, Some(PodId(skip)));
+                        }
+                    }
                 }
                 assert_eq!(
                     (
@@ -936,6 +1174,63 @@ mod tests {
             ) {
                 check(&ops, pop_from_backoff);
             }
+        }
+
+        #[test]
+        fn a_batch_of_failures_equals_one_by_one_around_events_and_flushes() {
+            // The pending shape with batches: pods failing as one run, a higher-priority
+            // pod and removals between rounds, events landing between batches, a batch
+            // stopped at a declined pod, and one refused while a pod is in flight.
+            let mut ops = Vec::new();
+            for pod in 0..20 {
+                ops.push(Op::Add { pod, priority: 0 });
+            }
+            for round in 0..6u32 {
+                ops.push(Op::Pop);
+                ops.push(Op::Fail {
+                    which: 0,
+                    rejectors: 1,
+                });
+                ops.push(Op::FailRun {
+                    rejectors: 1,
+                    limit: 30,
+                    skip: 7 + round,
+                });
+                ops.push(Op::Fail {
+                    which: 0,
+                    rejectors: 2,
+                });
+                ops.push(Op::Event(round as usize));
+                ops.push(Op::FailRun {
+                    rejectors: (round % 4) as usize,
+                    limit: 5,
+                    skip: 99,
+                });
+                ops.push(Op::Pop);
+                ops.push(Op::FailRun {
+                    rejectors: 1,
+                    limit: 30,
+                    skip: 99,
+                });
+                ops.push(Op::Fail {
+                    which: 0,
+                    rejectors: 3,
+                });
+                ops.push(Op::FailRun {
+                    rejectors: 1,
+                    limit: 30,
+                    skip: 99,
+                });
+                ops.push(Op::Add {
+                    pod: 20 + round,
+                    priority: 2,
+                });
+                ops.push(Op::Remove { pod: round * 3 });
+                ops.push(Op::Wait(301_000));
+                ops.push(Op::Flush);
+            }
+            check(&ops, true);
+            check(&ops, false);
         }
 
         #[test]

@@ -386,10 +386,16 @@ pub struct Domains {
     label_generation: u64,
     of: Vec<u32>,
     ids: BTreeMap<String, u32>,
+    /// Which ids occur in `of` (a missing label counted as the empty value, id 0), and
+    /// how many: no set of nodes can hold more distinct domains than `distinct`.
+    seen: Vec<bool>,
+    distinct: usize,
+    /// Nodes (dead ones included) lacking the label.
+    missing: usize,
 }
 
 /// Node lacks the label.
-const MISSING: u32 = u32::MAX;
+pub const MISSING: u32 = u32::MAX;
 
 impl Domains {
     /// Domains of `key`; the empty value always has id 0.
@@ -401,6 +407,9 @@ impl Domains {
             label_generation: u64::MAX,
             of: Vec::new(),
             ids,
+            seen: Vec::new(),
+            distinct: 0,
+            missing: 0,
         }
     }
 
@@ -413,6 +422,9 @@ impl Domains {
     pub fn sync(&mut self, cluster: &Cluster) {
         if self.label_generation != cluster.label_generation {
             self.of.clear();
+            self.seen.clear();
+            self.distinct = 0;
+            self.missing = 0;
             self.label_generation = cluster.label_generation;
         }
         for n in &cluster.nodes[self.of.len()..] {
@@ -428,7 +440,32 @@ impl Domains {
                 },
             };
             self.of.push(id);
+            self.missing += usize::from(id == MISSING);
+            let d = if id == MISSING { 0 } else { id as usize };
+            if self.seen.len() <= d {
+                self.seen.resize(d + 1, false);
+            }
+            if !self.seen[d] {
+                self.seen[d] = true;
+                self.distinct += 1;
+            }
         }
+    }
+
+    /// Number of distinct domains (`of_or_empty`) over every node synced, dead ones
+    /// included: an upper bound on the domains any set of nodes spans.
+    pub fn distinct(&self) -> usize {
+        self.distinct
+    }
+
+    /// Whether every node synced carries the label.
+    pub fn none_missing(&self) -> bool {
+        self.missing == 0
+    }
+
+    /// The raw id of every node by index, `u32::MAX` where the label is missing.
+    pub fn ids_by_node(&self) -> &[u32] {
+        &self.of
     }
 
     /// The domain of `node`, `None` when it lacks the label.

@@ -25,7 +25,7 @@ use poolcast_model::scenario::{NodeInclusionPolicy, UnsatisfiableConstraintActio
 
 use super::helper::{
     AffinityBits, DomainCache, Domains, LabelIndex, RequiredNodeAffinity, Selector, SpecSet,
-    LABEL_HOSTNAME, LABEL_TOPOLOGY_ZONE,
+    LABEL_HOSTNAME, LABEL_TOPOLOGY_ZONE, MISSING,
 };
 use super::taint_toleration::first_untolerated;
 use crate::cluster::{Cluster, NodeId, PodId, PodSpec, SpecId};
@@ -215,6 +215,27 @@ impl DomainCounts {
     }
 }
 
+/// The soft constraints' shape `add_weighted_fast` handles: at most one hostname
+/// constraint, counting a single template, and at most one other; their indices.
+fn fast_pair(sp: &SpecSpread) -> Option<(Option<usize>, Option<usize>)> {
+    let (mut host, mut dom) = (None, None);
+    for (i, c) in sp.soft.iter().enumerate() {
+        let slot = if c.is_hostname {
+            if c.matching.specs().len() != 1 {
+                return None;
+            }
+            &mut host
+        } else {
+            &mut dom
+        };
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(i);
+    }
+    Some((host, dom))
+}
+
 /// A template's constraints, their cached counts and its node-affinity matches.
 #[derive(Debug)]
 struct SpecSpread {
@@ -378,6 +399,49 @@ pub struct PodTopologySpread {
     keys: Vec<usize>,
     /// Feasible nodes lacking a key (score), sorted.
     ignored: Vec<NodeId>,
+    /// Memo keys of `add_weighted_fast` per node.
+    node_keys: NodeKeys,
+}
+
+/// Per node, `2 * domain slot + has hostname label` for one (hostname constraint key,
+/// other constraint key) pair of domain cache indices, the domain slot 0 for a node
+/// without the label and `id + 1` otherwise: the memo index of `add_weighted_fast`, kept
+/// until node labels change and extended for new nodes.
+#[derive(Debug, Default)]
+struct NodeKeys {
+    pair: (Option<usize>, Option<usize>),
+    label_generation: u64,
+    keys: Vec<u16>,
+}
+
+impl NodeKeys {
+    /// Brings the keys up to date; false when a key does not fit in `u16`.
+    fn sync(
+        &mut self,
+        cluster: &Cluster,
+        domains: &DomainCache,
+        pair: (Option<usize>, Option<usize>),
+    ) -> bool {
+        if self.pair != pair || self.label_generation != cluster.label_generation {
+            self.keys.clear();
+            self.pair = pair;
+            self.label_generation = cluster.label_generation;
+        }
+        let host = pair.0.map(|i| domains.get(i).ids_by_node());
+        let dom = pair.1.map(|i| domains.get(i).ids_by_node());
+        if dom.is_some_and(|_| {
+            pair.1
+                .is_some_and(|i| 2 * domains.get(i).len() + 1 > usize::from(u16::MAX))
+        }) {
+            return false;
+        }
+        for n in self.keys.len()..cluster.nodes.len() {
+            let has_host = host.is_some_and(|h| h.get(n).is_some_and(|&v| v != MISSING));
+            let slot = dom.and_then(|d| d.get(n)).map_or(0, |&v| v.wrapping_add(1));
+            self.keys.push((2 * slot + u32::from(has_host)) as u16);
+        }
+        true
+    }
 }
 
 impl PodTopologySpread {
@@ -619,7 +683,27 @@ impl ScorePlugin for PodTopologySpread {
                 continue;
             }
             let domains = self.domains.get(c.key_idx);
+            // No window can span more domains than the nodes carry: once all are seen, the
+            // rest of the window cannot add one.
+            let all = domains.distinct();
+            if self.ignored.is_empty() && domains.len() <= 64 {
+                // Present domains as one bitmask, branch-free per node.
+                let ids = domains.ids_by_node();
+                let mut mask = 0u64;
+                for &node in feasible {
+                    let id = ids.get(node.idx()).copied().unwrap_or(MISSING);
+                    mask |= 1u64 << (if id == MISSING { 0 } else { id & 63 });
+                }
+                while mask != 0 {
+                    t.mark(mask.trailing_zeros());
+                    mask &= mask - 1;
+                }
+                continue;
+            }
             for &node in feasible {
+                if t.size >= all {
+                    break;
+                }
                 if self.ignored.is_empty() || self.ignored.binary_search(&node).is_err() {
                     // A missing label reads as "" here, as `node.Labels[key]` does in Go.
                     t.mark(domains.of_or_empty(node));
@@ -632,6 +716,18 @@ impl ScorePlugin for PodTopologySpread {
             t.weight = ((size + 2) as f64).ln();
         }
         self.update_counts(cluster, pod, s, false);
+        if let Some(sp) = self.specs[s].as_ref() {
+            if let Some(pair) = fast_pair(sp) {
+                let pair = (
+                    pair.0.map(|i| sp.soft[i].key_idx),
+                    pair.1.map(|i| sp.soft[i].key_idx),
+                );
+                if !self.node_keys.sync(cluster, &self.domains, pair) {
+                    self.node_keys.pair = (None, None);
+                    self.node_keys.keys.clear();
+                }
+            }
+        }
         Status::success()
     }
 
@@ -771,6 +867,9 @@ impl ScorePlugin for PodTopologySpread {
         totals: &mut [NodeScore],
     ) {
         scratch.clear();
+        if self.add_weighted_fast(cluster, nodes, weight, scratch, totals) {
+            return;
+        }
         self.score_all(cluster, pod, nodes, scratch);
         // Normalizing and weighting in one pass.
         let mut i = 0;
@@ -782,6 +881,193 @@ impl ScorePlugin for PodTopologySpread {
 }
 
 impl PodTopologySpread {
+    /// `add_weighted` for the common shape (the system defaults, or explicit soft
+    /// constraints alike): at most one hostname constraint, counting a single template, and
+    /// at most one other constraint, no node ignored for a missing key and no per-attempt
+    /// counts. Scores, normalizes and weights in two passes over the window without
+    /// per-node dispatch: a node holding no pod of the template scores by its domain alone
+    /// (memoised per domain and hostname-label presence), others by the same sum as
+    /// `score`, term for term in constraint order, so every float rounds alike. Returns
+    /// false, touching nothing, when the shape does not apply.
+    fn add_weighted_fast(
+        &self,
+        cluster: &Cluster,
+        nodes: &[NodeId],
+        weight: i64,
+        raw: &mut Vec<NodeScore>,
+        totals: &mut [NodeScore],
+    ) -> bool {
+        let Some(sp) = self.spread() else {
+            return false;
+        };
+        if !self.ignored.is_empty() || self.tallies.iter().any(|t| t.direct.is_some()) {
+            return false;
+        }
+        let Some((host, dom)) = fast_pair(sp) else {
+            return false;
+        };
+        // One term of `scoreForCount`: count * topologyNormalizingWeight + maxSkew - 1.
+        let term = |i: usize, cnt: i64| {
+            cnt as f64 * self.tallies[i].weight + (sp.soft[i].max_skew - 1) as f64
+        };
+        let placed = host.and_then(|i| {
+            let [spec] = sp.soft[i].matching.specs() else {
+                return None;
+            };
+            cluster.placement(*spec)
+        });
+        let dom_domains = dom.map(|i| self.domains.get(sp.soft[i].key_idx));
+        let dom_counts: &[i64] = dom.map_or(&[], |i| &sp.soft_counts[i].by_domain);
+        // The node's score from its hostname count (None: no hostname label) and domain
+        // (None: no domain label), terms added in constraint order.
+        let eval = |host_cnt: Option<i64>, d: Option<u32>| {
+            let mut score = 0.0;
+            for (i, c) in sp.soft.iter().enumerate() {
+                let cnt = if c.is_hostname {
+                    host_cnt
+                } else {
+                    d.map(|d| dom_counts.get(d as usize).copied().unwrap_or(0))
+                };
+                if let Some(cnt) = cnt {
+                    score += term(i, cnt);
+                }
+            }
+            round_half_away(score)
+        };
+        // Scores of nodes without a pod of the template, by `2 * domain slot + has
+        // hostname label`, the domain slot 0 for no domain label and `d + 1` otherwise.
+        let dom_slots = dom_domains.map_or(0, Domains::len) + 1;
+        if dom_slots > 4096 {
+            return false;
+        }
+        let memo: Vec<i64> = (0..2 * dom_slots)
+            .map(|key| {
+                let d = (key / 2).checked_sub(1).map(|d| d as u32);
+                eval((key % 2 == 1).then_some(0), d)
+            })
+            .collect();
+        let pair = (
+            host.map(|i| sp.soft[i].key_idx),
+            dom.map(|i| sp.soft[i].key_idx),
+        );
+        let keys = self.node_keys.keys.as_slice();
+        if self.node_keys.pair != pair || keys.len() != cluster.nodes.len() {
+            return false;
+        }
+        // A node holding pods of the template: its domain term (per slot, computed once)
+        // plus its hostname term. With at most these two terms, `0.0 + a + b` in
+        // constraint order equals `a + b` exactly (IEEE addition commutes, and adding the
+        // first term to 0.0 is exact), so the order does not matter.
+        let dom_terms: Vec<Option<f64>> = (0..dom_slots)
+            .map(|slot| {
+                let (i, d) = (dom?, slot.checked_sub(1)?);
+                Some(term(i, dom_counts.get(d).copied().unwrap_or(0)))
+            })
+            .collect();
+        let host_term = |on: u32| host.map(|i| term(i, i64::from(on)));
+        let slow = |key: usize, on: u32| {
+            let th = if key % 2 == 1 { host_term(on) } else { None };
+            let td = dom_terms.get(key / 2).copied().flatten();
+            let score = match (th, td) {
+                (Some(a), Some(b)) => a + b,
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => 0.0,
+            };
+            if cfg!(debug_assertions) {
+                let d = (key / 2).checked_sub(1).map(|d| d as u32);
+                let want = eval((key % 2 == 1).then_some(i64::from(on)), d);
+                assert_eq!(round_half_away(score), want, "fast spreading score drifted");
+            }
+            round_half_away(score)
+        };
+        raw.clear();
+        raw.reserve(nodes.len());
+        if memo.len() <= 64 {
+            // Pass 1: each node's memo key (as a non-negative score field), the keys present
+            // as a bitmask; a node with the hostname label and a pod of the template (rare
+            // when workloads are small) gets its own score, stored as `-(score + 1)`.
+            let mut present = 0u64;
+            let (mut min, mut max) = (i64::MAX, 0);
+            for &node in nodes {
+                let key = keys.get(node.idx()).map_or(0, |&k| usize::from(k)) & 63;
+                let on = if key % 2 == 1 {
+                    placed.map_or(0, |p| p.on(node))
+                } else {
+                    0
+                };
+                let score = if on == 0 {
+                    present |= 1 << key;
+                    key as i64
+                } else {
+                    let v = slow(key, on);
+                    min = min.min(v);
+                    max = max.max(v);
+                    -(v + 1)
+                };
+                raw.push(NodeScore { node, score });
+            }
+            let mut bits = present;
+            while bits != 0 {
+                let key = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let v = memo.get(key).copied().unwrap_or(0);
+                min = min.min(v);
+                max = max.max(v);
+            }
+            // Pass 2: NormalizeScore, weighted into the totals, per key.
+            if max == 0 {
+                for t in totals.iter_mut().take(raw.len()) {
+                    t.score += MAX_NODE_SCORE * weight;
+                }
+                return true;
+            }
+            let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
+            let mut by_key = [0i64; 64];
+            for (k, slot) in by_key.iter_mut().enumerate().take(memo.len()) {
+                if present & (1 << k) != 0 {
+                    *slot = table.scale(max + min - memo[k]) * weight;
+                }
+            }
+            for (t, r) in totals.iter_mut().zip(raw.iter()) {
+                t.score += if r.score >= 0 {
+                    by_key[(r.score & 63) as usize]
+                } else {
+                    table.scale(max + min - (-r.score - 1)) * weight
+                };
+            }
+            return true;
+        }
+        // Many domains: the memo by key, node by node.
+        for &node in nodes {
+            let key = keys.get(node.idx()).map_or(0, |&k| usize::from(k));
+            let mut score = memo.get(key).copied().unwrap_or(i64::MIN);
+            if key % 2 == 1 || score == i64::MIN {
+                let on = placed.map_or(0, |p| p.on(node));
+                if on != 0 || score == i64::MIN {
+                    score = slow(key, on);
+                }
+            }
+            raw.push(NodeScore { node, score });
+        }
+        let (mut min, mut max) = (i64::MAX, 0);
+        for r in raw.iter() {
+            min = min.min(r.score);
+            max = max.max(r.score);
+        }
+        // NormalizeScore, weighted into the totals.
+        if max == 0 {
+            for t in totals.iter_mut().take(raw.len()) {
+                t.score += MAX_NODE_SCORE * weight;
+            }
+            return true;
+        }
+        let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
+        for (t, s) in totals.iter_mut().zip(raw.iter()) {
+            t.score += table.scale(max + min - s.score) * weight;
+        }
+        true
+    }
+
     /// NormalizeScore: hands each node's normalized score to `put`, in order.
     fn normalize_with(&self, scores: &mut [NodeScore], mut put: impl FnMut(&mut NodeScore, i64)) {
         let ignored =

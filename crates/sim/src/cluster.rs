@@ -275,18 +275,38 @@ impl ImageInfo {
 /// holding at least one, so that PodTopologySpread and InterPodAffinity count matching pods
 /// in O(nodes holding them) instead of walking every pod (kube walks `NodeInfo.Pods` of every
 /// node on every attempt; the counts are the same).
+///
+/// Memory: with thousands of small templates, each on a few dozen of thousands of nodes, the
+/// per-node arrays are the largest structure of the cluster, so they hold one byte per
+/// node (the count, saturating at 255; larger counts live in `big`), and the position of
+/// each host in `hosts` is kept only for the hosts (`pos`): 5,000 nodes x 3,000 templates
+/// take 15 MB instead of 120 MB with `(u32, u32)` slots, and `on` stays one array read.
 #[derive(Debug, Clone, Default)]
 pub struct SpecPlacement {
-    /// `(count, position in hosts)` by node index; grown on demand.
-    slots: Vec<(u32, u32)>,
+    /// Bound pods by node index, saturating at `u8::MAX` (see `big`); grown on demand.
+    counts: Vec<u8>,
+    /// Exact counts of the nodes whose `counts` entry saturated.
+    big: BTreeMap<u32, u32>,
+    /// Position in `hosts` of each host node.
+    pos: BTreeMap<u32, u32>,
     hosts: Vec<NodeId>,
     total: u32,
 }
 
 impl SpecPlacement {
     /// Bound pods of the template on `node`.
+    #[inline]
     pub fn on(&self, node: NodeId) -> u32 {
-        self.slots.get(node.idx()).map_or(0, |s| s.0)
+        match self.counts.get(node.idx()) {
+            None => 0,
+            Some(&c) if c < u8::MAX => u32::from(c),
+            Some(_) => self.big_count(node),
+        }
+    }
+
+    #[cold]
+    fn big_count(&self, node: NodeId) -> u32 {
+        self.big.get(&node.0).copied().unwrap_or(u32::from(u8::MAX))
     }
 
     /// Nodes holding at least one bound pod of the template (order: binding history).
@@ -299,36 +319,61 @@ impl SpecPlacement {
         self.total
     }
 
-    fn add(&mut self, node: NodeId) {
-        if self.slots.len() <= node.idx() {
-            self.slots.resize(node.idx() + 1, (0, 0));
+    fn set_count(&mut self, node: NodeId, c: u32) {
+        let n = node.idx();
+        if self.counts.len() <= n {
+            self.counts.resize(n + 1, 0);
         }
-        let slot = &mut self.slots[node.idx()];
-        if slot.0 == 0 {
-            slot.1 = self.hosts.len() as u32;
+        match u8::try_from(c) {
+            Ok(b) if b < u8::MAX => {
+                if self.counts[n] == u8::MAX {
+                    self.big.remove(&node.0);
+                }
+                self.counts[n] = b;
+            }
+            _ => {
+                self.counts[n] = u8::MAX;
+                self.big.insert(node.0, c);
+            }
+        }
+    }
+
+    fn add(&mut self, node: NodeId) {
+        let c = self.on(node);
+        if c == 0 {
+            self.pos.insert(node.0, self.hosts.len() as u32);
             self.hosts.push(node);
         }
-        slot.0 += 1;
+        self.set_count(node, c + 1);
         self.total += 1;
     }
 
     /// # Panics
     /// If no pod of the template is bound to `node` (an accounting bug).
     fn remove(&mut self, node: NodeId) {
-        let slot = self
-            .slots
-            .get_mut(node.idx())
-            .filter(|s| s.0 > 0)
-            .expect("placement accounting underflow");
-        slot.0 -= 1;
+        let c = self.on(node);
+        assert!(c > 0, "placement accounting underflow");
+        self.set_count(node, c - 1);
         self.total -= 1;
-        if slot.0 == 0 {
-            let at = slot.1 as usize;
+        if c == 1 {
+            let at = self
+                .pos
+                .remove(&node.0)
+                .expect("placement host position missing") as usize;
             self.hosts.swap_remove(at);
             if let Some(&moved) = self.hosts.get(at) {
-                self.slots[moved.idx()].1 = at as u32;
+                self.pos.insert(moved.0, at as u32);
             }
         }
+    }
+
+    /// `(node index, count, position in hosts)` of every node the per-node array covers
+    /// (invariant checks).
+    fn slots(&self) -> impl Iterator<Item = (usize, u32, Option<u32>)> + '_ {
+        (0..self.counts.len()).map(|n| {
+            let node = NodeId(n as u32);
+            (n, self.on(node), self.pos.get(&node.0).copied())
+        })
     }
 }
 
@@ -688,19 +733,25 @@ impl Cluster {
         }
         for (si, pl) in self.placements.iter().enumerate() {
             let mut total = 0;
-            for (ni, &(c, pos)) in pl.slots.iter().enumerate() {
+            let mut held = 0;
+            for (ni, c, pos) in pl.slots() {
                 let want = per_spec.remove(&(si as u32, ni as u32)).unwrap_or(0);
                 if c != want {
                     return Err(format!(
                         "placement of spec {si} on node {ni}: {c} != {want}"
                     ));
                 }
-                if c > 0 && pl.hosts.get(pos as usize) != Some(&NodeId(ni as u32)) {
+                let host_ok = match pos {
+                    Some(pos) => c > 0 && pl.hosts.get(pos as usize) == Some(&NodeId(ni as u32)),
+                    None => c == 0,
+                };
+                if !host_ok {
                     return Err(format!("placement hosts of spec {si} out of date"));
                 }
+                held += usize::from(c > 0);
                 total += c;
             }
-            if total != pl.total || pl.hosts.len() != pl.slots.iter().filter(|s| s.0 > 0).count() {
+            if total != pl.total || pl.hosts.len() != held || pl.pos.len() != held {
                 return Err(format!("placement totals of spec {si} out of date"));
             }
         }
@@ -708,5 +759,75 @@ impl Cluster {
             return Err(format!("spec {s} has pods on node {n} but no placement"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compact placement against a plain model (a count per node, and the hosts list
+    /// with the same swap-remove order), through counts past the one-byte range and back.
+    #[test]
+    fn placement_counts_and_hosts_match_a_plain_model() {
+        let mut pl = SpecPlacement::default();
+        let mut counts = [0u32; 40];
+        let mut hosts: Vec<NodeId> = Vec::new();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        for step in 0..20_000 {
+            // Node 3 takes thousands of pods, then loses them all; the others a few.
+            let n = if step % 3 == 0 || step >= 12_000 {
+                3
+            } else {
+                next(40) as usize
+            };
+            let node = NodeId(n as u32);
+            let grow = if n == 3 { step < 12_000 } else { next(5) < 3 };
+            if grow {
+                pl.add(node);
+                if counts[n] == 0 {
+                    hosts.push(node);
+                }
+                counts[n] += 1;
+            } else if counts[n] > 0 {
+                pl.remove(node);
+                counts[n] -= 1;
+                if counts[n] == 0 {
+                    let at = hosts.iter().position(|&h| h == node).expect("host listed");
+                    hosts.swap_remove(at);
+                }
+            }
+            if step % 97 == 0 || step == 12_000 {
+                for (i, &c) in counts.iter().enumerate() {
+                    assert_eq!(pl.on(NodeId(i as u32)), c, "node {i} at step {step}");
+                }
+                assert_eq!(pl.hosts(), hosts.as_slice());
+                assert_eq!(pl.total(), counts.iter().sum::<u32>());
+            }
+        }
+        assert!(counts[3] == 0 && pl.big.is_empty(), "node 3 drained");
+        assert_eq!(pl.on(NodeId(1_000)), 0, "beyond the array");
+    }
+
+    #[test]
+    fn placement_saturates_past_one_byte() {
+        let mut pl = SpecPlacement::default();
+        for _ in 0..300 {
+            pl.add(NodeId(7));
+        }
+        assert_eq!(pl.on(NodeId(7)), 300);
+        assert_eq!(pl.big.len(), 1);
+        for _ in 0..46 {
+            pl.remove(NodeId(7));
+        }
+        assert_eq!(pl.on(NodeId(7)), 254);
+        assert!(pl.big.is_empty());
+        assert_eq!(pl.hosts(), &[NodeId(7)]);
     }
 }

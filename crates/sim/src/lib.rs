@@ -113,7 +113,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<Outcome, SimEr
     let plan = build::build(scenario, seed, horizon.as_ms())?;
     let mut engine = run::Engine::new(plan, scenario);
     engine.run();
-    Ok(engine.outcome())
+    Ok(engine.into_outcome())
 }
 
 /// Runs `scenario` and explains the first scheduling attempt of pod `pod` at or after `at`
@@ -171,5 +171,5 @@ pub fn simulate_audited(
         invariants: engine.plan.cluster.check_invariants(),
         preemptions: std::mem::take(&mut engine.audit_preemptions),
     };
-    Ok((engine.outcome(), audit))
+    Ok((engine.into_outcome(), audit))
 }

@@ -454,7 +454,24 @@ impl<'s> Engine<'s> {
                 }
             }
         }
-        // Workload arrivals.
+        // Workload arrivals. The pods created at fixed times are known now: reserve their
+        // records once rather than growing (and copying) the arrays while the run goes.
+        let upcoming: usize = self
+            .plan
+            .workloads
+            .iter()
+            .filter(|wp| {
+                wp.kind != WorkloadKind::DaemonSet
+                    && matches!(wp.arrival, ArrivalPlan::At(_) | ArrivalPlan::Over { .. })
+            })
+            .map(|wp| {
+                wp.replicas
+                    .unwrap_or(0)
+                    .saturating_sub(wp.bound_to.len() as u32) as usize
+            })
+            .sum();
+        self.pods.reserve(upcoming);
+        self.plan.cluster.pods.reserve(upcoming);
         for w in 0..self.plan.workloads.len() {
             let wp = &self.plan.workloads[w];
             if wp.kind == WorkloadKind::DaemonSet {
@@ -1102,6 +1119,8 @@ impl<'s> Engine<'s> {
             p.message = None;
         }
         let images = &self.plan.cluster.specs[self.plan.cluster.pods[pod.idx()].spec.idx()].images;
+        // One entry per image (a push would reserve room for four).
+        p.pulls.reserve_exact(images.len());
         for &img in images {
             self.kubelets[node.idx()].add_user(img);
         }

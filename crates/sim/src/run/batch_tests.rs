@@ -43,16 +43,21 @@ fn run(s: &Scenario, batch: bool) -> (After, u64) {
     let mut engine = Engine::new(plan, s);
     engine.batch_replays = batch;
     engine.run();
-    let json = serde_json::to_string(&engine.outcome()).expect("json");
+    // The engine's state first: the report consumes the engine.
+    let next_start = engine.sched.next_start_node_index();
+    let preempt_draws = [engine.preempt_rng.random(), engine.preempt_rng.random()];
+    let queue_attempts = (0..engine.pods.len())
+        .map(|p| engine.queue.attempts(crate::cluster::PodId(p as u32)))
+        .collect();
+    let batched = engine.batched_replays;
+    let json = serde_json::to_string(&engine.into_outcome()).expect("json");
     let after = After {
         json,
-        next_start: engine.sched.next_start_node_index(),
-        preempt_draws: [engine.preempt_rng.random(), engine.preempt_rng.random()],
-        queue_attempts: (0..engine.pods.len())
-            .map(|p| engine.queue.attempts(crate::cluster::PodId(p as u32)))
-            .collect(),
+        next_start,
+        preempt_draws,
+        queue_attempts,
     };
-    (after, engine.batched_replays)
+    (after, batched)
 }
 
 /// Batched and one-by-one runs agree; returns how many retries were batched.

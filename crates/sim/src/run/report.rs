@@ -114,20 +114,33 @@ impl Engine<'_> {
         }
     }
 
-    /// The report of the run.
-    pub(crate) fn outcome(&self) -> Outcome {
+    /// The report of the run. It consumes the engine: pod names, failure records, samples
+    /// and assumptions move into the report instead of being copied (150,000 pods would
+    /// otherwise allocate and then free each name twice).
+    pub(crate) fn into_outcome(mut self) -> Outcome {
         let horizon = self.horizon;
+        // Upgrade records name pods: built before the names move out.
+        let upgrades = self.upgrade_records();
+        let mut names: Vec<String> = self
+            .plan
+            .cluster
+            .pods
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.name))
+            .collect();
+        let mut failures: Vec<FailureRecord> = std::mem::take(&mut self.failures);
         let cluster = &self.plan.cluster;
-        let mut pods = Vec::new();
+        let mut pods = Vec::with_capacity(self.pods.iter().filter(|p| p.visible).count());
         let mut counts = PodCounts::default();
         let mut sys_counts = PodCounts::default();
         let mut by_reason: BTreeMap<Reason, u32> = BTreeMap::new();
-        let mut by_workload: BTreeMap<String, WorkloadSummary> = BTreeMap::new();
-        let mut ttr: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        // Keyed by borrowed names while the pods are walked (one key copy per workload, not
+        // per pod); `&str` orders as `String` does.
+        let mut by_workload: BTreeMap<&str, WorkloadSummary> = BTreeMap::new();
+        let mut ttr: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         // Failures grouped by reason and message with the pod's and its node's names masked,
         // so the same kubelet error on many pods is one line; the first message is shown.
         let mut top: BTreeMap<(Reason, String), (String, Vec<String>)> = BTreeMap::new();
-        let mut failures: Vec<FailureRecord> = self.failures.clone();
         let mut max_pending = 0u64;
         let mut ttr_all: Vec<u64> = Vec::new();
         let mut all_placed = (0u32, 0u32);
@@ -137,6 +150,7 @@ impl Engine<'_> {
                 continue;
             }
             let cp = &cluster.pods[i];
+            let name = std::mem::take(&mut names[i]);
             let wp = &self.plan.workloads[p.workload as usize];
             let standing = self.standing(i);
             let node = cp.node.or(p.last_node);
@@ -148,7 +162,7 @@ impl Engine<'_> {
                 if !wp.system {
                     failures.push(FailureRecord {
                         at_ms: horizon.ms(),
-                        pod: Some(cp.name.clone()),
+                        pod: Some(name.clone()),
                         workload: Some(wp.name.clone()),
                         node: node.map(|n| cluster.nodes[n.idx()].name.clone()),
                         reason: Reason::StartTimeout,
@@ -165,7 +179,7 @@ impl Engine<'_> {
                 ph => ph,
             };
             pods.push(PodRecord {
-                name: cp.name.clone(),
+                name,
                 namespace: cluster.specs[cp.spec.idx()].namespace.clone(),
                 workload: wp.name.clone(),
                 system: wp.system,
@@ -178,7 +192,7 @@ impl Engine<'_> {
                 phase: phase.as_str().to_owned(),
                 ready: p.is_ready,
                 reason,
-                message: message.clone(),
+                message,
                 created_ms: p.created.ms(),
                 scheduled_ms: p.scheduled.map(SimTime::ms),
                 pulled_ms: p.pulled.map(SimTime::ms),
@@ -196,7 +210,7 @@ impl Engine<'_> {
                 &mut counts
             };
             let ws = by_workload
-                .entry(wp.name.clone())
+                .entry(wp.name.as_str())
                 .or_insert_with(|| WorkloadSummary {
                     kind: format!("{:?}", wp.kind),
                     ..WorkloadSummary::default()
@@ -246,15 +260,16 @@ impl Engine<'_> {
                 if !wp.system {
                     *by_reason.entry(r).or_default() += 1;
                 }
-                let msg = message.clone().unwrap_or_default();
-                let mut key = msg.replace(cp.name.as_str(), "<pod>");
+                let rec = &pods[pods.len() - 1];
+                let (name, msg) = (&rec.name, rec.message.clone().unwrap_or_default());
+                let mut key = msg.replace(name.as_str(), "<pod>");
                 if let Some(n) = p.last_node {
                     key = key.replace(self.plan.cluster.nodes[n.idx()].name.as_str(), "<node>");
                 }
                 top.entry((r, key))
                     .or_insert_with(|| (msg, Vec::new()))
                     .1
-                    .push(cp.name.clone());
+                    .push(name.clone());
             }
             if wp.system {
                 continue;
@@ -262,7 +277,7 @@ impl Engine<'_> {
             // Time to ready, pending time and the allPlaced target (workload pods only).
             if let (Some(r), Some(n)) = (p.ready, p.last_node) {
                 let v = r.since(p.created);
-                ttr.entry(cluster.nodes[n.idx()].os.label().to_owned())
+                ttr.entry(cluster.nodes[n.idx()].os.label())
                     .or_default()
                     .push(v);
                 ttr_all.push(v);
@@ -279,8 +294,13 @@ impl Engine<'_> {
             }
         }
 
+        let by_workload: BTreeMap<String, WorkloadSummary> = by_workload
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+
         // Nodes.
-        let mut nodes = Vec::new();
+        let mut nodes = Vec::with_capacity(cluster.nodes.len());
         let mut by_pool: BTreeMap<String, PoolSummary> = BTreeMap::new();
         for p in &self.plan.pools {
             by_pool.insert(
@@ -414,7 +434,7 @@ impl Engine<'_> {
             .map(|(os, mut v)| {
                 v.sort_unstable();
                 (
-                    os,
+                    os.to_owned(),
                     Percentiles {
                         count: v.len() as u32,
                         p50_ms: percentile(&v, 50),
@@ -502,7 +522,7 @@ impl Engine<'_> {
         }
         failures.sort_by_key(|f| f.at_ms);
 
-        let mut assumptions = self.plan.assumptions.clone();
+        let mut assumptions = std::mem::take(&mut self.plan.assumptions);
         assumptions.extend(engine_assumptions());
         assumptions.extend(crate::variability::assumptions(
             self.scenario.sim.variability,
@@ -552,7 +572,7 @@ impl Engine<'_> {
             pods,
             nodes,
             failures,
-            series: self.series.clone(),
+            series: std::mem::take(&mut self.series),
             targets,
             assumptions,
             node_events: self
@@ -560,7 +580,7 @@ impl Engine<'_> {
                 .as_ref()
                 .map(|a| a.events().to_vec())
                 .unwrap_or_default(),
-            upgrades: self.upgrade_records(),
+            upgrades,
         }
     }
 }

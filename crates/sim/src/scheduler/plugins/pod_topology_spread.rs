@@ -236,6 +236,15 @@ fn fast_pair(sp: &SpecSpread) -> Option<(Option<usize>, Option<usize>)> {
     Some((host, dom))
 }
 
+/// Most memo keys `add_weighted_fast` handles (domain slots x hostname label), so that the
+/// keys present in a window fit one `u64` bitmask; more domains take the generic path.
+const MEMO_KEYS: usize = 64;
+
+/// Number of memo keys for the other constraint's domain cache index `dom`.
+fn memo_keys(domains: &DomainCache, dom: Option<usize>) -> usize {
+    2 * (dom.map_or(0, |i| domains.get(i).len()) + 1)
+}
+
 /// A template's constraints, their cached counts and its node-affinity matches.
 #[derive(Debug)]
 struct SpecSpread {
@@ -406,22 +415,23 @@ pub struct PodTopologySpread {
 /// Per node, `2 * domain slot + has hostname label` for one (hostname constraint key,
 /// other constraint key) pair of domain cache indices, the domain slot 0 for a node
 /// without the label and `id + 1` otherwise: the memo index of `add_weighted_fast`, kept
-/// until node labels change and extended for new nodes.
+/// until node labels change and extended for new nodes. Kept only while the keys number
+/// at most `MEMO_KEYS`.
 #[derive(Debug, Default)]
 struct NodeKeys {
     pair: (Option<usize>, Option<usize>),
     label_generation: u64,
-    keys: Vec<u16>,
+    keys: Vec<u32>,
 }
 
 impl NodeKeys {
-    /// Brings the keys up to date; false when a key does not fit in `u16`.
+    /// Brings the keys up to date.
     fn sync(
         &mut self,
         cluster: &Cluster,
         domains: &DomainCache,
         pair: (Option<usize>, Option<usize>),
-    ) -> bool {
+    ) {
         if self.pair != pair || self.label_generation != cluster.label_generation {
             self.keys.clear();
             self.pair = pair;
@@ -429,18 +439,11 @@ impl NodeKeys {
         }
         let host = pair.0.map(|i| domains.get(i).ids_by_node());
         let dom = pair.1.map(|i| domains.get(i).ids_by_node());
-        if dom.is_some_and(|_| {
-            pair.1
-                .is_some_and(|i| 2 * domains.get(i).len() + 1 > usize::from(u16::MAX))
-        }) {
-            return false;
-        }
         for n in self.keys.len()..cluster.nodes.len() {
             let has_host = host.is_some_and(|h| h.get(n).is_some_and(|&v| v != MISSING));
             let slot = dom.and_then(|d| d.get(n)).map_or(0, |&v| v.wrapping_add(1));
-            self.keys.push((2 * slot + u32::from(has_host)) as u16);
+            self.keys.push(2 * slot + u32::from(has_host));
         }
-        true
     }
 }
 
@@ -722,9 +725,8 @@ impl ScorePlugin for PodTopologySpread {
                     pair.0.map(|i| sp.soft[i].key_idx),
                     pair.1.map(|i| sp.soft[i].key_idx),
                 );
-                if !self.node_keys.sync(cluster, &self.domains, pair) {
-                    self.node_keys.pair = (None, None);
-                    self.node_keys.keys.clear();
+                if memo_keys(&self.domains, pair.1) <= MEMO_KEYS {
+                    self.node_keys.sync(cluster, &self.domains, pair);
                 }
             }
         }
@@ -937,7 +939,7 @@ impl PodTopologySpread {
         // Scores of nodes without a pod of the template, by `2 * domain slot + has
         // hostname label`, the domain slot 0 for no domain label and `d + 1` otherwise.
         let dom_slots = dom_domains.map_or(0, Domains::len) + 1;
-        if dom_slots > 4096 {
+        if 2 * dom_slots > MEMO_KEYS {
             return false;
         }
         let memo: Vec<i64> = (0..2 * dom_slots)
@@ -951,7 +953,10 @@ impl PodTopologySpread {
             dom.map(|i| sp.soft[i].key_idx),
         );
         let keys = self.node_keys.keys.as_slice();
-        if self.node_keys.pair != pair || keys.len() != cluster.nodes.len() {
+        if self.node_keys.pair != pair
+            || self.node_keys.label_generation != cluster.label_generation
+            || keys.len() != cluster.nodes.len()
+        {
             return false;
         }
         // A node holding pods of the template: its domain term (per slot, computed once)
@@ -982,79 +987,38 @@ impl PodTopologySpread {
         };
         raw.clear();
         raw.reserve(nodes.len());
-        if memo.len() <= 64 {
-            // Pass 1: each node's memo key (as a non-negative score field), the keys present
-            // as a bitmask; a node with the hostname label and a pod of the template (rare
-            // when workloads are small) gets its own score, stored as `-(score + 1)`.
-            let mut present = 0u64;
-            let (mut min, mut max) = (i64::MAX, 0);
-            for &node in nodes {
-                let key = keys.get(node.idx()).map_or(0, |&k| usize::from(k)) & 63;
-                let on = if key % 2 == 1 {
-                    placed.map_or(0, |p| p.on(node))
-                } else {
-                    0
-                };
-                let score = if on == 0 {
-                    present |= 1 << key;
-                    key as i64
-                } else {
-                    let v = slow(key, on);
-                    min = min.min(v);
-                    max = max.max(v);
-                    -(v + 1)
-                };
-                raw.push(NodeScore { node, score });
-            }
-            let mut bits = present;
-            while bits != 0 {
-                let key = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let v = memo.get(key).copied().unwrap_or(0);
+        // Pass 1: each node's memo key (as a non-negative score field), the keys present
+        // as a bitmask; a node with the hostname label and a pod of the template (rare
+        // when workloads are small) gets its own score, stored as `-(score + 1)`.
+        let mut present = 0u64;
+        let (mut min, mut max) = (i64::MAX, 0);
+        for &node in nodes {
+            let key = keys.get(node.idx()).map_or(0, |&k| k as usize) & 63;
+            let on = if key % 2 == 1 {
+                placed.map_or(0, |p| p.on(node))
+            } else {
+                0
+            };
+            let score = if on == 0 {
+                present |= 1 << key;
+                key as i64
+            } else {
+                let v = slow(key, on);
                 min = min.min(v);
                 max = max.max(v);
-            }
-            // Pass 2: NormalizeScore, weighted into the totals, per key.
-            if max == 0 {
-                for t in totals.iter_mut().take(raw.len()) {
-                    t.score += MAX_NODE_SCORE * weight;
-                }
-                return true;
-            }
-            let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
-            let mut by_key = [0i64; 64];
-            for (k, slot) in by_key.iter_mut().enumerate().take(memo.len()) {
-                if present & (1 << k) != 0 {
-                    *slot = table.scale(max + min - memo[k]) * weight;
-                }
-            }
-            for (t, r) in totals.iter_mut().zip(raw.iter()) {
-                t.score += if r.score >= 0 {
-                    by_key[(r.score & 63) as usize]
-                } else {
-                    table.scale(max + min - (-r.score - 1)) * weight
-                };
-            }
-            return true;
-        }
-        // Many domains: the memo by key, node by node.
-        for &node in nodes {
-            let key = keys.get(node.idx()).map_or(0, |&k| usize::from(k));
-            let mut score = memo.get(key).copied().unwrap_or(i64::MIN);
-            if key % 2 == 1 || score == i64::MIN {
-                let on = placed.map_or(0, |p| p.on(node));
-                if on != 0 || score == i64::MIN {
-                    score = slow(key, on);
-                }
-            }
+                -(v + 1)
+            };
             raw.push(NodeScore { node, score });
         }
-        let (mut min, mut max) = (i64::MAX, 0);
-        for r in raw.iter() {
-            min = min.min(r.score);
-            max = max.max(r.score);
+        let mut bits = present;
+        while bits != 0 {
+            let key = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let v = memo.get(key).copied().unwrap_or(0);
+            min = min.min(v);
+            max = max.max(v);
         }
-        // NormalizeScore, weighted into the totals.
+        // Pass 2: NormalizeScore, weighted into the totals, per key.
         if max == 0 {
             for t in totals.iter_mut().take(raw.len()) {
                 t.score += MAX_NODE_SCORE * weight;
@@ -1062,8 +1026,18 @@ impl PodTopologySpread {
             return true;
         }
         let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
-        for (t, s) in totals.iter_mut().zip(raw.iter()) {
-            t.score += table.scale(max + min - s.score) * weight;
+        let mut by_key = [0i64; 64];
+        for (k, slot) in by_key.iter_mut().enumerate().take(memo.len()) {
+            if present & (1 << k) != 0 {
+                *slot = table.scale(max + min - memo[k]) * weight;
+            }
+        }
+        for (t, r) in totals.iter_mut().zip(raw.iter()) {
+            t.score += if r.score >= 0 {
+                by_key[(r.score & 63) as usize]
+            } else {
+                table.scale(max + min - (-r.score - 1)) * weight
+            };
         }
         true
     }

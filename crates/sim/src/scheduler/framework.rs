@@ -202,6 +202,23 @@ pub trait ScorePlugin {
         }
     }
 
+    /// `add_weighted` in a node-indexed form the scheduler can fuse with the other plugins'
+    /// terms into one pass over the window: the weighted, normalized score of the node at
+    /// window index `i` is `term.at(nodes[i])` plus the `delta` of any `(i, delta)` this
+    /// call appends to `fixups` (in window order). `None` (the default) when the plugin has
+    /// no such form for this attempt; it is then asked for `add_weighted`. The result must
+    /// equal `add_weighted`'s, node for node (debug builds compare them).
+    fn window_term<'a>(
+        &'a self,
+        _cluster: &'a Cluster,
+        _pod: PodId,
+        _nodes: &[NodeId],
+        _weight: i64,
+        _fixups: &mut Vec<(u32, i64)>,
+    ) -> Option<WindowTerm<'a>> {
+        None
+    }
+
     /// False when `normalize` leaves scores unchanged (the plugin's raw scores are already
     /// in range): the scheduler then adds cached raw scores to the totals directly.
     fn normalizes(&self) -> bool {
@@ -214,6 +231,48 @@ pub trait ScorePlugin {
     /// which node wins, so `schedule_one` skips such a plugin; `explain` still reports `v`.
     fn constant_score(&self, _cluster: &Cluster, _pod: PodId) -> Option<i64> {
         None
+    }
+}
+
+/// A plugin's weighted, normalized score as a function of the node index alone (see
+/// `ScorePlugin::window_term`).
+#[derive(Debug, Clone, Copy)]
+pub enum WindowTerm<'a> {
+    /// `values[keys[node] % 64]`, a node beyond `keys` reading key 0.
+    ByKey { keys: &'a [u32], values: [i64; 64] },
+    /// `with` for a node whose bit is set in `bits` (bit `n % 64` of word `n / 64`),
+    /// `without` otherwise.
+    ByBit {
+        bits: &'a [u64],
+        with: i64,
+        without: i64,
+    },
+    /// The same value for every node.
+    Constant(i64),
+}
+
+impl WindowTerm<'_> {
+    /// The term for `node`.
+    #[inline]
+    pub fn at(&self, node: NodeId) -> i64 {
+        let n = node.idx();
+        match self {
+            WindowTerm::ByKey { keys, values } => {
+                values[keys.get(n).map_or(0, |&k| k as usize) % 64]
+            }
+            WindowTerm::ByBit {
+                bits,
+                with,
+                without,
+            } => {
+                if bits.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0) {
+                    *with
+                } else {
+                    *without
+                }
+            }
+            WindowTerm::Constant(v) => *v,
+        }
     }
 }
 
@@ -257,6 +316,16 @@ impl ScaleTable {
             t.table = (min..=max).map(|s| t.compute(s)).collect();
         }
         t
+    }
+
+    /// The same scaling without a table, for a handful of values (each `scale` divides).
+    pub fn untabulated(factor: i64, min: i64, max: i64) -> ScaleTable {
+        ScaleTable {
+            factor,
+            max,
+            min,
+            table: Vec::new(),
+        }
     }
 
     fn compute(&self, s: i64) -> i64 {

@@ -29,7 +29,7 @@ use classes::NodeLocalClasses;
 use failure_memo::{Attempt, FailureMemo, Memo};
 pub use failure_memo::{FailureReplay, ReplayBatch};
 use feasibility::{FeasibilityCache, LocalFilters, TemplateVerdicts, PASS};
-use framework::{Code, FilterPlugin, NodeScore, ScorePlugin, Status};
+use framework::{Code, FilterPlugin, NodeScore, ScorePlugin, Status, WindowTerm};
 use score_cache::ScoreCache;
 
 /// `minFeasibleNodesToFind` in schedule_one.go.
@@ -249,6 +249,8 @@ pub struct Scheduler {
     /// The weighted totals of the last attempt, and the scorers read from the class's
     /// cache and summed there (buffers reused between attempts).
     totals: Vec<NodeScore>,
+    /// Window-term fixups of the attempt (window index, delta), reused.
+    fixups: Vec<(u32, i64)>,
     cached: Vec<usize>,
     summed: Vec<usize>,
     /// Nodes that failed, with the index of the first failing filter.
@@ -362,6 +364,7 @@ impl Scheduler {
             feasible: Vec::new(),
             scores: Vec::new(),
             totals: Vec::new(),
+            fixups: Vec::new(),
             cached: Vec::new(),
             summed: Vec::new(),
             ran: Vec::new(),
@@ -831,13 +834,64 @@ impl Scheduler {
             .filter(|_| !summed.is_empty());
         let mut totals = std::mem::take(&mut self.totals);
         totals.clear();
-        match sums {
-            Some(sums) => totals.extend(feasible.iter().map(|&node| NodeScore {
-                node,
-                score: sums.get(node.idx()).copied().unwrap_or(0),
-            })),
-            None => totals.extend(feasible.iter().map(|&node| NodeScore { node, score: 0 })),
+        // Plugins whose weighted score is a function of the node index (`window_term`) are
+        // added with the summed cached scores in one pass over the window; the others
+        // follow with `add_weighted`. Integer sums: the order does not change them.
+        let mut fixups = std::mem::take(&mut self.fixups);
+        fixups.clear();
+        let mut terms = WindowTerms::default();
+        let mut termed = 0u64;
+        if detail.is_none() {
+            for (k, (plugin, weight)) in self.scorers.iter().enumerate() {
+                if k >= 64
+                    || !ran[k]
+                    || (sums.is_some() && summed.contains(&k))
+                    || templates.and_then(|t| t.raw(k)).is_some()
+                    || plugin.constant_score(cluster, pod).is_some()
+                {
+                    continue;
+                }
+                let from = fixups.len();
+                if let Some(term) = plugin.window_term(cluster, pod, feasible, *weight, &mut fixups)
+                {
+                    termed |= 1 << k;
+                    terms.push(term);
+                    if cfg!(debug_assertions) {
+                        terms.check.push((k, term, from, fixups.len()));
+                    }
+                }
+            }
         }
+        terms.fill(sums.unwrap_or(&[]), feasible, &mut totals);
+        for &(i, delta) in &fixups {
+            if let Some(t) = totals.get_mut(i as usize) {
+                t.score += delta;
+            }
+        }
+        if cfg!(debug_assertions) {
+            // Each fused term against the plugin's own `add_weighted`.
+            for &(k, term, from, to) in &terms.check {
+                let (plugin, weight) = &self.scorers[k];
+                let mut plain: Vec<NodeScore> = feasible
+                    .iter()
+                    .map(|&node| NodeScore { node, score: 0 })
+                    .collect();
+                let mut scratch = Vec::new();
+                plugin.add_weighted(cluster, pod, feasible, *weight, &mut scratch, &mut plain);
+                let mut fused: Vec<i64> = feasible.iter().map(|&node| term.at(node)).collect();
+                for &(i, delta) in &fixups[from..to] {
+                    fused[i as usize] += delta;
+                }
+                let plain: Vec<i64> = plain.iter().map(|s| s.score).collect();
+                assert_eq!(
+                    fused,
+                    plain,
+                    "{}: window_term differs from add_weighted",
+                    plugin.name()
+                );
+            }
+        }
+        self.fixups = fixups;
         if cfg!(debug_assertions) && sums.is_some() {
             for &k in &summed {
                 let plugin = &self.scorers[k].0;
@@ -852,13 +906,14 @@ impl Scheduler {
                 plugin.normalize(&mut v);
                 assert_eq!(v, before, "{} normalizes", plugin.name());
             }
+            let sums = sums.unwrap_or(&[]);
             for t in &totals {
                 let want: i64 = summed
                     .iter()
                     .map(|&k| self.scorers[k].0.score(cluster, pod, t.node) * self.scorers[k].1)
                     .sum();
                 assert_eq!(
-                    t.score,
+                    sums.get(t.node.idx()).copied().unwrap_or(0),
                     want,
                     "stale summed scores for node {}: a NodeInfo was edited without \
                      Cluster::touch_node",
@@ -869,7 +924,7 @@ impl Scheduler {
         let mut scores = std::mem::take(&mut self.scores);
         for (k, (plugin, weight)) in self.scorers.iter().enumerate() {
             let weight = *weight;
-            if !ran[k] || (sums.is_some() && summed.contains(&k)) {
+            if !ran[k] || (sums.is_some() && summed.contains(&k)) || termed & (1 << k) != 0 {
                 continue;
             }
             // A constant cannot change the winner; explain still shows it.
@@ -1060,6 +1115,60 @@ fn preemption_draw(cluster: &Cluster, pod: PodId, fit: &FitError) -> Option<usiz
         assert_eq!(n, direct, "failure memo: preemption's potential nodes");
     }
     (n > 0).then_some(n)
+}
+
+/// The window terms of one attempt (`ScorePlugin::window_term`), at most one of each
+/// per-node kind fused into the pass that builds the totals, the rest added after it.
+#[derive(Default)]
+struct WindowTerms<'a> {
+    by_key: Option<(&'a [u32], [i64; 64])>,
+    by_bit: Option<(&'a [u64], i64, i64)>,
+    constant: i64,
+    rest: Vec<WindowTerm<'a>>,
+    /// Debug builds: (plugin, term, fixups range) to compare with `add_weighted`.
+    check: Vec<(usize, WindowTerm<'a>, usize, usize)>,
+}
+
+impl<'a> WindowTerms<'a> {
+    fn push(&mut self, term: WindowTerm<'a>) {
+        match term {
+            WindowTerm::Constant(v) => self.constant += v,
+            WindowTerm::ByKey { keys, values } if self.by_key.is_none() => {
+                self.by_key = Some((keys, values));
+            }
+            WindowTerm::ByBit {
+                bits,
+                with,
+                without,
+            } if self.by_bit.is_none() => self.by_bit = Some((bits, with, without)),
+            other => self.rest.push(other),
+        }
+    }
+
+    /// `totals` for `feasible`: the summed cached scores by node index plus every term,
+    /// in one pass (absent parts read as zero).
+    fn fill(&self, sums: &[i64], feasible: &[NodeId], totals: &mut Vec<NodeScore>) {
+        let (keys, values) = self.by_key.unwrap_or((&[], [0; 64]));
+        let (bits, with, without) = self.by_bit.unwrap_or((&[], 0, 0));
+        let constant = self.constant;
+        totals.extend(feasible.iter().map(|&node| {
+            let n = node.idx();
+            let key = keys.get(n).map_or(0, |&k| k as usize) % 64;
+            let has = bits.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0);
+            NodeScore {
+                node,
+                score: sums.get(n).copied().unwrap_or(0)
+                    + constant
+                    + values[key]
+                    + if has { with } else { without },
+            }
+        }));
+        for term in &self.rest {
+            for t in totals.iter_mut() {
+                t.score += term.at(t.node);
+            }
+        }
+    }
 }
 
 /// The filters a cached scan still runs per node.

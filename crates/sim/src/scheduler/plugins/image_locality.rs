@@ -5,7 +5,7 @@
 //! clamped to [23 MiB, 1000 MiB x containers] and scaled to 0-100.
 
 use crate::cluster::{Cluster, ImageId, NodeId, PodId};
-use crate::scheduler::framework::{NodeScore, ScorePlugin, MAX_NODE_SCORE};
+use crate::scheduler::framework::{NodeScore, ScorePlugin, WindowTerm, MAX_NODE_SCORE};
 
 /// Plugin name.
 pub const NAME: &str = "ImageLocality";
@@ -64,6 +64,34 @@ impl ScorePlugin for ImageLocality {
     fn score_all(&self, cluster: &Cluster, pod: PodId, nodes: &[NodeId], out: &mut Vec<NodeScore>) {
         out.extend(nodes.iter().map(|&node| NodeScore { node, score: 0 }));
         self.add_weighted(cluster, pod, nodes, 1, &mut Vec::new(), out);
+    }
+
+    /// One image (the common pod): its bitset of nodes, and the two possible scores.
+    fn window_term<'a>(
+        &'a self,
+        cluster: &'a Cluster,
+        pod: PodId,
+        _nodes: &[NodeId],
+        weight: i64,
+        _fixups: &mut Vec<(u32, i64)>,
+    ) -> Option<WindowTerm<'a>> {
+        let [image] = cluster.spec_of(pod).images.as_slice() else {
+            return None;
+        };
+        let i = image.idx();
+        if cluster.image_node_count[i] == 0 {
+            return Some(WindowTerm::Constant(calculate_priority(0, 1) * weight));
+        }
+        let scaled = scaled_image_score(
+            cluster.images[i].size,
+            cluster.image_node_count[i],
+            cluster.live_nodes,
+        );
+        Some(WindowTerm::ByBit {
+            bits: cluster.image_nodes(*image),
+            with: calculate_priority(scaled, 1) * weight,
+            without: calculate_priority(0, 1) * weight,
+        })
     }
 
     fn add_weighted(

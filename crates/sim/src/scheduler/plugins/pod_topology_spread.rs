@@ -30,7 +30,7 @@ use super::helper::{
 use super::taint_toleration::first_untolerated;
 use crate::cluster::{Cluster, NodeId, PodId, PodSpec, SpecId};
 use crate::scheduler::framework::{
-    Code, FilterPlugin, NodeScore, ScaleTable, ScorePlugin, Status, MAX_NODE_SCORE,
+    Code, FilterPlugin, NodeScore, ScaleTable, ScorePlugin, Status, WindowTerm, MAX_NODE_SCORE,
 };
 
 /// Plugin name.
@@ -859,6 +859,17 @@ impl ScorePlugin for PodTopologySpread {
         self.normalize_with(scores, |s, v| s.score = v);
     }
 
+    fn window_term<'a>(
+        &'a self,
+        cluster: &'a Cluster,
+        _pod: PodId,
+        nodes: &[NodeId],
+        weight: i64,
+        fixups: &mut Vec<(u32, i64)>,
+    ) -> Option<WindowTerm<'a>> {
+        self.fast_term(cluster, nodes, weight, fixups)
+    }
+
     fn add_weighted(
         &self,
         cluster: &Cluster,
@@ -869,7 +880,7 @@ impl ScorePlugin for PodTopologySpread {
         totals: &mut [NodeScore],
     ) {
         scratch.clear();
-        if self.add_weighted_fast(cluster, nodes, weight, scratch, totals) {
+        if self.add_weighted_fast(cluster, nodes, weight, totals) {
             return;
         }
         self.score_all(cluster, pod, nodes, scratch);
@@ -883,30 +894,54 @@ impl ScorePlugin for PodTopologySpread {
 }
 
 impl PodTopologySpread {
-    /// `add_weighted` for the common shape (the system defaults, or explicit soft
-    /// constraints alike): at most one hostname constraint, counting a single template, and
-    /// at most one other constraint, no node ignored for a missing key and no per-attempt
-    /// counts. Scores, normalizes and weights in two passes over the window without
-    /// per-node dispatch: a node holding no pod of the template scores by its domain alone
-    /// (memoised per domain and hostname-label presence), others by the same sum as
-    /// `score`, term for term in constraint order, so every float rounds alike. Returns
-    /// false, touching nothing, when the shape does not apply.
+    /// `add_weighted` through `fast_term`; false, touching nothing, when the shape does
+    /// not apply.
     fn add_weighted_fast(
         &self,
         cluster: &Cluster,
         nodes: &[NodeId],
         weight: i64,
-        raw: &mut Vec<NodeScore>,
         totals: &mut [NodeScore],
     ) -> bool {
-        let Some(sp) = self.spread() else {
+        let mut fixups = Vec::new();
+        let Some(term) = self.fast_term(cluster, nodes, weight, &mut fixups) else {
             return false;
         };
+        for (t, &node) in totals.iter_mut().zip(nodes) {
+            t.score += term.at(node);
+        }
+        for &(i, delta) in &fixups {
+            if let Some(t) = totals.get_mut(i as usize) {
+                t.score += delta;
+            }
+        }
+        true
+    }
+
+    /// The window term for the common shape (the system defaults, or explicit soft
+    /// constraints alike): at most one hostname constraint, counting a single template, and
+    /// at most one other constraint, no node ignored for a missing key and no per-attempt
+    /// counts. A node holding no pod of the template scores by its memo key alone (domain
+    /// slot and hostname-label presence, scored once per attempt); the few others by the
+    /// same sum as `score`, term for term in constraint order, so every float rounds alike,
+    /// noted as fixups. One pass over the window finds the keys present (for
+    /// NormalizeScore's min and max); the caller adds the per-key values. `None`, touching
+    /// nothing, when the shape does not apply.
+    fn fast_term<'a>(
+        &'a self,
+        cluster: &'a Cluster,
+        nodes: &[NodeId],
+        weight: i64,
+        fixups: &mut Vec<(u32, i64)>,
+    ) -> Option<WindowTerm<'a>> {
+        let Some(sp) = self.spread() else {
+            return None;
+        };
         if !self.ignored.is_empty() || self.tallies.iter().any(|t| t.direct.is_some()) {
-            return false;
+            return None;
         }
         let Some((host, dom)) = fast_pair(sp) else {
-            return false;
+            return None;
         };
         // One term of `scoreForCount`: count * topologyNormalizingWeight + maxSkew - 1.
         let term = |i: usize, cnt: i64| {
@@ -940,14 +975,13 @@ impl PodTopologySpread {
         // hostname label`, the domain slot 0 for no domain label and `d + 1` otherwise.
         let dom_slots = dom_domains.map_or(0, Domains::len) + 1;
         if 2 * dom_slots > MEMO_KEYS {
-            return false;
+            return None;
         }
-        let memo: Vec<i64> = (0..2 * dom_slots)
-            .map(|key| {
-                let d = (key / 2).checked_sub(1).map(|d| d as u32);
-                eval((key % 2 == 1).then_some(0), d)
-            })
-            .collect();
+        let mut memo = [0i64; MEMO_KEYS];
+        for (key, m) in memo.iter_mut().enumerate().take(2 * dom_slots) {
+            let d = (key / 2).checked_sub(1).map(|d| d as u32);
+            *m = eval((key % 2 == 1).then_some(0), d);
+        }
         let pair = (
             host.map(|i| sp.soft[i].key_idx),
             dom.map(|i| sp.soft[i].key_idx),
@@ -957,18 +991,18 @@ impl PodTopologySpread {
             || self.node_keys.label_generation != cluster.label_generation
             || keys.len() != cluster.nodes.len()
         {
-            return false;
+            return None;
         }
         // A node holding pods of the template: its domain term (per slot, computed once)
         // plus its hostname term. With at most these two terms, `0.0 + a + b` in
         // constraint order equals `a + b` exactly (IEEE addition commutes, and adding the
         // first term to 0.0 is exact), so the order does not matter.
-        let dom_terms: Vec<Option<f64>> = (0..dom_slots)
-            .map(|slot| {
-                let (i, d) = (dom?, slot.checked_sub(1)?);
-                Some(term(i, dom_counts.get(d).copied().unwrap_or(0)))
-            })
-            .collect();
+        let mut dom_terms = [None; MEMO_KEYS / 2];
+        for (slot, t) in dom_terms.iter_mut().enumerate().take(dom_slots) {
+            *t = dom
+                .zip(slot.checked_sub(1))
+                .map(|(i, d)| term(i, dom_counts.get(d).copied().unwrap_or(0)));
+        }
         let host_term = |on: u32| host.map(|i| term(i, i64::from(on)));
         let slow = |key: usize, on: u32| {
             let th = if key % 2 == 1 { host_term(on) } else { None };
@@ -985,61 +1019,62 @@ impl PodTopologySpread {
             }
             round_half_away(score)
         };
-        raw.clear();
-        raw.reserve(nodes.len());
-        // Pass 1: each node's memo key (as a non-negative score field), the keys present
-        // as a bitmask; a node with the hostname label and a pod of the template (rare
-        // when workloads are small) gets its own score, stored as `-(score + 1)`.
+        // Pass 1: the memo keys present in the window, as a bitmask; a node with the
+        // hostname label and a pod of the template (rare when workloads are small) is
+        // scored on its own and noted (window index, raw score) for now.
+        let base = fixups.len();
         let mut present = 0u64;
         let (mut min, mut max) = (i64::MAX, 0);
-        for &node in nodes {
-            let key = keys.get(node.idx()).map_or(0, |&k| k as usize) & 63;
-            let on = if key % 2 == 1 {
-                placed.map_or(0, |p| p.on(node))
-            } else {
-                0
-            };
-            let score = if on == 0 {
-                present |= 1 << key;
-                key as i64
-            } else {
-                let v = slow(key, on);
-                min = min.min(v);
-                max = max.max(v);
-                -(v + 1)
-            };
-            raw.push(NodeScore { node, score });
+        let key_of = |node: NodeId| keys.get(node.idx()).map_or(0, |&k| k as usize) % 64;
+        match placed.filter(|p| p.total() > 0) {
+            None => {
+                for &node in nodes {
+                    present |= 1 << key_of(node);
+                }
+            }
+            Some(p) => {
+                for (i, &node) in nodes.iter().enumerate() {
+                    let key = key_of(node);
+                    let on = if key % 2 == 1 { p.on(node) } else { 0 };
+                    if on == 0 {
+                        present |= 1 << key;
+                    } else {
+                        let v = slow(key, on);
+                        min = min.min(v);
+                        max = max.max(v);
+                        fixups.push((i as u32, v));
+                    }
+                }
+            }
         }
         let mut bits = present;
         while bits != 0 {
             let key = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            let v = memo.get(key).copied().unwrap_or(0);
+            let v = memo[key];
             min = min.min(v);
             max = max.max(v);
         }
-        // Pass 2: NormalizeScore, weighted into the totals, per key.
+        // NormalizeScore, weighted, per key; a node scored on its own adds the difference
+        // between its value and its key's.
         if max == 0 {
-            for t in totals.iter_mut().take(raw.len()) {
-                t.score += MAX_NODE_SCORE * weight;
-            }
-            return true;
+            fixups.truncate(base);
+            return Some(WindowTerm::Constant(MAX_NODE_SCORE * weight));
         }
-        let table = ScaleTable::new(MAX_NODE_SCORE, min, max);
-        let mut by_key = [0i64; 64];
-        for (k, slot) in by_key.iter_mut().enumerate().take(memo.len()) {
-            if present & (1 << k) != 0 {
-                *slot = table.scale(max + min - memo[k]) * weight;
-            }
+        // 100 * (max + min - s) / max, for at most 64 keys and the few nodes apart.
+        let table = ScaleTable::untabulated(MAX_NODE_SCORE, min, max);
+        let mut values = [0i64; MEMO_KEYS];
+        let mut bits = present;
+        while bits != 0 {
+            let k = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            values[k] = table.scale(max + min - memo[k]) * weight;
         }
-        for (t, r) in totals.iter_mut().zip(raw.iter()) {
-            t.score += if r.score >= 0 {
-                by_key[(r.score & 63) as usize]
-            } else {
-                table.scale(max + min - (-r.score - 1)) * weight
-            };
+        for f in &mut fixups[base..] {
+            let key = nodes.get(f.0 as usize).map_or(0, |&node| key_of(node));
+            f.1 = table.scale(max + min - f.1) * weight - values[key];
         }
-        true
+        Some(WindowTerm::ByKey { keys, values })
     }
 
     /// NormalizeScore: hands each node's normalized score to `put`, in order.
@@ -1328,8 +1363,7 @@ mod tests {
                 .iter()
                 .map(|&node| NodeScore { node, score: 7 })
                 .collect();
-            let mut scratch = Vec::new();
-            assert!(pl.add_weighted_fast(&c, &window, 2, &mut scratch, &mut totals));
+            assert!(pl.add_weighted_fast(&c, &window, 2, &mut totals));
             let fused: Vec<i64> = totals.iter().map(|t| t.score).collect();
             let want: Vec<i64> = norm.iter().map(|v| 7 + 2 * v).collect();
             assert_eq!(fused, want, "window {window:?}");

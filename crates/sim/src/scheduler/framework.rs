@@ -237,6 +237,9 @@ pub trait ScorePlugin {
 /// A plugin's weighted, normalized score as a function of the node index alone (see
 /// `ScorePlugin::window_term`).
 #[derive(Debug, Clone, Copy)]
+// One term is built per scheduling cycle, on the stack, and read in the window's fill
+// loop; boxing the 64-entry table would allocate once per cycle for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum WindowTerm<'a> {
     /// `values[keys[node] % 64]`, a node beyond `keys` reading key 0.
     ByKey { keys: &'a [u32], values: [i64; 64] },

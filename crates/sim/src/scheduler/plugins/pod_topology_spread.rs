@@ -934,15 +934,11 @@ impl PodTopologySpread {
         weight: i64,
         fixups: &mut Vec<(u32, i64)>,
     ) -> Option<WindowTerm<'a>> {
-        let Some(sp) = self.spread() else {
-            return None;
-        };
+        let sp = self.spread()?;
         if !self.ignored.is_empty() || self.tallies.iter().any(|t| t.direct.is_some()) {
             return None;
         }
-        let Some((host, dom)) = fast_pair(sp) else {
-            return None;
-        };
+        let (host, dom) = fast_pair(sp)?;
         // One term of `scoreForCount`: count * topologyNormalizingWeight + maxSkew - 1.
         let term = |i: usize, cnt: i64| {
             cnt as f64 * self.tallies[i].weight + (sp.soft[i].max_skew - 1) as f64

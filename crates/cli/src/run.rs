@@ -34,9 +34,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     // The process ends as soon as this returns. Freeing a large outcome piece by piece
-    // (every pod, node and sample owns its strings and vectors) is about 29 M instructions
-    // on 1,000 nodes / 10,000 pods; the operating system takes the memory back at exit
-    // anyway, so the outcome is deliberately not dropped.
+    // (every pod, node and sample owns its strings and vectors) costs tens of millions of
+    // instructions at 1,000 nodes / 10,000 pods (docs/performance.md); the operating system
+    // takes the memory back at exit anyway, so the outcome is deliberately not dropped.
     std::mem::forget(outcome);
     printed?;
     Ok(code)
@@ -52,13 +52,17 @@ const JSON_BUFFER: usize = 64 * 1024;
 /// The text built first guaranteed that a serialisation error wrote nothing. Streaming keeps
 /// that because an `Outcome` cannot fail to serialise other than by a failed write: its
 /// `Serialize` impls are derived or write a `Display`, none returns a custom error, and its
-/// maps are keyed by strings and unit enum variants, which JSON accepts as keys.
+/// maps are keyed by strings and unit enum variants, which JSON accepts as keys. Should one
+/// fail all the same, the bytes still buffered are dropped unwritten.
 fn write_json(out: &mut impl Write, outcome: &Outcome) -> anyhow::Result<()> {
     let mut w = std::io::BufWriter::with_capacity(JSON_BUFFER, out);
-    serde_json::to_writer_pretty(&mut w, outcome)
-        .map_err(anyhow::Error::from)
-        .and_then(|()| Ok(w.write_all(b"\n")?))
-        .and_then(|()| Ok(w.flush()?))
+    if let Err(e) = serde_json::to_writer_pretty(&mut w, outcome) {
+        // `into_parts` hands the buffer back without writing it (dropping `w` would).
+        let _unwritten = w.into_parts();
+        return Err(anyhow::Error::from(e).context("writing the outcome as JSON to stdout"));
+    }
+    w.write_all(b"\n")
+        .and_then(|()| w.flush())
         .context("writing the outcome as JSON to stdout")
 }
 

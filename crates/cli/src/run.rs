@@ -2,7 +2,10 @@
 //! outcome as JSON (`poolcast.run/v1`, docs/output.md).
 
 use std::fmt::Write as _;
+use std::io::Write;
 use std::process::ExitCode;
+
+use anyhow::Context as _;
 
 use poolcast_sim::outcome::{NodeEventKind, Outcome, PodCounts};
 use poolcast_sim::{simulate, RunOptions};
@@ -18,14 +21,49 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         horizon: args.horizon,
     };
     let outcome = simulate(&scenario, &opts)?;
-    match args.format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&outcome)?),
+    let code = ExitCode::from(exit_status(&outcome, args.check));
+    let printed = match args.format {
+        OutputFormat::Json => write_json(&mut std::io::stdout().lock(), &outcome),
         OutputFormat::Text => {
             let region = scenario.cluster.region.as_deref().unwrap_or("eastus");
-            print!("{}", summary_text(&outcome, region));
+            let text = summary_text(&outcome, region);
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .context("writing the summary to stdout")
         }
+    };
+    // The process ends as soon as this returns. Freeing a large outcome piece by piece
+    // (every pod, node and sample owns its strings and vectors) costs tens of millions of
+    // instructions at 1,000 nodes / 10,000 pods (docs/performance.md); the operating system
+    // takes the memory back at exit anyway, so the outcome is deliberately not dropped.
+    std::mem::forget(outcome);
+    printed?;
+    Ok(code)
+}
+
+/// Bytes buffered between the JSON serialiser and stdout.
+const JSON_BUFFER: usize = 64 * 1024;
+
+/// Writes `outcome` as pretty JSON and a line end (what `println!` of
+/// `serde_json::to_string_pretty` printed), streamed through a 64 kB buffer rather than
+/// built as one string first. A failed write (a closed pipe) is an error, not a panic.
+///
+/// The text built first guaranteed that a serialisation error wrote nothing. Streaming keeps
+/// that because an `Outcome` cannot fail to serialise other than by a failed write: its
+/// `Serialize` impls are derived or write a `Display`, none returns a custom error, and its
+/// maps are keyed by strings and unit enum variants, which JSON accepts as keys. Should one
+/// fail all the same, the bytes still buffered are dropped unwritten.
+fn write_json(out: &mut impl Write, outcome: &Outcome) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(JSON_BUFFER, out);
+    if let Err(e) = serde_json::to_writer_pretty(&mut w, outcome) {
+        // `into_parts` hands the buffer back without writing it (dropping `w` would).
+        let _unwritten = w.into_parts();
+        return Err(anyhow::Error::from(e).context("writing the outcome as JSON to stdout"));
     }
-    Ok(ExitCode::from(exit_status(&outcome, args.check)))
+    w.write_all(b"\n")
+        .and_then(|()| w.flush())
+        .context("writing the outcome as JSON to stdout")
 }
 
 /// 1 when `check` is set and a target was missed or a workload pod failed, else 0.
@@ -306,6 +344,47 @@ sim: {horizon: 20m}
         assert!(text.contains("pods: legacy-0"), "{text}");
         assert!(text.contains("allPlaced"), "{text}");
         assert!(text.contains("MISSED"), "{text}");
+    }
+
+    #[test]
+    fn json_is_streamed_as_the_pretty_text_and_a_failed_write_is_an_error() {
+        let o = outcome();
+        let mut streamed = Vec::new();
+        write_json(&mut streamed, &o).expect("writes to a vector");
+        let text = serde_json::to_string_pretty(&o).expect("serialises");
+        assert_eq!(streamed, format!("{text}\n").into_bytes());
+        assert!(streamed.len() > JSON_BUFFER / 4, "{}", streamed.len());
+
+        /// Takes `room` bytes, then fails like a closed pipe.
+        struct Closed {
+            room: usize,
+        }
+        impl Write for Closed {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.room == 0 {
+                    return Err(std::io::ErrorKind::BrokenPipe.into());
+                }
+                let n = buf.len().min(self.room);
+                self.room -= n;
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        for room in [0, 100, streamed.len() - 1] {
+            let e = write_json(&mut Closed { room }, &o).expect_err("the pipe is closed");
+            let msg = format!("{e:#}");
+            assert!(msg.contains("writing the outcome"), "{msg}");
+            assert!(
+                e.chain().any(|c| c
+                    .downcast_ref::<serde_json::Error>()
+                    .is_some_and(serde_json::Error::is_io)
+                    || c.downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

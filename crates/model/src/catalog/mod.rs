@@ -5,11 +5,15 @@
 //! ([`provisioning`]), and plain rows for the CLI's `catalog` command ([`rows`]).
 //!
 //! The tables live in `crates/model/data/` and are compiled in with `include_str!`; every
-//! entry keeps its source and date. [`Catalog::builtin`] parses them once. A parse failure of
-//! the embedded data is a bug in this crate (a unit test parses them), never a user error.
+//! entry keeps its source and date. [`Catalog::builtin`] parses them once. The CSV tables are
+//! also split into rows at build time (`build.rs`), so that parse only reads values. A parse
+//! failure of the embedded data is a bug in this crate (a unit test parses them), never a
+//! user error.
 
 mod csv;
 mod estimate;
+mod index;
+mod split;
 
 pub mod aks;
 pub mod disk_prices;
@@ -99,12 +103,42 @@ impl Catalog {
     }
 
     /// Parses the embedded tables afresh, without the cache [`Catalog::builtin`] keeps
-    /// (the parse-time benchmark, `benches/catalog.rs`). The full price table is split
-    /// into one block per size; a size's price rows are parsed when first read
-    /// ([`skus::SkuPrices`]), so a process pays only for the sizes it prices.
+    /// (the parse-time benchmark, `benches/catalog.rs`). The CSV tables come split into
+    /// records at build time (the index `build.rs` writes); without that index this is
+    /// [`Catalog::parse_embedded_text`]. The full price table is split into one block per
+    /// size; a size's price rows are parsed when first read ([`skus::SkuPrices`]), so a
+    /// process pays only for the sizes it prices.
     pub fn parse_embedded() -> Result<Catalog, CatalogError> {
+        match index::EMBEDDED {
+            Some(ix) => Catalog::parse_indexed(ix).unwrap_or_else(Catalog::parse_embedded_text),
+            None => Catalog::parse_embedded_text(),
+        }
+    }
+
+    /// [`Catalog::parse_embedded`] from the embedded text alone, tokenising every table at
+    /// run time: what runs when the build could not split a table, kept callable so the
+    /// benchmark and a test can compare both paths.
+    #[doc(hidden)]
+    pub fn parse_embedded_text() -> Result<Catalog, CatalogError> {
         let full = skus::parse_full_lazy(SIZES_CSV, PRICES_CSV)?;
         Ok(Catalog::from_sources(SKUS_CSV, IMAGES_YAML, SYSTEM_PODS_YAML)?.merge_full(full))
+    }
+
+    /// The catalog from the build-time index; `None` when the index was built from other
+    /// table texts than the embedded ones (then the text path runs).
+    fn parse_indexed(ix: &index::EmbeddedIndex) -> Option<Result<Catalog, CatalogError>> {
+        if ix.lengths != [SKUS_CSV.len(), SIZES_CSV.len(), PRICES_CSV.len()] {
+            return None;
+        }
+        let full = match skus::parse_full_indexed(ix, PRICES_CSV)? {
+            Ok(full) => full,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(
+            skus::skus_from_records(ix.sku_records.iter().copied())
+                .and_then(|skus| Catalog::from_parts(skus, IMAGES_YAML, SYSTEM_PODS_YAML))
+                .map(|c| c.merge_full(full)),
+        )
     }
 
     /// Parses every size's price rows now, reporting the first bad row (the lazy rows of
@@ -120,7 +154,15 @@ impl Catalog {
         images_yaml: &str,
         system_pods_yaml: &str,
     ) -> Result<Catalog, CatalogError> {
-        let skus = skus::parse_skus(skus_csv)?;
+        Catalog::from_parts(skus::parse_skus(skus_csv)?, images_yaml, system_pods_yaml)
+    }
+
+    /// [`Catalog::from_sources`] with the SKU table already read.
+    fn from_parts(
+        skus: BTreeMap<String, VmSku>,
+        images_yaml: &str,
+        system_pods_yaml: &str,
+    ) -> Result<Catalog, CatalogError> {
         let images = images::parse_images(images_yaml)?;
         let mut image_keys = BTreeMap::new();
         let mut image_refs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -281,6 +323,69 @@ mod tests {
         if let Err(e) = c.check_prices() {
             panic!("{e}");
         }
+    }
+
+    /// Asserts two catalogs hold the same tables, the lazy price blocks included (the
+    /// same text slice and first line) before any is parsed, then every parsed price.
+    fn assert_same_catalog(a: &Catalog, b: &Catalog) {
+        assert_eq!(a.names_only, b.names_only);
+        assert_eq!(a.price_regions, b.price_regions);
+        assert_eq!(a.images, b.images);
+        assert_eq!(a.image_keys, b.image_keys);
+        assert_eq!(a.image_refs, b.image_refs);
+        assert_eq!(a.system_pods, b.system_pods);
+        assert!(a.skus.keys().eq(b.skus.keys()));
+        for (x, y) in a.skus.values().zip(b.skus.values()) {
+            let (bx, by) = (x.prices.lazy_block(), y.prices.lazy_block());
+            assert_eq!(bx, by, "{}", x.name);
+            if let (Some((tx, _)), Some((ty, _))) = (bx, by) {
+                assert!(std::ptr::eq(tx, ty), "{}: same slice of the table", x.name);
+            }
+        }
+        for (x, y) in a.skus.values().zip(b.skus.values()) {
+            assert_eq!(x, y, "{}", x.name);
+        }
+    }
+
+    #[test]
+    fn build_time_index_equals_the_text_parse() {
+        let ix = index::EMBEDDED.expect("build.rs splits the embedded tables");
+        assert_eq!(ix.size_rows.len(), 1782);
+        assert_eq!(ix.price_blocks.len(), 1748);
+        let indexed = Catalog::parse_indexed(ix)
+            .expect("the index fits the embedded tables")
+            .unwrap();
+        let text = Catalog::parse_embedded_text().unwrap();
+        assert_same_catalog(&indexed, &text);
+        assert_same_catalog(&Catalog::parse_embedded().unwrap(), &text);
+
+        // An index built from other texts is not used.
+        let stale = index::EmbeddedIndex {
+            lengths: [SKUS_CSV.len(), SIZES_CSV.len() + 1, PRICES_CSV.len()],
+            sku_records: ix.sku_records,
+            size_rows: ix.size_rows,
+            price_regions: ix.price_regions,
+            price_blocks: ix.price_blocks,
+        };
+        assert!(Catalog::parse_indexed(&stale).is_none());
+
+        // A bad value in split records is refused with the text path's message and line.
+        let mut records: Vec<(usize, Vec<&str>)> = ix
+            .sku_records
+            .iter()
+            .map(|&(line, f)| (line, f.to_vec()))
+            .collect();
+        records[4].1[2] = "four";
+        let from_index = skus::skus_from_records(records).unwrap_err();
+        let bad_text = SKUS_CSV.replacen(
+            "Standard_D2s_v3,Dsv3,2,8,16,1000,48,3200,supported,supported,northeurope",
+            "Standard_D2s_v3,Dsv3,four,8,16,1000,48,3200,supported,supported,northeurope",
+            1,
+        );
+        assert_ne!(bad_text, SKUS_CSV);
+        let from_text = skus::parse_skus(&bad_text).unwrap_err();
+        assert_eq!(from_index, from_text);
+        assert!(from_text.to_string().contains("line 5"), "{from_text}");
     }
 
     #[test]

@@ -19,8 +19,9 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::csv;
+use super::index::EmbeddedIndex;
 use super::CatalogError;
+use super::{csv, split};
 use crate::scenario::Os;
 use crate::units::{Bandwidth, Bytes};
 
@@ -123,6 +124,12 @@ impl SkuPrices {
         for (region, price) in other.eager {
             self.eager.entry(region).or_insert(price);
         }
+    }
+
+    /// This size's unparsed block of the embedded price table and its first line.
+    #[cfg(test)]
+    pub(crate) fn lazy_block(&self) -> Option<(&'static str, usize)> {
+        self.lazy
     }
 
     /// Regions of the rows known up front (not those of the lazy block).
@@ -292,11 +299,25 @@ pub(crate) fn parse_skus(text: &str) -> Result<BTreeMap<String, VmSku>, CatalogE
         location: format!("line {}", e.line),
         message: e.message,
     })?;
+    skus_from_records(records.iter().map(|r| {
+        (
+            r.line,
+            r.fields.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    }))
+}
+
+/// The SKU CSV's records (header first), each with its line, into sizes keyed by
+/// lower-case name: the text path splits them with [`csv::parse`], the embedded index
+/// holds them split at build time.
+pub(crate) fn skus_from_records<'a, F: AsRef<[&'a str]>>(
+    records: impl IntoIterator<Item = (usize, F)>,
+) -> Result<BTreeMap<String, VmSku>, CatalogError> {
     let mut rows = records.into_iter();
-    let header = rows
+    let (_, header) = rows
         .next()
         .ok_or_else(|| invalid("line 1", "the file is empty"))?;
-    if header.fields != COLUMNS {
+    if header.as_ref() != COLUMNS {
         return Err(invalid(
             "line 1",
             &format!(
@@ -306,15 +327,16 @@ pub(crate) fn parse_skus(text: &str) -> Result<BTreeMap<String, VmSku>, CatalogE
         ));
     }
     let mut skus: BTreeMap<String, VmSku> = BTreeMap::new();
-    for rec in rows {
-        let loc = format!("line {}", rec.line);
-        if rec.fields.len() != COLUMNS.len() {
+    for (line, fields) in rows {
+        let fields = fields.as_ref();
+        let loc = format!("line {line}");
+        if fields.len() != COLUMNS.len() {
             return Err(invalid(
                 &loc,
-                &format!("{} fields, expected {}", rec.fields.len(), COLUMNS.len()),
+                &format!("{} fields, expected {}", fields.len(), COLUMNS.len()),
             ));
         }
-        let (sku, region, price) = parse_row(&rec.fields).map_err(|m| invalid(&loc, &m))?;
+        let (sku, region, price) = parse_row(fields).map_err(|m| invalid(&loc, &m))?;
         let key = sku.name.to_ascii_lowercase();
         match skus.get_mut(&key) {
             Some(existing) => {
@@ -363,22 +385,22 @@ fn same_specs(a: &VmSku, b: &VmSku) -> bool {
         && a.source == b.source
 }
 
-fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
+fn parse_row(f: &[&str]) -> Result<(VmSku, String, SkuPrice), String> {
     let name = f[0].trim();
     if !name.starts_with("Standard_") {
         return Err(format!("size name '{name}' does not start with Standard_"));
     }
     let family = f[1].trim().to_owned();
-    let vcpu = parse_u32(&f[2], "vcpu")?;
+    let vcpu = parse_u32(f[2], "vcpu")?;
     if vcpu == 0 {
         return Err("vcpu is 0".to_owned());
     }
-    let memory = parse_size(&f[3], "Gi", "memory_gib")?;
-    let temp_disk = parse_size(&f[4], "Gi", "temp_disk_gib")?;
-    let network_mbps = opt(&f[5])
+    let memory = parse_size(f[3], "Gi", "memory_gib")?;
+    let temp_disk = parse_size(f[4], "Gi", "temp_disk_gib")?;
+    let network_mbps = opt(f[5])
         .map(|v| parse_u32(v, "network_mbps"))
         .transpose()?;
-    let max_uncached_disk_bandwidth = opt(&f[6])
+    let max_uncached_disk_bandwidth = opt(f[6])
         .map(|v| {
             format!("{v}MB/s")
                 .parse::<Bandwidth>()
@@ -389,7 +411,7 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
         .map(|b| u32::try_from(b.bytes_per_sec() / 1_000_000))
         .transpose()
         .map_err(|_| "max_uncached_disk_mbps is too large".to_owned())?;
-    let max_uncached_disk_iops = opt(&f[7])
+    let max_uncached_disk_iops = opt(f[7])
         .map(|v| parse_u32(v, "max_uncached_disk_iops"))
         .transpose()?;
     let ephemeral_os_disk = match f[8].trim() {
@@ -425,13 +447,13 @@ fn parse_row(f: &[String]) -> Result<(VmSku, String, SkuPrice), String> {
         .strip_prefix("prices: ")
         .unwrap_or(price_source)
         .to_owned();
-    let windows = parse_price(&f[12], "windows_usd_hour")?;
+    let windows = parse_price(f[12], "windows_usd_hour")?;
     let price = SkuPrice {
-        linux: parse_price(&f[11], "linux_usd_hour")?,
+        linux: parse_price(f[11], "linux_usd_hour")?,
         windows,
         windows_basis: windows.map(|_| PriceBasis::Published),
-        linux_spot: parse_price(&f[13], "linux_spot_usd_hour")?,
-        windows_spot: parse_price(&f[14], "windows_spot_usd_hour")?,
+        linux_spot: parse_price(f[13], "linux_spot_usd_hour")?,
+        windows_spot: parse_price(f[14], "windows_spot_usd_hour")?,
         date: date.into(),
         source: price_source.into(),
     };
@@ -486,9 +508,6 @@ pub(crate) const SIZES_FILE: &str = "data/vm-sizes.csv";
 /// File name of the full price table, used in error messages.
 pub(crate) const PRICES_FILE: &str = "data/vm-prices.csv";
 
-const SIZE_COLUMNS: &str = "name,family,vcpus,vcpus_available,memory_gib,arch,premium_io,ephemeral_os_disk,temp_disk_gib,accelerated_networking,gpus,uncached_disk_mbps,uncached_disk_iops,aks,aks_system,spec";
-const PRICE_COLUMNS: &str = "name,region,linux,windows,windows_basis,spot";
-
 /// Spec source of `spec = rs` rows.
 pub const RESOURCE_SKU_SOURCE: &str = "Azure Resource SKUs API (capabilities vCPUs, vCPUsAvailable, MemoryGB, CpuArchitectureType, PremiumIO, EphemeralOSDiskSupported, AcceleratedNetworkingEnabled) as recorded by DarrenJohns/djtools-azure-vm-sku-locator@f31f81713de7a6c28fd9042ebfbacf1fd71ec5f9 data/<region>.json (lastUpdated 2026-08-01)";
 /// Spec source of `spec = fk` rows.
@@ -522,7 +541,7 @@ pub(crate) fn parse_full(sizes: &str, prices: &str) -> Result<FullTables, Catalo
     let mut out = parse_sizes(sizes)?;
     for block in price_blocks(prices)? {
         if let Some(sku) = out.skus.get_mut(&block.name.to_ascii_lowercase()) {
-            let rows = parse_price_block(block.text, block.line)?;
+            let rows = parse_price_block(&prices[block.start..block.end], block.line)?;
             out.regions.extend(rows.keys().cloned());
             sku.prices = rows.into_iter().collect();
         }
@@ -541,15 +560,14 @@ pub(crate) fn parse_full_lazy(
     let mut regions: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for block in price_blocks(prices)? {
         if let Some(sku) = out.skus.get_mut(&block.name.to_ascii_lowercase()) {
-            for line in block.text.lines() {
-                if let Some(region) = line.split(',').nth(1) {
-                    if !regions.contains(region) {
-                        regions.insert(region);
-                    }
+            let text = &prices[block.start..block.end];
+            for region in split::block_regions(text) {
+                if !regions.contains(region) {
+                    regions.insert(region);
                 }
             }
             sku.prices = SkuPrices {
-                lazy: Some((block.text, block.line)),
+                lazy: Some((text, block.line)),
                 ..SkuPrices::default()
             };
         }
@@ -558,29 +576,61 @@ pub(crate) fn parse_full_lazy(
     Ok(out)
 }
 
-fn parse_sizes(sizes: &str) -> Result<FullTables, CatalogError> {
-    let mut out = FullTables::default();
-    let mut lines = sizes.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h.trim_end() == SIZE_COLUMNS => {}
-        _ => {
-            return Err(bad(
-                SIZES_FILE,
-                1,
-                format!("unexpected header; expected {SIZE_COLUMNS}"),
-            ))
+/// [`parse_full_lazy`] from the tables split at build time: the size rows come pre-split
+/// and the price blocks as byte ranges of `prices` with their regions, so nothing is
+/// tokenised here. `None` when the index does not fit `prices` (it always does when
+/// built from the same file; the caller then takes the text path).
+pub(crate) fn parse_full_indexed(
+    index: &EmbeddedIndex,
+    prices: &'static str,
+) -> Option<Result<FullTables, CatalogError>> {
+    let mut out = match sizes_from_rows(index.size_rows.iter().copied()) {
+        Ok(out) => out,
+        Err(e) => return Some(Err(e)),
+    };
+    let mut seen = vec![0u64; index.price_regions.len().div_ceil(64)];
+    for block in index.price_blocks {
+        if let Some(sku) = out.skus.get_mut(&block.name.to_ascii_lowercase()) {
+            let text = prices.get(block.start..block.end)?;
+            if seen.len() != block.regions.len() {
+                return None;
+            }
+            for (s, r) in seen.iter_mut().zip(block.regions) {
+                *s |= r;
+            }
+            sku.prices = SkuPrices {
+                lazy: Some((text, block.line)),
+                ..SkuPrices::default()
+            };
         }
     }
-    for (i, line) in lines {
-        let line = line.trim_end();
-        if line.is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').collect();
+    out.regions = index
+        .price_regions
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| seen[i / 64] & (1 << (i % 64)) != 0)
+        .map(|(_, r)| (*r).to_owned())
+        .collect();
+    Some(Ok(out))
+}
+
+fn parse_sizes(sizes: &str) -> Result<FullTables, CatalogError> {
+    let rows = split::size_rows(sizes).map_err(|e| bad(SIZES_FILE, e.line, e.message))?;
+    sizes_from_rows(rows)
+}
+
+/// The size table's rows after its header (line, fields) into sizes with specs and sizes
+/// known by name only.
+fn sizes_from_rows<'a, F: AsRef<[&'a str]>>(
+    rows: impl IntoIterator<Item = (usize, F)>,
+) -> Result<FullTables, CatalogError> {
+    let mut out = FullTables::default();
+    for (line, f) in rows {
+        let f = f.as_ref();
         if f.len() != 16 {
             return Err(bad(
                 SIZES_FILE,
-                i + 1,
+                line,
                 format!("{} fields, expected 16", f.len()),
             ));
         }
@@ -589,77 +639,16 @@ fn parse_sizes(sizes: &str) -> Result<FullTables, CatalogError> {
             out.names_only.insert(key, f[0].to_owned());
             continue;
         }
-        let sku = full_size(&f).map_err(|m| bad(SIZES_FILE, i + 1, format!("{}: {m}", f[0])))?;
+        let sku = full_size(f).map_err(|m| bad(SIZES_FILE, line, format!("{}: {m}", f[0])))?;
         if out.skus.insert(key, sku).is_some() {
-            return Err(bad(SIZES_FILE, i + 1, format!("{} listed twice", f[0])));
+            return Err(bad(SIZES_FILE, line, format!("{} listed twice", f[0])));
         }
     }
     Ok(out)
 }
 
-/// One size's consecutive rows of the price table.
-struct PriceBlock<'a> {
-    name: &'a str,
-    text: &'a str,
-    /// Line number of the block's first line.
-    line: usize,
-}
-
-/// Splits the price table into one block per size (rows are grouped by size), checking
-/// the header and that no size comes back after another's rows.
-fn price_blocks(prices: &str) -> Result<Vec<PriceBlock<'_>>, CatalogError> {
-    let mut blocks: Vec<PriceBlock<'_>> = Vec::with_capacity(2048);
-    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let mut offset = 0;
-    let mut start = 0;
-    let mut current: Option<(&str, usize)> = None;
-    for (i, raw) in prices.split_inclusive('\n').enumerate() {
-        let here = offset;
-        offset += raw.len();
-        if i == 0 {
-            if raw.trim_end() != PRICE_COLUMNS {
-                return Err(bad(
-                    PRICES_FILE,
-                    1,
-                    format!("unexpected header; expected {PRICE_COLUMNS}"),
-                ));
-            }
-            start = offset;
-            continue;
-        }
-        let line = raw.trim_end();
-        if line.is_empty() {
-            continue;
-        }
-        let name = line.split(',').next().unwrap_or_default();
-        if current.is_some_and(|(n, _)| n == name) {
-            continue;
-        }
-        if let Some((n, first)) = current {
-            blocks.push(PriceBlock {
-                name: n,
-                text: &prices[start..here],
-                line: first,
-            });
-        }
-        if !seen.insert(name) {
-            return Err(bad(
-                PRICES_FILE,
-                i + 1,
-                format!("{name}: rows of one size must be consecutive"),
-            ));
-        }
-        current = Some((name, i + 1));
-        start = here;
-    }
-    if let Some((n, first)) = current {
-        blocks.push(PriceBlock {
-            name: n,
-            text: &prices[start..],
-            line: first,
-        });
-    }
-    Ok(blocks)
+fn price_blocks(prices: &str) -> Result<Vec<split::PriceBlock<'_>>, CatalogError> {
+    split::price_blocks(prices).map_err(|e| bad(PRICES_FILE, e.line, e.message))
 }
 
 /// Parses one size's block of price rows, `first_line` being the line number of its first.

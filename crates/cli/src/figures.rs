@@ -760,7 +760,7 @@ mod tests {
             system: false,
             node: scheduled.map(|_| "n1".into()),
             pool: scheduled.map(|_| "p".into()),
-            phase: "Running".into(),
+            phase: "Running",
             ready: ready.is_some(),
             reason: None,
             message: None,

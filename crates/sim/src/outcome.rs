@@ -8,8 +8,11 @@
 //! `Serialize`; only these report types do.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The output schema identifier.
 pub const SCHEMA: &str = "poolcast.run/v1";
@@ -20,6 +23,118 @@ pub fn round4(x: f64) -> f64 {
         return 0.0;
     }
     (x * 10_000.0).round() / 10_000.0
+}
+
+/// A shared, immutable name (workload, namespace, node, pool, image) in the per-pod
+/// records: the engine makes one per distinct value and every record clones the handle,
+/// so 150,000 pods of 3,000 workloads hold 3,000 workload strings, not 150,000. It
+/// serialises and deserialises as a plain string, and compares, orders and hashes as its
+/// text.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name(Arc::from(s))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name(Arc::from(s))
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> String {
+        n.0.as_ref().to_owned()
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        **self == *other.0
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
+        String::deserialize(d).map(Name::from)
+    }
 }
 
 /// The closed set of failure reasons.
@@ -428,17 +543,17 @@ pub struct PodRecord {
     /// Pod name.
     pub name: String,
     /// Namespace.
-    pub namespace: String,
+    pub namespace: Name,
     /// Workload (or AKS system component).
-    pub workload: String,
+    pub workload: Name,
     /// True for AKS's own pods.
     pub system: bool,
     /// Node it is (or was last) bound to.
-    pub node: Option<String>,
+    pub node: Option<Name>,
     /// That node's pool.
-    pub pool: Option<String>,
+    pub pool: Option<Name>,
     /// Pending, Running, Succeeded, Failed, Deleted.
-    pub phase: String,
+    pub phase: &'static str,
     /// Ready at the horizon.
     pub ready: bool,
     /// Failure reason, if any.
@@ -473,7 +588,7 @@ pub struct PodRecord {
 #[serde(rename_all = "camelCase")]
 pub struct PullRecord {
     /// Image reference.
-    pub image: String,
+    pub image: Name,
     /// `present` (already on the node: nothing fetched), `pulled` (the pod's request
     /// started the pull) or `joined` (a pull of the image was already queued or running).
     pub source: &'static str,
@@ -699,6 +814,31 @@ mod tests {
         assert_eq!(percentile(&v, 100), 20);
         assert_eq!(percentile(&[7], 95), 7);
         assert_eq!(percentile(&[], 95), 0);
+    }
+
+    #[test]
+    fn names_serialise_compare_and_order_as_their_text() {
+        let a = Name::from("web-api");
+        let b = a.clone();
+        assert!(
+            std::ptr::eq(a.as_str(), b.as_str()),
+            "a clone shares the text"
+        );
+        assert_eq!(serde_json::to_string(&a).expect("json"), "\"web-api\"");
+        assert_eq!(
+            serde_json::to_string(&Some(Name::from("x\"y"))).expect("json"),
+            serde_json::to_string(&Some("x\"y")).expect("json")
+        );
+        let back: Name = serde_json::from_str("\"node-7\"").expect("parse");
+        assert_eq!(back, "node-7");
+        assert_eq!(back.to_string(), "node-7");
+        assert_eq!(format!("{back:?}"), "\"node-7\"");
+        assert!(a == *"web-api" && "web-api" == a && String::from("web-api") == a);
+        let mut v = vec![Name::from("b"), Name::from("a10"), Name::from("a9")];
+        v.sort();
+        let mut w = vec!["b", "a10", "a9"];
+        w.sort();
+        assert!(v.iter().map(Name::as_str).eq(w));
     }
 
     #[test]

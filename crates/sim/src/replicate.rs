@@ -68,7 +68,7 @@ impl RunSample {
             };
             let os = node_os.get(node).copied().unwrap_or("unknown");
             time_to_ready
-                .entry(p.workload.clone())
+                .entry(p.workload.as_str().to_owned())
                 .or_default()
                 .entry(os.to_owned())
                 .or_default()

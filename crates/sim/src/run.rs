@@ -111,6 +111,31 @@ pub(crate) enum Phase {
     Deleted,
 }
 
+/// `<workload>-<suffix>` in one allocation of the exact size (`format!` grows its buffer
+/// piece by piece: several allocations per pod).
+fn pod_name(workload: &str, suffix: &str) -> String {
+    let mut s = String::with_capacity(workload.len() + 1 + suffix.len());
+    s.push_str(workload);
+    s.push('-');
+    s.push_str(suffix);
+    s
+}
+
+/// `i` in decimal, written at the end of `buf`.
+fn decimal(mut i: u32, buf: &mut [u8; 10]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[at..]).unwrap_or("")
+}
+
 impl Phase {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -748,11 +773,12 @@ impl<'s> Engine<'s> {
         let now = self.now();
         let wp = &self.plan.workloads[w as usize];
         let name = match pinned {
-            Some(n) => format!("{}-{}", wp.name, self.plan.cluster.nodes[n.idx()].name),
+            Some(n) => pod_name(&wp.name, &self.plan.cluster.nodes[n.idx()].name),
             None => {
                 let i = self.workloads[w as usize].next_index;
                 self.workloads[w as usize].next_index += 1;
-                format!("{}-{}", wp.name, i)
+                let mut digits = [0u8; 10];
+                pod_name(&wp.name, decimal(i, &mut digits))
             }
         };
         let pod = self.plan.cluster.add_pod(name, wp.spec, pinned);
@@ -1910,4 +1936,22 @@ fn image_oses(info: &crate::cluster::ImageInfo) -> String {
     oses.sort_unstable();
     oses.dedup();
     oses.iter().map(|o| o.label()).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::{decimal, pod_name};
+
+    #[test]
+    fn pod_names_match_format_in_one_exact_allocation() {
+        for i in [0u32, 7, 10, 99, 100, 4_294_967_295] {
+            let mut digits = [0u8; 10];
+            let name = pod_name("web", decimal(i, &mut digits));
+            assert_eq!(name, format!("web-{i}"));
+            assert_eq!(name.capacity(), name.len());
+        }
+        let pinned = pod_name("kube-proxy", "aks-sys-0-vmss000000");
+        assert_eq!(pinned, "kube-proxy-aks-sys-0-vmss000000");
+        assert_eq!(pinned.capacity(), pinned.len());
+    }
 }

@@ -96,7 +96,7 @@ fn explain_follows_a_burst_pod_through_scale_up_to_ready() {
     assert!(pos("NodeReady") < pos("Scheduled") && pos("Scheduled") < pos("Ready"));
     assert!(j.steps.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
     let boot = j.node.as_ref().unwrap();
-    assert_eq!(Some(&boot.node), rec.node.as_ref());
+    assert_eq!(Some(boot.node.as_str()), rec.node.as_deref());
     assert_eq!(boot.pool, "win");
     assert!(boot.drawn && boot.provisioning_ms.is_some());
     // The image: the node image's servercore layers are cached, every layer accounted for.

@@ -342,7 +342,7 @@ sim: {horizon: 20m}
     let node = o
         .nodes
         .iter()
-        .find(|n| Some(&n.name) == p.node.as_ref())
+        .find(|n| Some(n.name.as_str()) == p.node.as_deref())
         .unwrap();
     assert!(
         !node.disk_pressure,
@@ -431,7 +431,7 @@ sim: {horizon: 5m, variability: none}
     let node = o
         .nodes
         .iter()
-        .find(|n| Some(&n.name) == p.node.as_ref())
+        .find(|n| Some(n.name.as_str()) == p.node.as_deref())
         .unwrap();
     for img in ["app:1", "proxy:1"] {
         assert!(node.images.iter().any(|i| i == img), "{img} on the node");

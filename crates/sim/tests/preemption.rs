@@ -50,11 +50,7 @@ fn high_priority_windows_pods_preempt_unprotected_batch_pods() {
     // reprieve kept them all.
     for i in 0..3 {
         let r = pod(&o, &format!("render-{i}"));
-        assert_eq!(
-            (r.phase.as_str(), r.reason),
-            ("Running", None),
-            "render-{i}"
-        );
+        assert_eq!((r.phase, r.reason), ("Running", None), "render-{i}");
     }
     assert_eq!(pod(&o, "reports-0").phase, "Running");
     // The controller replaced the two victims; the replacements find no lower-priority pod.

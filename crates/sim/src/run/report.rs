@@ -7,7 +7,7 @@ use super::{Engine, Phase, PodPull};
 use crate::cluster::Res;
 use crate::engine::SimTime;
 use crate::outcome::{
-    percentile, round4, Assumption, Cost, FailureRecord, NodeRecord, Outcome, Percentiles,
+    percentile, round4, Assumption, Cost, FailureRecord, Name, NodeRecord, Outcome, Percentiles,
     PodCounts, PodRecord, PoolSummary, PullRecord, Reason, ResourceRecord, Summary, TargetResult,
     TopFailure, Utilisation, WorkloadSummary, SCHEMA,
 };
@@ -92,7 +92,7 @@ impl Engine<'_> {
         )
     }
 
-    fn pull_record(&self, x: &PodPull) -> PullRecord {
+    fn pull_record(x: &PodPull, images: &[Name]) -> PullRecord {
         let total_ms = x.done.since(x.asked);
         let (source, f) = match x.pull {
             None => ("present", None),
@@ -100,7 +100,7 @@ impl Engine<'_> {
             Some(f) => ("pulled", Some(f)),
         };
         PullRecord {
-            image: self.plan.cluster.images[x.image.idx()].name.clone(),
+            image: images[x.image.idx()].clone(),
             source,
             bytes: f.map_or(0, |f| f.bytes),
             unpacked_bytes: f.map_or(0, |f| f.unpacked),
@@ -130,6 +130,41 @@ impl Engine<'_> {
             .collect();
         let mut failures: Vec<FailureRecord> = std::mem::take(&mut self.failures);
         let cluster = &self.plan.cluster;
+        // One shared name per distinct workload, namespace, node, pool and image: the
+        // records clone the handle instead of copying the text once per pod.
+        let workload_names: Vec<Name> = self
+            .plan
+            .workloads
+            .iter()
+            .map(|w| Name::from(w.name.as_str()))
+            .collect();
+        let mut namespaces: BTreeMap<&str, Name> = BTreeMap::new();
+        let spec_namespaces: Vec<Name> = cluster
+            .specs
+            .iter()
+            .map(|s| {
+                namespaces
+                    .entry(s.namespace.as_str())
+                    .or_insert_with(|| Name::from(s.namespace.as_str()))
+                    .clone()
+            })
+            .collect();
+        let pool_names: Vec<Name> = self
+            .plan
+            .pools
+            .iter()
+            .map(|p| Name::from(p.name.as_str()))
+            .collect();
+        let node_names: Vec<Name> = cluster
+            .nodes
+            .iter()
+            .map(|n| Name::from(n.name.as_str()))
+            .collect();
+        let image_names: Vec<Name> = cluster
+            .images
+            .iter()
+            .map(|im| Name::from(im.name.as_str()))
+            .collect();
         let mut pods = Vec::with_capacity(self.pods.iter().filter(|p| p.visible).count());
         let mut counts = PodCounts::default();
         let mut sys_counts = PodCounts::default();
@@ -180,16 +215,12 @@ impl Engine<'_> {
             };
             pods.push(PodRecord {
                 name,
-                namespace: cluster.specs[cp.spec.idx()].namespace.clone(),
-                workload: wp.name.clone(),
+                namespace: spec_namespaces[cp.spec.idx()].clone(),
+                workload: workload_names[p.workload as usize].clone(),
                 system: wp.system,
-                node: node.map(|n| cluster.nodes[n.idx()].name.clone()),
-                pool: node.map(|n| {
-                    self.plan.pools[cluster.nodes[n.idx()].pool.idx()]
-                        .name
-                        .clone()
-                }),
-                phase: phase.as_str().to_owned(),
+                node: node.map(|n| node_names[n.idx()].clone()),
+                pool: node.map(|n| pool_names[cluster.nodes[n.idx()].pool.idx()].clone()),
+                phase: phase.as_str(),
                 ready: p.is_ready,
                 reason,
                 message,
@@ -201,7 +232,11 @@ impl Engine<'_> {
                 ended_ms: p.ended.map(SimTime::ms),
                 attempts: p.attempts,
                 priority: cluster.specs[cp.spec.idx()].priority,
-                pulls: p.pulls.iter().map(|x| self.pull_record(x)).collect(),
+                pulls: p
+                    .pulls
+                    .iter()
+                    .map(|x| Self::pull_record(x, &image_names))
+                    .collect(),
             });
 
             let c = if wp.system {

@@ -833,8 +833,9 @@ mod tests {
         assert_eq!(back, "node-7");
         assert_eq!(back.to_string(), "node-7");
         assert_eq!(format!("{back:?}"), "\"node-7\"");
-        assert!(a == *"web-api" && "web-api" == a && String::from("web-api") == a);
-        let mut v = vec![Name::from("b"), Name::from("a10"), Name::from("a9")];
+        let owned = String::from("web-api");
+        assert!(a == *"web-api" && "web-api" == a && owned == a);
+        let mut v = [Name::from("b"), Name::from("a10"), Name::from("a9")];
         v.sort();
         let mut w = vec!["b", "a10", "a9"];
         w.sort();

@@ -1057,8 +1057,15 @@ impl PodTopologySpread {
             fixups.truncate(base);
             return Some(WindowTerm::Constant(MAX_NODE_SCORE * weight));
         }
-        // 100 * (max + min - s) / max, for at most 64 keys and the few nodes apart.
-        let table = ScaleTable::untabulated(MAX_NODE_SCORE, min, max);
+        // 100 * (max + min - s) / max, for at most 64 keys and the nodes apart: one
+        // division each while they are few, a table of [min, max] once they outnumber it
+        // (workloads large enough to hold pods on most nodes of the window).
+        let apart = fixups.len() - base;
+        let table = if (apart as u64) > (max - min) as u64 + MEMO_KEYS as u64 {
+            ScaleTable::new(MAX_NODE_SCORE, min, max)
+        } else {
+            ScaleTable::untabulated(MAX_NODE_SCORE, min, max)
+        };
         let mut values = [0i64; MEMO_KEYS];
         let mut bits = present;
         while bits != 0 {

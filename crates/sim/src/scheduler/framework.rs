@@ -277,6 +277,19 @@ impl WindowTerm<'_> {
             WindowTerm::Constant(v) => *v,
         }
     }
+
+    /// Adds the term and its fixups (window index, delta) to `totals`, the window's
+    /// scores in `totals`' order: what `add_weighted` adds for a plugin with this term.
+    pub fn add_to(&self, fixups: &[(u32, i64)], totals: &mut [NodeScore]) {
+        for t in totals.iter_mut() {
+            t.score += self.at(t.node);
+        }
+        for &(i, delta) in fixups {
+            if let Some(t) = totals.get_mut(i as usize) {
+                t.score += delta;
+            }
+        }
+    }
 }
 
 /// `a / b` for `0 <= a < 2^52` and `0 < b < 2^52`, exactly as integer division, through a

@@ -878,11 +878,11 @@ impl Scheduler {
                     .collect();
                 let mut scratch = Vec::new();
                 plugin.add_weighted(cluster, pod, feasible, *weight, &mut scratch, &mut plain);
-                let mut fused: Vec<i64> = feasible.iter().map(|&node| term.at(node)).collect();
-                for &(i, delta) in &fixups[from..to] {
-                    fused[i as usize] += delta;
-                }
-                let plain: Vec<i64> = plain.iter().map(|s| s.score).collect();
+                let mut fused: Vec<NodeScore> = feasible
+                    .iter()
+                    .map(|&node| NodeScore { node, score: 0 })
+                    .collect();
+                term.add_to(&fixups[from..to], &mut fused);
                 assert_eq!(
                     fused,
                     plain,

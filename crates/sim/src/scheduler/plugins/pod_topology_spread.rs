@@ -907,14 +907,7 @@ impl PodTopologySpread {
         let Some(term) = self.fast_term(cluster, nodes, weight, &mut fixups) else {
             return false;
         };
-        for (t, &node) in totals.iter_mut().zip(nodes) {
-            t.score += term.at(node);
-        }
-        for &(i, delta) in &fixups {
-            if let Some(t) = totals.get_mut(i as usize) {
-                t.score += delta;
-            }
-        }
+        term.add_to(&fixups, totals);
         true
     }
 

@@ -1018,7 +1018,6 @@ impl<'s> Engine<'s> {
                 }
                 let p = &mut pods[q.idx()];
                 p.attempts += 1;
-                batch.draw(rng);
                 // A pod's reason and message are only set by `push_failure`, which clears
                 // its mark, and only reset together with the reason: marked with this
                 // replay and still Unschedulable, it still holds the replay's message.
@@ -1031,6 +1030,8 @@ impl<'s> Engine<'s> {
                 }
                 true
             });
+        // The draws come after the queue's pass: nothing in it reads the generator.
+        batch.draw(rng, count);
         self.sched.finish_batch(&batch, count);
         self.batched_replays += count as u64;
         for q in to_record {

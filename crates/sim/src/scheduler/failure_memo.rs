@@ -26,7 +26,7 @@
 
 use std::sync::Arc;
 
-use rand::Rng;
+use rand::{Rng, RngCore};
 
 use super::Scheduler;
 use crate::cluster::{Cluster, PodId, PodInfo};
@@ -138,10 +138,44 @@ impl ReplayBatch {
             && pod.nominated_node.is_none()
     }
 
-    /// One pod's DefaultPreemption draw, as `replay_failure` makes it.
-    pub fn draw(&self, preempt_rng: &mut SimRng) {
+    /// `count` pods' DefaultPreemption draws, one after the other, as `replay_failure`
+    /// makes each: the generator ends where `count` calls of `random_range(0..k)` leave
+    /// it (the offsets themselves are not used: the dry run found no victim).
+    pub fn draw(&self, preempt_rng: &mut SimRng, count: usize) {
         if let Some(k) = self.draw {
-            let _offset: usize = preempt_rng.random_range(0..k);
+            skip_range_draws(preempt_rng, k, count);
+        }
+    }
+}
+
+/// Advances `rng` exactly as `count` calls of `rng.random_range(0..k)` would, without
+/// forming the values.
+///
+/// rand 0.9 samples a `usize` range that fits in 32 bits from one `u32` (`UniformUsize`
+/// and `UniformInt::<u32>::sample_single_inclusive`, Canon's method: the 64-bit product
+/// of the word and `k`, and a second word only when the product's low half exceeds
+/// `2^32 - k`), so a draw consumes one or two words and the second is read only to be
+/// discarded with the value. Ranges beyond 32 bits (never a node count) and an empty
+/// range take rand's own path. `skipping_equals_drawing` pins the equivalence to the
+/// rand release in use.
+pub fn skip_range_draws(rng: &mut SimRng, k: usize, count: usize) {
+    let Ok(range) = u32::try_from(k) else {
+        for _ in 0..count {
+            let _offset: usize = rng.random_range(0..k);
+        }
+        return;
+    };
+    if range == 0 {
+        for _ in 0..count {
+            let _offset: usize = rng.random_range(0..k);
+        }
+        return;
+    }
+    let biased = range.wrapping_neg();
+    for _ in 0..count {
+        let lo = (u64::from(rng.next_u32()) * u64::from(range)) as u32;
+        if lo > biased {
+            rng.next_u32();
         }
     }
 }
@@ -191,6 +225,41 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+
+    proptest! {
+        /// Skipping `count` draws leaves the generator where drawing them does, for node
+        /// counts small and large (large ones often need Canon's second word) and a range
+        /// beyond 32 bits.
+        #[test]
+        fn skipping_equals_drawing(
+            seed in any::<u64>(),
+            k in prop_oneof![1usize..64, 1usize..=u32::MAX as usize, Just(u32::MAX as usize + 7)],
+            count in 0usize..300,
+        ) {
+            let mut drawn = SimRng::seed_from_u64(seed);
+            for _ in 0..count {
+                let _offset: usize = drawn.random_range(0..k);
+            }
+            let mut skipped = SimRng::seed_from_u64(seed);
+            skip_range_draws(&mut skipped, k, count);
+            prop_assert_eq!(drawn.next_u64(), skipped.next_u64());
+            prop_assert_eq!(drawn.get_word_pos(), skipped.get_word_pos());
+        }
+    }
+
+    /// Large ranges do take a second word now and then (so the test above checks Canon's
+    /// branch, not only the one-word path).
+    #[test]
+    fn large_ranges_sometimes_take_two_words() {
+        let mut rng = SimRng::seed_from_u64(7);
+        let k = (u32::MAX / 3 * 2) as usize;
+        let before = rng.get_word_pos();
+        skip_range_draws(&mut rng, k, 1000);
+        let words = rng.get_word_pos() - before;
+        assert!(words > 1000 && words < 2000, "{words} words for 1,000 draws");
+    }
 
     /// `finish_batch` leaves the start index where the per-replay steps would, for any
     /// start, advance and count, including a start beyond a shrunken node list.

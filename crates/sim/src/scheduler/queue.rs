@@ -237,6 +237,18 @@ fn insert_inside(run: &mut Run, seq: u64, pod: PodId) {
     run.insert(i, (seq, pod));
 }
 
+/// Appends `run[range]` to `pool`.
+fn extend_from_run(pool: &mut Vec<(u64, PodId)>, run: &Run, range: std::ops::Range<usize>) {
+    let (front, back) = run.as_slices();
+    let split = front.len();
+    if range.start < split {
+        pool.extend_from_slice(&front[range.start..range.end.min(split)]);
+    }
+    if range.end > split {
+        pool.extend_from_slice(&back[range.start.max(split) - split..range.end - split]);
+    }
+}
+
 /// Whether the queue item (`seq`, `pod`) is still `pod`'s place in `state` (removed pods
 /// are dropped lazily from the activeQ and the unschedulable pool).
 fn current(entries: &[Option<Entry>], pod: PodId, seq: u64, state: QueueState) -> bool {
@@ -460,32 +472,45 @@ impl SchedulingQueue {
             .unschedulable
             .entry(now_ms)
             .or_insert_with(|| std::mem::take(spare));
-        'runs: while let Some(mut first) = self.active.first_entry() {
+        while let Some(mut first) = self.active.first_entry() {
             let run = first.get_mut();
-            while let Some(&(seq, pod)) = run.front() {
-                let e = match self.entries.get_mut(pod.idx()).and_then(Option::as_mut) {
-                    Some(e) if e.seq == seq && e.state == QueueState::Active => e,
+            // The run is read in place: `taken` items leave its front (failed or dropped),
+            // and the failed ones join the pool a stretch at a time, in the same order.
+            let mut taken = 0usize;
+            let mut stretch = 0usize;
+            let mut declined = false;
+            for &(seq, pod) in run.iter() {
+                match self.entries.get_mut(pod.idx()).and_then(Option::as_mut) {
+                    Some(e) if e.seq == seq && e.state == QueueState::Active => {
+                        if !take(pod) {
+                            declined = true;
+                            break;
+                        }
+                        self.cycle += 1;
+                        e.attempts += 1;
+                        e.pop_cycle = self.cycle;
+                        e.timestamp = now_ms;
+                        e.rejectors = set;
+                        e.state = QueueState::Unschedulable;
+                        failed += 1;
+                    }
                     _ => {
                         // Removed earlier: dropped, as `pop` drops it.
-                        run.pop_front();
-                        continue;
+                        extend_from_run(pool, run, stretch..taken);
+                        stretch = taken + 1;
                     }
-                };
-                if !take(pod) {
-                    break 'runs;
                 }
-                run.pop_front();
-                self.cycle += 1;
-                e.attempts += 1;
-                e.pop_cycle = self.cycle;
-                e.timestamp = now_ms;
-                e.rejectors = set;
-                e.state = QueueState::Unschedulable;
-                pool.push((seq, pod));
-                failed += 1;
+                taken += 1;
             }
-            let emptied = first.remove();
+            extend_from_run(pool, run, stretch..taken);
+            if declined {
+                // The declined pod stays at the head.
+                run.drain(..taken);
+                break;
+            }
+            let mut emptied = first.remove();
             if emptied.capacity() > self.spare_run.capacity() {
+                emptied.clear();
                 self.spare_run = emptied;
             }
         }
@@ -566,6 +591,10 @@ impl SchedulingQueue {
         if !pods.is_sorted_by_key(|&(seq, _)| seq) {
             pods.sort_unstable();
         }
+        let mut pods = match self.bucket_to_run(ts, pods) {
+            Ok(()) => return,
+            Err(pods) => pods,
+        };
         let mut run: Option<(i32, &mut Run)> = None;
         let mut moved = 0usize;
         for &(seq, p) in &pods {
@@ -598,6 +627,72 @@ impl SchedulingQueue {
         if pods.capacity() > self.spare_pool.capacity() {
             self.spare_pool = pods;
         }
+    }
+
+    /// `requeue_failed_at`'s usual case, in O(1) per pod: when every item of the bucket
+    /// (sorted) is still its pod's place in the pool, the pods share one priority and the
+    /// activeQ has no run for (that priority, `ts`), the bucket becomes that run as it is
+    /// (the same items in the same order that appending them one by one would give) and
+    /// only the pods' states change. Otherwise the bucket is handed back untouched.
+    fn bucket_to_run(
+        &mut self,
+        ts: u64,
+        pods: Vec<(u64, PodId)>,
+    ) -> Result<(), Vec<(u64, PodId)>> {
+        let Some(&(_, first)) = pods.first() else {
+            return Err(pods);
+        };
+        let Some(priority) = self.entry(first).map(|e| e.priority) else {
+            return Err(pods);
+        };
+        let key = (Reverse(priority), ts);
+        if self.active.contains_key(&key) {
+            return Err(pods);
+        }
+        // One pass moves the pods; an item that does not qualify undoes it (rare: a pod
+        // removed or of another priority). Pods failing together share their rejectors:
+        // the pool's counts are taken down per stretch of one set.
+        let mut moved = 0usize;
+        let mut stretch = (0u32, 0usize);
+        for &(seq, p) in &pods {
+            match self.entries.get_mut(p.idx()).and_then(Option::as_mut) {
+                Some(e)
+                    if e.seq == seq
+                        && e.state == QueueState::Unschedulable
+                        && e.priority == priority =>
+                {
+                    debug_assert_eq!(e.timestamp, ts, "the pool's buckets are per failure time");
+                    // Backing off no more (`backoff_expiry` is only read in the backoffQ).
+                    e.state = QueueState::Active;
+                    if e.rejectors != stretch.0 {
+                        self.rejector_sets.waiting[stretch.0 as usize] -= stretch.1;
+                        stretch = (e.rejectors, 0);
+                    }
+                    stretch.1 += 1;
+                    moved += 1;
+                }
+                _ => break,
+            }
+        }
+        self.rejector_sets.waiting[stretch.0 as usize] -= stretch.1;
+        if moved < pods.len() {
+            for &(_, p) in &pods[..moved] {
+                if let Some(e) = self.entries[p.idx()].as_mut() {
+                    e.state = QueueState::Unschedulable;
+                    self.rejector_sets.waiting[e.rejectors as usize] += 1;
+                }
+            }
+            return Err(pods);
+        }
+        self.unschedulable_len -= moved;
+        self.active_len += moved;
+        // The bucket's buffer becomes the run; the spare emptied run's buffer becomes the
+        // next bucket's (both are empty: no data moves).
+        self.active.insert(key, Run::from(pods));
+        if self.spare_run.capacity() > self.spare_pool.capacity() {
+            self.spare_pool = Vec::from(std::mem::take(&mut self.spare_run));
+        }
+        Ok(())
     }
 
     /// When the next backoffQ pod completes its backoff, if any.

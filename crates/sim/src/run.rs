@@ -163,7 +163,6 @@ pub(crate) struct PodRt {
     pub phase: Phase,
     pub reason: Option<Reason>,
     pub message: Option<String>,
-    pub attempts: u32,
     pub next_image: usize,
     pub kubelet_failures: u32,
     pub last_node: Option<NodeId>,
@@ -333,10 +332,13 @@ pub(crate) struct Engine<'s> {
     /// Retries replayed inside batches so far (tests).
     pub(crate) batched_replays: u64,
     /// Per pod, the `ReplayBatch::id` whose message a batch last recorded for it (0: none).
-    /// A pod's reason and message are only ever set by `push_failure`, which clears its
-    /// mark, and reset to `None` together, so a marked pod whose reason is still
-    /// Unschedulable holds that replay's message (debug builds compare).
+    /// A pod's reason and message are only ever set by `push_failure` and reset by
+    /// `clear_failure`, which both clear its mark, so a marked pod holds that replay's
+    /// reason and message (debug builds compare) and a batch never reads `PodRt`.
     replay_marks: Vec<u64>,
+    /// Per pod, its scheduling attempts, kept apart from `PodRt` with the marks: a batch of
+    /// thousands of retries then touches two dense arrays, not a wide record per pod.
+    pub(crate) attempts: Vec<u32>,
 }
 
 impl<'s> Engine<'s> {
@@ -390,6 +392,7 @@ impl<'s> Engine<'s> {
             batch_replays: true,
             batched_replays: 0,
             replay_marks: Vec::new(),
+            attempts: Vec::new(),
             plan,
             scenario,
         }
@@ -608,10 +611,10 @@ impl<'s> Engine<'s> {
                     p.ready = Some(now);
                     p.is_ready = true;
                     self.pod_states_gen += 1;
-                    p.reason = None;
-                    p.message = None;
-                    if let Some(d) = self.plan.workloads[p.workload as usize].duration_ms {
-                        if self.plan.workloads[p.workload as usize].kind == WorkloadKind::Job {
+                    let workload = p.workload as usize;
+                    self.clear_failure(pod);
+                    if let Some(d) = self.plan.workloads[workload].duration_ms {
+                        if self.plan.workloads[workload].kind == WorkloadKind::Job {
                             self.q.schedule_in(d, Event::JobDone { pod, node });
                         }
                     }
@@ -794,7 +797,6 @@ impl<'s> Engine<'s> {
             phase: Phase::Pending,
             reason: None,
             message: None,
-            attempts: 0,
             next_image: 0,
             kubelet_failures: 0,
             last_node: None,
@@ -804,6 +806,7 @@ impl<'s> Engine<'s> {
             asked: None,
             pulls: Vec::new(),
         });
+        self.attempts.push(0);
         self.workloads[w as usize].live.push(pod);
         if enqueue {
             self.enqueue(pod);
@@ -842,6 +845,17 @@ impl<'s> Engine<'s> {
             return;
         }
         self.push_failure(pod, reason, message.to_owned());
+    }
+
+    /// Resets a pod's reason and message (it is running, or bound after failing), and
+    /// its batch mark with them.
+    fn clear_failure(&mut self, pod: PodId) {
+        if let Some(m) = self.replay_marks.get_mut(pod.idx()) {
+            *m = 0;
+        }
+        let p = &mut self.pods[pod.idx()];
+        p.reason = None;
+        p.message = None;
     }
 
     fn push_failure(&mut self, pod: PodId, reason: Reason, message: String) {
@@ -951,7 +965,7 @@ impl<'s> Engine<'s> {
                     self.traced = Some(pod);
                 }
             }
-            self.pods[pod.idx()].attempts += 1;
+            self.attempts[pod.idx()] += 1;
             // The same failure on an unchanged cluster, reproduced without the cycle.
             if let Some(r) =
                 self.sched
@@ -1006,7 +1020,13 @@ impl<'s> Engine<'s> {
         if self.replay_marks.len() < self.pods.len() {
             self.replay_marks.resize(self.pods.len(), 0);
         }
-        let (pods, marks, rng) = (&mut self.pods, &self.replay_marks, &mut self.preempt_rng);
+        let (attempts, marks, rng) = (
+            &mut self.attempts,
+            &self.replay_marks,
+            &mut self.preempt_rng,
+        );
+        #[cfg(debug_assertions)]
+        let pods = &self.pods;
         // Pods whose last record is not this replay's (`record_failure_str` then compares
         // the messages and records it if it differs), in queue order.
         let mut to_record = Vec::new();
@@ -1016,15 +1036,16 @@ impl<'s> Engine<'s> {
                 if !batch.repeats(&cluster.pods[q.idx()]) {
                     return false;
                 }
-                let p = &mut pods[q.idx()];
-                p.attempts += 1;
-                // A pod's reason and message are only set by `push_failure`, which clears
-                // its mark, and only reset together with the reason: marked with this
-                // replay and still Unschedulable, it still holds the replay's message.
-                let recorded =
-                    marks[q.idx()] == batch.id && p.reason == Some(Reason::Unschedulable);
-                if recorded {
-                    debug_assert_eq!(p.message.as_deref(), Some(batch.replay.message.as_str()));
+                attempts[q.idx()] += 1;
+                // Marked with this replay, the pod still holds its reason and message
+                // (`replay_marks`).
+                if marks[q.idx()] == batch.id {
+                    #[cfg(debug_assertions)]
+                    {
+                        let p = &pods[q.idx()];
+                        debug_assert_eq!(p.reason, Some(Reason::Unschedulable));
+                        debug_assert_eq!(p.message.as_deref(), Some(&*batch.replay.message));
+                    }
                 } else {
                     to_record.push(q);
                 }
@@ -1063,7 +1084,7 @@ impl<'s> Engine<'s> {
                 verdicts,
                 chosen,
                 message,
-                attempt: self.pods[pod.idx()].attempts,
+                attempt: self.attempts[pod.idx()],
             });
         }
         self.attempt_log.push((now, outcome));
@@ -1142,9 +1163,9 @@ impl<'s> Engine<'s> {
         p.asked = None;
         p.pulls.clear();
         if p.reason == Some(Reason::Unschedulable) {
-            p.reason = None;
-            p.message = None;
+            self.clear_failure(pod);
         }
+        let p = &mut self.pods[pod.idx()];
         let images = &self.plan.cluster.specs[self.plan.cluster.pods[pod.idx()].spec.idx()].images;
         // One entry per image (a push would reserve room for four).
         p.pulls.reserve_exact(images.len());

@@ -230,7 +230,7 @@ impl Engine<'_> {
                 started_ms: p.started.map(SimTime::ms),
                 ready_ms: p.ready.map(SimTime::ms),
                 ended_ms: p.ended.map(SimTime::ms),
-                attempts: p.attempts,
+                attempts: self.attempts[i],
                 priority: cluster.specs[cp.spec.idx()].priority,
                 pulls: p
                     .pulls

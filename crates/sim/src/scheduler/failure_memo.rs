@@ -225,7 +225,7 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use proptest::prelude::{any, prop_assert_eq, prop_oneof, proptest, Just};
     use rand::SeedableRng;
 
     proptest! {

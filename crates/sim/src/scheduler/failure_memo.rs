@@ -258,7 +258,10 @@ mod tests {
         let before = rng.get_word_pos();
         skip_range_draws(&mut rng, k, 1000);
         let words = rng.get_word_pos() - before;
-        assert!(words > 1000 && words < 2000, "{words} words for 1,000 draws");
+        assert!(
+            words > 1000 && words < 2000,
+            "{words} words for 1,000 draws"
+        );
     }
 
     /// `finish_batch` leaves the start index where the per-replay steps would, for any

@@ -634,11 +634,7 @@ impl SchedulingQueue {
     /// activeQ has no run for (that priority, `ts`), the bucket becomes that run as it is
     /// (the same items in the same order that appending them one by one would give) and
     /// only the pods' states change. Otherwise the bucket is handed back untouched.
-    fn bucket_to_run(
-        &mut self,
-        ts: u64,
-        pods: Vec<(u64, PodId)>,
-    ) -> Result<(), Vec<(u64, PodId)>> {
+    fn bucket_to_run(&mut self, ts: u64, pods: Vec<(u64, PodId)>) -> Result<(), Vec<(u64, PodId)>> {
         let Some(&(_, first)) = pods.first() else {
             return Err(pods);
         };

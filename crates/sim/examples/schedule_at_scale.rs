@@ -53,7 +53,8 @@ fn main() {
                 ("kubernetes.io/os", if win { "windows" } else { "linux" }),
                 ("kubernetes.io/hostname", &name),
                 ("topology.kubernetes.io/zone", &zone),
-            ]),
+            ])
+            .into(),
             taints: if win {
                 vec![windows_taint.clone()]
             } else {
@@ -86,7 +87,7 @@ fn main() {
                 workload: format!("w{w}"),
                 namespace: "default".into(),
                 owner: Owner::Workload(WorkloadKind::Deployment),
-                labels: labels(&[("app", &format!("w{w}"))]),
+                labels: labels(&[("app", &format!("w{w}"))]).into(),
                 requests,
                 non_zero: requests,
                 node_selector: if win {

@@ -24,6 +24,8 @@ use poolcast_model::scenario::{
     TopologySpreadConstraint, WorkloadKind,
 };
 
+use crate::labels::Labels;
+
 macro_rules! id_type {
     ($name:ident, $doc:literal) => {
         #[doc = $doc]
@@ -136,8 +138,8 @@ pub struct PodSpec {
     pub namespace: String,
     /// Controller.
     pub owner: Owner,
-    /// Pod labels.
-    pub labels: BTreeMap<String, String>,
+    /// Pod labels (keys and values interned, `crate::labels`).
+    pub labels: Labels,
     /// Scheduler-visible requests (`pods` = 1).
     pub requests: Res,
     /// Requests with the scoring defaults for unset cpu/memory.
@@ -195,8 +197,9 @@ pub struct NodeInfo {
     pub os: Os,
     /// Windows build (17763, 20348, 26100).
     pub windows_build: Option<u32>,
-    /// Labels, well-known ones included (`kubernetes.io/os`, `kubernetes.io/hostname`, ...).
-    pub labels: BTreeMap<String, String>,
+    /// Labels, well-known ones included (`kubernetes.io/os`, `kubernetes.io/hostname`, ...),
+    /// keys and values interned (`crate::labels`).
+    pub labels: Labels,
     /// Taints (including `node.kubernetes.io/not-ready` while booting).
     pub taints: Vec<Taint>,
     /// `spec.unschedulable` (cordoned).
@@ -621,7 +624,7 @@ impl Cluster {
 
     /// Replaces a node's labels and bumps `label_generation`.
     pub fn set_node_labels(&mut self, node: NodeId, labels: BTreeMap<String, String>) {
-        self.nodes[node.idx()].labels = labels;
+        self.nodes[node.idx()].labels = Labels::from(labels);
         self.label_generation += 1;
         self.record(node, None);
     }

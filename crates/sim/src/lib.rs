@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod engine;
 pub mod explain;
 pub mod kubelet;
+pub mod labels;
 pub mod migration;
 pub mod nodecache;
 pub mod outcome;

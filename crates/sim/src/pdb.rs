@@ -242,7 +242,7 @@ mod tests {
     fn cluster(pods: u32, labels: &[(&str, &str)], ns: &str) -> Cluster {
         let mut c = Cluster::default();
         let mut s = crate::scheduler::plugins::testutil::spec("web");
-        s.labels = crate::scheduler::plugins::testutil::labels(labels);
+        s.labels = crate::scheduler::plugins::testutil::labels(labels).into();
         s.namespace = ns.to_owned();
         let spec = c.add_spec(s);
         for i in 0..pods {

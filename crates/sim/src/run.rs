@@ -681,7 +681,7 @@ impl<'s> Engine<'s> {
             pool,
             os: p.os,
             windows_build: p.kubelet.windows_build,
-            labels,
+            labels: labels.into(),
             taints: p.taints.clone(),
             unschedulable: false,
             allocatable: allocatable.unwrap_or(p.allocatable),

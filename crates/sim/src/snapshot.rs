@@ -83,7 +83,7 @@ impl Snapshot {
             pool,
             os: p.os,
             windows_build: p.kubelet.windows_build,
-            labels,
+            labels: labels.into(),
             taints: p.taints.clone(),
             unschedulable: false,
             allocatable: p.allocatable,

@@ -764,7 +764,7 @@ impl Engine<'_> {
         let cordon = self.upgrades[r].settings.cordon_undrainable;
         match d.purpose {
             Purpose::Reimage if cordon => {
-                let mut labels = self.plan.cluster.nodes[node.idx()].labels.clone();
+                let mut labels = self.plan.cluster.nodes[node.idx()].labels.to_map();
                 labels.insert(QUARANTINE_LABEL.0.into(), QUARANTINE_LABEL.1.into());
                 self.plan.cluster.set_node_labels(node, labels);
                 self.row(r, &name, "quarantined").role = "quarantined".to_owned();

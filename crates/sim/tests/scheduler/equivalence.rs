@@ -131,7 +131,7 @@ fn caches_change_no_decision() {
                 (Os::Linux, vec![])
             };
             let n = add_node(&mut c, &format!("n{i}"), os, 2000 + 500 * (i % 3), taints);
-            let mut l = c.nodes[n.idx()].labels.clone();
+            let mut l = c.nodes[n.idx()].labels.to_map();
             l.insert(ZONE.into(), format!("z{}", i % 3));
             c.set_node_labels(n, l);
         }
@@ -160,7 +160,7 @@ fn caches_change_no_decision() {
             } else if roll < 90 {
                 let i = c.nodes.len();
                 let n = add_node(&mut c, &format!("n{i}"), Os::Linux, 3000, vec![]);
-                let mut l = c.nodes[n.idx()].labels.clone();
+                let mut l = c.nodes[n.idx()].labels.to_map();
                 l.insert(ZONE.into(), format!("z{}", i % 4));
                 c.set_node_labels(n, l);
             } else if roll < 94 {

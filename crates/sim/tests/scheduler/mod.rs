@@ -39,7 +39,8 @@ fn add_node(c: &mut Cluster, name: &str, os: Os, cpu: u64, taints: Vec<Taint>) -
             (OS, os_label),
             ("kubernetes.io/hostname", name),
             (ZONE, "0"),
-        ]),
+        ])
+        .into(),
         taints,
         unschedulable: false,
         allocatable: Res {
@@ -75,7 +76,7 @@ fn spec(name: &str, cpu: u64) -> PodSpec {
         workload: name.into(),
         namespace: "default".into(),
         owner: Owner::Workload(WorkloadKind::Deployment),
-        labels: labels(&[("app", name)]),
+        labels: labels(&[("app", name)]).into(),
         requests,
         non_zero: requests,
         node_selector: BTreeMap::new(),

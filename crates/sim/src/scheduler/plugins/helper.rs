@@ -7,7 +7,9 @@
 //! Caches key on `Cluster::label_generation` and grow with `Cluster::nodes` (ids are never
 //! reused), so a node added after the cache was built is picked up without a rebuild.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use ustr::Ustr;
 
 use poolcast_model::scenario::{
     LabelSelector, LabelSelectorOperator, NodeSelector, NodeSelectorOperator,
@@ -15,6 +17,7 @@ use poolcast_model::scenario::{
 };
 
 use crate::cluster::{Cluster, NodeId, NodeInfo, PodSpec, SpecId};
+use crate::labels::{intern, Labels};
 
 /// `metav1.ObjectNameField`, the only field node selectors can match.
 pub const OBJECT_NAME_FIELD: &str = "metadata.name";
@@ -26,13 +29,14 @@ pub const LABEL_TOPOLOGY_ZONE: &str = "topology.kubernetes.io/zone";
 /// other namespace labels, so namespace selectors are matched against this one alone.
 pub const LABEL_NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
 
-/// One requirement of a label selector (`labels.Requirement`).
+/// One requirement of a label selector (`labels.Requirement`), its key and values interned
+/// (`crate::labels`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     /// Label present with one of the values.
-    In(Vec<String>),
+    In(Vec<Ustr>),
     /// Label absent, or present with none of the values.
-    NotIn(Vec<String>),
+    NotIn(Vec<Ustr>),
     /// Label present.
     Exists,
     /// Label absent.
@@ -47,18 +51,18 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
     /// Label key.
-    pub key: String,
+    pub key: Ustr,
     /// Operator and operands.
     pub op: Op,
 }
 
 impl Requirement {
     /// `labels.Requirement.Matches`.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        let v = labels.get(&self.key);
+    pub fn matches(&self, labels: &Labels) -> bool {
+        let v = labels.get_interned(self.key);
         match &self.op {
-            Op::In(vals) => v.is_some_and(|x| vals.contains(x)),
-            Op::NotIn(vals) => v.is_none_or(|x| !vals.contains(x)),
+            Op::In(vals) => v.is_some_and(|x| vals.contains(&x)),
+            Op::NotIn(vals) => v.is_none_or(|x| !vals.contains(&x)),
             Op::Exists => v.is_some(),
             Op::DoesNotExist => v.is_none(),
             // `strconv.ParseInt(value, 10, 64)`: a label that is not an integer never matches.
@@ -75,8 +79,8 @@ impl Requirement {
     /// Exists/DoesNotExist none, Gt/Lt exactly one integer.
     fn new(key: &str, op: &str, values: &[String]) -> Option<Requirement> {
         let op = match op {
-            "In" if !values.is_empty() => Op::In(values.to_vec()),
-            "NotIn" if !values.is_empty() => Op::NotIn(values.to_vec()),
+            "In" if !values.is_empty() => Op::In(values.iter().map(|v| intern(v)).collect()),
+            "NotIn" if !values.is_empty() => Op::NotIn(values.iter().map(|v| intern(v)).collect()),
             "Exists" if values.is_empty() => Op::Exists,
             "DoesNotExist" if values.is_empty() => Op::DoesNotExist,
             "Gt" if values.len() == 1 => Op::Gt(values[0].parse().ok()?),
@@ -84,7 +88,7 @@ impl Requirement {
             _ => return None,
         };
         Some(Requirement {
-            key: key.to_owned(),
+            key: intern(key),
             op,
         })
     }
@@ -129,8 +133,8 @@ impl Selector {
         let mut reqs = Vec::with_capacity(sel.match_labels.len() + sel.match_expressions.len());
         for (k, v) in &sel.match_labels {
             reqs.push(Requirement {
-                key: k.clone(),
-                op: Op::In(vec![v.clone()]),
+                key: intern(k),
+                op: Op::In(vec![intern(v)]),
             });
         }
         for e in &sel.match_expressions {
@@ -152,13 +156,13 @@ impl Selector {
     }
 
     /// `labels.SelectorFromSet`: every pair must be present.
-    pub fn from_map(m: &BTreeMap<String, String>) -> Selector {
+    pub fn from_map<'a>(m: impl IntoIterator<Item = (&'a String, &'a String)>) -> Selector {
         Selector {
             reqs: m
-                .iter()
+                .into_iter()
                 .map(|(k, v)| Requirement {
-                    key: k.clone(),
-                    op: Op::In(vec![v.clone()]),
+                    key: intern(k),
+                    op: Op::In(vec![intern(v)]),
                 })
                 .collect(),
             nothing: false,
@@ -166,16 +170,12 @@ impl Selector {
     }
 
     /// Adds `key In [value]` for each key the pod carries (`matchLabelKeys`).
-    pub fn with_match_label_keys(
-        mut self,
-        keys: &[String],
-        pod: &BTreeMap<String, String>,
-    ) -> Self {
+    pub fn with_match_label_keys(mut self, keys: &[String], pod: &Labels) -> Self {
         for k in keys {
             if let Some(v) = pod.get(k) {
                 self.reqs.push(Requirement {
-                    key: k.clone(),
-                    op: Op::In(vec![v.clone()]),
+                    key: intern(k),
+                    op: Op::In(vec![intern(v)]),
                 });
             }
         }
@@ -183,16 +183,12 @@ impl Selector {
     }
 
     /// Adds `key NotIn [value]` for each key the pod carries (`mismatchLabelKeys`).
-    pub fn with_mismatch_label_keys(
-        mut self,
-        keys: &[String],
-        pod: &BTreeMap<String, String>,
-    ) -> Self {
+    pub fn with_mismatch_label_keys(mut self, keys: &[String], pod: &Labels) -> Self {
         for k in keys {
             if let Some(v) = pod.get(k) {
                 self.reqs.push(Requirement {
-                    key: k.clone(),
-                    op: Op::NotIn(vec![v.clone()]),
+                    key: intern(k),
+                    op: Op::NotIn(vec![intern(v)]),
                 });
             }
         }
@@ -200,7 +196,7 @@ impl Selector {
     }
 
     /// `Selector.Matches`.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &Labels) -> bool {
         !self.nothing && self.reqs.iter().all(|r| r.matches(labels))
     }
 
@@ -383,9 +379,12 @@ impl PreferredTerms {
 #[derive(Debug, Clone)]
 pub struct Domains {
     key: String,
+    /// `key` interned.
+    key_interned: Ustr,
     label_generation: u64,
     of: Vec<u32>,
-    ids: BTreeMap<String, u32>,
+    /// Value ids by interned value (look-ups only: ids follow the nodes' order).
+    ids: HashMap<Ustr, u32>,
     /// Which ids occur in `of` (a missing label counted as the empty value, id 0), and
     /// how many: no set of nodes can hold more distinct domains than `distinct`.
     seen: Vec<bool>,
@@ -400,10 +399,11 @@ pub const MISSING: u32 = u32::MAX;
 impl Domains {
     /// Domains of `key`; the empty value always has id 0.
     pub fn new(key: &str) -> Domains {
-        let mut ids = BTreeMap::new();
-        ids.insert(String::new(), 0);
+        let mut ids = HashMap::new();
+        ids.insert(intern(""), 0);
         Domains {
             key: key.to_owned(),
+            key_interned: intern(key),
             label_generation: u64::MAX,
             of: Vec::new(),
             ids,
@@ -428,16 +428,12 @@ impl Domains {
             self.label_generation = cluster.label_generation;
         }
         for n in &cluster.nodes[self.of.len()..] {
-            let id = match n.labels.get(&self.key) {
+            let id = match n.labels.get_interned(self.key_interned) {
                 None => MISSING,
-                Some(v) => match self.ids.get(v) {
-                    Some(&id) => id,
-                    None => {
-                        let id = self.ids.len() as u32;
-                        self.ids.insert(v.clone(), id);
-                        id
-                    }
-                },
+                Some(v) => {
+                    let next = self.ids.len() as u32;
+                    *self.ids.entry(v).or_insert(next)
+                }
             };
             self.of.push(id);
             self.missing += usize::from(id == MISSING);
@@ -605,16 +601,18 @@ impl SpecSet {
 #[derive(Debug, Clone, Default)]
 pub struct LabelIndex {
     seen: usize,
-    by_label: BTreeMap<(String, String, String), Vec<SpecId>>,
+    /// By interned (namespace, key, value); look-ups only.
+    by_label: HashMap<(Ustr, Ustr, Ustr), Vec<SpecId>>,
 }
 
 impl LabelIndex {
     /// Indexes the templates added since the last call.
     pub fn sync(&mut self, cluster: &Cluster) {
         for (i, s) in cluster.specs.iter().enumerate().skip(self.seen) {
+            let ns = intern(&s.namespace);
             for (k, v) in &s.labels {
                 self.by_label
-                    .entry((s.namespace.clone(), k.clone(), v.clone()))
+                    .entry((ns, intern(k), intern(v)))
                     .or_default()
                     .push(SpecId(i as u32));
             }
@@ -624,17 +622,17 @@ impl LabelIndex {
 
     /// Templates in namespace `ns` labelled `key=value`, in id order.
     pub fn get(&self, ns: &str, key: &str, value: &str) -> &[SpecId] {
-        self.by_label
-            .get(&(ns.to_owned(), key.to_owned(), value.to_owned()))
-            .map_or(&[], Vec::as_slice)
+        let key = (intern(ns), intern(key), intern(value));
+        self.by_label.get(&key).map_or(&[], Vec::as_slice)
     }
 }
 
 /// Namespace labels poolcast knows for `ns`.
-pub fn namespace_labels(ns: &str) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    m.insert(LABEL_NAMESPACE_NAME.to_owned(), ns.to_owned());
-    m
+pub fn namespace_labels(ns: &str) -> Labels {
+    Labels::from(BTreeMap::from([(
+        LABEL_NAMESPACE_NAME.to_owned(),
+        ns.to_owned(),
+    )]))
 }
 
 #[cfg(test)]
@@ -757,7 +755,7 @@ mod tests {
 
     #[test]
     fn label_selector_nil_empty_and_keys() {
-        let pod = labels(&[("app", "web"), ("tier", "fe")]);
+        let pod = Labels::from(labels(&[("app", "web"), ("tier", "fe")]));
         assert!(!Selector::from_label_selector(None).matches(&pod));
         assert!(!Selector::from_label_selector(None).is_empty());
         let all = Selector::from_label_selector(Some(&LabelSelector::default()));
@@ -773,10 +771,11 @@ mod tests {
         assert!(sel.matches(&pod));
         let keyed = sel.clone().with_match_label_keys(
             &["tier".into(), "missing".into()],
-            &labels(&[("tier", "be")]),
+            &labels(&[("tier", "be")]).into(),
         );
         assert!(!keyed.matches(&pod));
-        let mismatch = sel.with_mismatch_label_keys(&["tier".into()], &labels(&[("tier", "fe")]));
+        let mismatch =
+            sel.with_mismatch_label_keys(&["tier".into()], &labels(&[("tier", "fe")]).into());
         assert!(!mismatch.matches(&pod));
     }
 

@@ -26,7 +26,7 @@ pub fn node(name: &str, l: &[(&str, &str)]) -> NodeInfo {
         pool: PoolId(0),
         os: Os::Linux,
         windows_build: None,
-        labels: labels(l),
+        labels: labels(l).into(),
         taints: Vec::new(),
         unschedulable: false,
         allocatable: Res {
@@ -63,7 +63,7 @@ pub fn spec(name: &str) -> PodSpec {
         workload: name.to_owned(),
         namespace: "default".into(),
         owner: Owner::Workload(WorkloadKind::Deployment),
-        labels: labels(&[("app", name)]),
+        labels: labels(&[("app", name)]).into(),
         requests,
         non_zero: requests,
         node_selector: BTreeMap::new(),

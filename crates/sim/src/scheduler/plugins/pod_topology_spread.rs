@@ -240,6 +240,11 @@ fn fast_pair(sp: &SpecSpread) -> Option<(Option<usize>, Option<usize>)> {
 /// keys present in a window fit one `u64` bitmask; more domains take the generic path.
 const MEMO_KEYS: usize = 64;
 
+/// Counts below which `fast_term` keeps a node's score by (memo key, count) within an
+/// attempt: a template's nodes hold few of its pods each, so the nodes apart share a
+/// handful of values.
+const COUNT_MEMO: usize = 16;
+
 /// Number of memo keys for the other constraint's domain cache index `dom`.
 fn memo_keys(domains: &DomainCache, dom: Option<usize>) -> usize {
     2 * (dom.map_or(0, |i| domains.get(i).len()) + 1)
@@ -1022,13 +1027,22 @@ impl PodTopologySpread {
                 }
             }
             Some(p) => {
+                // `slow` by (key, count), filled as met (`i64::MIN`: not yet).
+                let mut by_count = [[i64::MIN; COUNT_MEMO]; MEMO_KEYS];
                 for (i, &node) in nodes.iter().enumerate() {
                     let key = key_of(node);
                     let on = if key % 2 == 1 { p.on(node) } else { 0 };
                     if on == 0 {
                         present |= 1 << key;
                     } else {
-                        let v = slow(key, on);
+                        let v = match by_count[key].get_mut(on as usize) {
+                            Some(m) if *m != i64::MIN => *m,
+                            Some(m) => {
+                                *m = slow(key, on);
+                                *m
+                            }
+                            None => slow(key, on),
+                        };
                         min = min.min(v);
                         max = max.max(v);
                         fixups.push((i as u32, v));

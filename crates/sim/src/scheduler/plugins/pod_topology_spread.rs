@@ -1045,7 +1045,9 @@ impl PodTopologySpread {
                         };
                         min = min.min(v);
                         max = max.max(v);
-                        fixups.push((i as u32, v));
+                        // The raw score with the key in its low 6 bits until normalized
+                        // (an arithmetic shift gives the score back, negative or not).
+                        fixups.push((i as u32, v * 64 + key as i64));
                     }
                 }
             }
@@ -1081,8 +1083,8 @@ impl PodTopologySpread {
             values[k] = table.scale(max + min - memo[k]) * weight;
         }
         for f in &mut fixups[base..] {
-            let key = nodes.get(f.0 as usize).map_or(0, |&node| key_of(node));
-            f.1 = table.scale(max + min - f.1) * weight - values[key];
+            let (v, key) = (f.1 >> 6, (f.1 & 63) as usize);
+            f.1 = table.scale(max + min - v) * weight - values[key];
         }
         Some(WindowTerm::ByKey { keys, values })
     }

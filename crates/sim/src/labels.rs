@@ -63,19 +63,9 @@ fn address(u: Ustr) -> usize {
 }
 
 impl Labels {
-    /// The pairs as strings, in key order.
-    pub fn map(&self) -> &BTreeMap<String, String> {
-        &self.map
-    }
-
     /// The string map, for a caller that changes it and builds a new set.
     pub fn to_map(&self) -> BTreeMap<String, String> {
         self.map.clone()
-    }
-
-    /// The pairs in key order.
-    pub fn iter(&self) -> std::collections::btree_map::Iter<'_, String, String> {
-        self.map.iter()
     }
 
     /// The value of `key`.
@@ -91,11 +81,6 @@ impl Labels {
             .binary_search_by_key(&a, |&(k, _)| address(k))
             .ok()
             .map(|i| self.interned[i].1)
-    }
-
-    /// Number of labels.
-    pub fn len(&self) -> usize {
-        self.map.len()
     }
 
     /// True without labels.

@@ -159,18 +159,15 @@ impl ReplayBatch {
 /// range take rand's own path. `skipping_equals_drawing` pins the equivalence to the
 /// rand release in use.
 pub fn skip_range_draws(rng: &mut SimRng, k: usize, count: usize) {
-    let Ok(range) = u32::try_from(k) else {
-        for _ in 0..count {
-            let _offset: usize = rng.random_range(0..k);
+    let range = match u32::try_from(k) {
+        Ok(range) if range > 0 => range,
+        _ => {
+            for _ in 0..count {
+                let _offset: usize = rng.random_range(0..k);
+            }
+            return;
         }
-        return;
     };
-    if range == 0 {
-        for _ in 0..count {
-            let _offset: usize = rng.random_range(0..k);
-        }
-        return;
-    }
     let biased = range.wrapping_neg();
     for _ in 0..count {
         let lo = (u64::from(rng.next_u32()) * u64::from(range)) as u32;
